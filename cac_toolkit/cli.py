@@ -1,0 +1,127 @@
+"""Command line: ``cac-toolkit kpis``, ``cac-toolkit audit`` and ``cac-toolkit sample``.
+
+Errors the user can fix (a bad file, a bad parameter) print one line on stderr and exit
+with status 2; nothing is ever written into the input folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import CacToolkitError
+
+
+def _parameters(pairs: Sequence[Sequence[str]] | None, file: str | None) -> dict[str, object]:
+    values: dict[str, object] = {}
+    if file:
+        import yaml
+
+        loaded = yaml.safe_load(Path(file).read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise CacToolkitError(f"{file}: expected a mapping of parameter names to values")
+        values.update(loaded)
+    for name, value in pairs or ():
+        values[name] = value
+    return values
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data_dir", help="folder holding spend, deals, leads, touchpoints files")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                        help="an audit parameter, e.g. -p gross_margin 0.7 (repeatable)")
+    parser.add_argument("-f", "--parameters-file", metavar="YAML",
+                        help="parameters in a YAML file (-p values override it)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cac-toolkit", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"cac-toolkit {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    kpis = commands.add_parser("kpis", help="compute the KPI JSON of an audit folder")
+    _add_common(kpis)
+    kpis.add_argument("--out", metavar="FILE", help="write the JSON here instead of stdout")
+
+    audit = commands.add_parser("audit", help="run the audit notebook and write the report")
+    _add_common(audit)
+    audit.add_argument("--out", metavar="OUT_DIR", required=True,
+                       help="output folder (report.ipynb, report.html, kpis.json, workbook.xlsx)")
+    audit.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    sample = commands.add_parser("sample", help="write the generated sample company")
+    sample.add_argument("out_dir")
+    sample.add_argument("--scale", type=float, default=1.0)
+    sample.add_argument("--format", default="csv", choices=("csv", "xlsx", "parquet"))
+
+    table = commands.add_parser("table", help="print the KPI table of an audit folder")
+    _add_common(table)
+    return parser
+
+
+def _refuse_inside(out: Path, data_dir: Path) -> None:
+    """Never write into the user's input folder."""
+    if out.resolve() == data_dir.resolve() or data_dir.resolve() in out.resolve().parents:
+        raise CacToolkitError(f"{out}: the output must not be inside the input folder {data_dir}")
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "sample":
+        from .generator import generate_company, write_company
+
+        for path in write_company(generate_company(scale=args.scale), args.out_dir, args.format):
+            print(path)
+        return 0
+
+    from .kpis import compute_kpis, kpis_to_json
+    from .loading import load_folder
+    from .params import AuditParameters
+
+    data_dir = Path(args.data_dir)
+    params = AuditParameters.from_mapping(_parameters(args.parameter, args.parameters_file))
+    if args.command == "audit":
+        from .audit import run_audit
+
+        out = Path(args.out)
+        _refuse_inside(out, data_dir)
+        result = run_audit(data_dir, out, params, progress=not args.no_progress)
+        for path in result.files:
+            print(path)
+        return 0
+    kpis = compute_kpis(load_folder(data_dir, currency=None), params)
+    if args.command == "table":
+        from .report import kpi_table
+
+        print(kpi_table(kpis, lang=params.lang).to_string())
+        return 0
+    text = kpis_to_json(kpis)
+    if args.out:
+        out = Path(args.out)
+        _refuse_inside(out.parent if out.parent != Path("") else Path("."), data_dir)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)  # readers never see a half-written file
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        code = run(argv)
+    except CacToolkitError as exc:
+        print(f"cac-toolkit: error: {exc}", file=sys.stderr)
+        code = 2
+    except KeyboardInterrupt:
+        print("cac-toolkit: interrupted; earlier outputs are untouched", file=sys.stderr)
+        code = 130
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Errors that a user can act on: each one is a single line naming what to fix."""
+
+from __future__ import annotations
+
+
+class CacToolkitError(Exception):
+    """Base class of the errors this package raises on purpose."""
+
+
+class InputError(CacToolkitError, ValueError):
+    """A problem in a user's input file, pinned to file, column and row.
+
+    The message reads ``FILE, column 'COL', row N: expected WHAT, got 'VALUE'`` so that the
+    person who exported the file can open it at the right place. Rows are numbered as a
+    spreadsheet shows them (the header is row 1 unless a title row sits above it).
+    """
+
+    def __init__(
+        self,
+        file: str,
+        message: str,
+        *,
+        column: str | None = None,
+        row: int | None = None,
+        expected: str | None = None,
+        got: object = None,
+    ) -> None:
+        self.file = file
+        self.column = column
+        self.row = row
+        self.expected = expected
+        self.got = got
+        parts = [file]
+        if column is not None:
+            parts.append(f"column '{column}'")
+        if row is not None:
+            parts.append(f"row {row}")
+        text = message
+        if expected is not None:
+            text = f"{message}expected {expected}" if message else f"expected {expected}"
+            if got is not None:
+                text += f", got {_show(got)}"
+        super().__init__(", ".join(parts) + ": " + text)
+
+
+class ParameterError(CacToolkitError, ValueError):
+    """A parameter of the audit has a value outside what it accepts."""
+
+    def __init__(self, name: str, expected: str, got: object) -> None:
+        self.name = name
+        super().__init__(f"parameter {name}: expected {expected}, got {_show(got)}")
+
+
+class UndefinedMetricError(CacToolkitError, ZeroDivisionError):
+    """A ratio whose denominator is zero: the metric does not exist, and we say why."""
+
+    def __init__(self, metric: str, reason: str) -> None:
+        self.metric = metric
+        self.reason = reason
+        super().__init__(f"{metric} is undefined: {reason}")
+
+
+def _show(value: object) -> str:
+    """Quote a bad value briefly and on one line, whatever it contains."""
+    text = str(value).replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"'{text}'"

@@ -1,0 +1,332 @@
+"""The KPI file: every figure of an audit for one period and the period before it.
+
+:func:`compute_kpis` is the single place where the audit's numbers are made; the CLI's
+``kpis`` command, the audit notebook, the HTML report and the Excel workbook all read its
+result. Money is summed in integer cents so that totals reconcile exactly; a ratio whose
+denominator is zero is ``None`` with its reason in ``notes``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .counting import acquisitions, acquisitions_in
+from .errors import InputError, ParameterError
+from .loading import AuditData
+from .metrics import channel_cac
+from .money import round_money, round_ratio
+from .params import AuditParameters
+from .periods import Period
+
+KPI_FILE_VERSION = 1
+
+
+@dataclass
+class Notes:
+    """Why some figures are missing: ``key`` -> reason, in English (the report translates)."""
+
+    items: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, key: str, code: str, reason: str) -> None:
+        self.items.append({"key": key, "code": code, "reason": reason})
+
+
+def cents(amounts: pd.Series) -> pd.Series:
+    """Amounts (currency) to integer cents, half away from zero, line by line."""
+    values = amounts.astype("float64").to_numpy()
+    return pd.Series(np.sign(values) * np.floor(np.abs(values) * 100 + 0.5 + 1e-9),
+                     index=amounts.index).astype("int64")
+
+
+def _money(value_cents: int | float) -> float:
+    return round(int(value_cents) / 100, 2)
+
+
+def _ratio_or_note(notes: Notes, key: str, numerator: float | None, denominator: float | None,
+                   code: str, reason: str, money: bool = False) -> float | None:
+    if numerator is None or denominator is None or denominator == 0 or pd.isna(denominator):
+        notes.add(key, code, reason)
+        return None
+    value = float(numerator) / float(denominator)
+    return round_money(value) if money else round_ratio(value)
+
+
+def period_spend(spend: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Spend lines booked in ``period``, with their amount in integer cents (``cents``)."""
+    lines = spend[period.contains(spend["date"])].copy()
+    lines["cents"] = cents(lines["amount"])
+    return lines
+
+
+def channel_customers(acquired: pd.DataFrame, data: AuditData, params: AuditParameters,
+                      all_acquired: pd.DataFrame, period: Period, notes: Notes) -> pd.Series:
+    """New customers per channel: deal channel, or attribution credits over touchpoints."""
+    if params.attribution_model == "deal" or acquired.empty:
+        return acquired.groupby("channel").size().astype("float64")
+    if data.touchpoints is None:
+        notes.add("channels", "no_touchpoints", "attribution_model needs a touchpoints table; "
+                  "every customer keeps the channel of its acquiring deal")
+        return acquired.groupby("channel").size().astype("float64")
+    from .attribution import channel_credits  # only attribution runs need it
+
+    return channel_credits(acquired, data.touchpoints, params.attribution_model,
+                           acquired_accounts=all_acquired["account_id"], period_end=period.end,
+                           half_life_days=params.half_life_days, markov_order=params.markov_order)
+
+
+def allocation_weights(customers: pd.Series, data: AuditData, params: AuditParameters,
+                       period: Period) -> pd.Series:
+    """The stable key that splits pooled costs among channels.
+
+    ``new_customers``: each channel's new customers (or credits); ``opportunities``: leads
+    whose ``opportunity_date`` is in the period, counted per channel; ``pipeline``: the sum
+    of their ``opportunity_value`` per channel.
+    """
+    if params.allocation_key == "new_customers":
+        return customers
+    if data.leads is None:
+        raise ParameterError("allocation_key", "new_customers (the folder has no leads table)",
+                             params.allocation_key)
+    leads = data.leads[period.contains(data.leads["opportunity_date"])]
+    if params.allocation_key == "opportunities":
+        return leads.groupby("channel").size().astype("float64")
+    return leads.groupby("channel")["opportunity_value"].sum(min_count=1).fillna(0.0)
+
+
+def funnel_kpis(leads: pd.DataFrame | None, period: Period, notes: Notes,
+                prefix: str = "funnel") -> dict[str, object]:
+    """Funnel KPIs over the leads created in ``period``, stages counted literally.
+
+    A lead is at a stage when it has that stage's date. Rates are ratios of such counts:
+    ``lead_to_meeting = meetings / qualified``, ``meeting_to_opportunity = opportunities /
+    meetings``, ``opportunity_to_win = won / opportunities``, ``quote_conversion = won with a
+    quote / quotes``, ``mql_to_sql = sql / mql``, ``sql_to_opportunity = opportunities / sql``.
+    Delays are in days: the sales cycle is ``won_date - opportunity_date`` over won leads, the
+    conversion delay ``won_date - created_date``.
+    """
+    keys = ("leads", "qualified_leads", "sqls", "meetings", "opportunities", "quotes", "won",
+            "won_with_quote", "lead_to_meeting", "meeting_to_opportunity", "opportunity_to_win",
+            "quote_conversion", "mql_to_sql", "sql_to_opportunity", "avg_opportunity_value",
+            "sales_cycle_days", "conversion_delay_days")
+    if leads is None:
+        notes.add(prefix, "no_leads", "the folder has no leads table")
+        return {k: None for k in keys}
+    cohort = leads[period.contains(leads["created_date"])]
+    has = {stage: cohort[f"{stage}_date"].notna() for stage in
+           ("mql", "sql", "meeting", "opportunity", "quote", "won")}
+    counts = {
+        "leads": len(cohort), "qualified_leads": int(has["mql"].sum()),
+        "sqls": int(has["sql"].sum()), "meetings": int(has["meeting"].sum()),
+        "opportunities": int(has["opportunity"].sum()), "quotes": int(has["quote"].sum()),
+        "won": int(has["won"].sum()), "won_with_quote": int((has["won"] & has["quote"]).sum()),
+    }
+    out: dict[str, object] = dict(counts)
+    empty = "no lead reached the previous stage in the period's cohort"
+    for key, num, den in (("lead_to_meeting", "meetings", "qualified_leads"),
+                          ("meeting_to_opportunity", "opportunities", "meetings"),
+                          ("opportunity_to_win", "won", "opportunities"),
+                          ("quote_conversion", "won_with_quote", "quotes"),
+                          ("mql_to_sql", "sqls", "qualified_leads"),
+                          ("sql_to_opportunity", "opportunities", "sqls")):
+        out[key] = _ratio_or_note(notes, f"{prefix}.{key}", counts[num], counts[den],
+                                  "zero_denominator", f"{empty} ({den} = 0)")
+    values = cohort.loc[has["opportunity"], "opportunity_value"].dropna()
+    out["avg_opportunity_value"] = round_money(values.mean()) if len(values) else None
+    if not len(values):
+        notes.add(f"{prefix}.avg_opportunity_value", "no_opportunity",
+                  "no opportunity with a value in the period's cohort")
+    won = cohort[has["won"]]
+    cycle = (won["won_date"] - won["opportunity_date"]).dt.days.dropna()
+    delay = (won["won_date"] - won["created_date"]).dt.days.dropna()
+    for key, series in (("sales_cycle_days", cycle), ("conversion_delay_days", delay)):
+        if len(series):
+            out[key] = {"mean": round_ratio(series.mean()), "median": round_ratio(series.median())}
+        else:
+            out[key] = {"mean": None, "median": None}
+            notes.add(f"{prefix}.{key}", "no_won_lead", "no won lead in the period's cohort")
+    return out
+
+
+def period_kpis(data: AuditData, params: AuditParameters, period: Period,
+                all_acquired: pd.DataFrame) -> tuple[dict[str, object], Notes]:
+    """The KPIs of one period (no provenance, no previous period)."""
+    notes = Notes()
+    lines = period_spend(data.spend, period)
+    marketing = int(lines.loc[lines["category"] == "marketing", "cents"].sum())
+    sales = int(lines.loc[lines["category"] == "sales", "cents"].sum())
+    shared = int(lines.loc[lines["channel"] == "shared", "cents"].sum())
+    total = marketing + sales
+    acquired = acquisitions_in(all_acquired, period)
+    n = len(acquired)
+    no_customer = "no new customer (paid 'new' deal) in the period"
+
+    out: dict[str, object] = {"period": period.as_dict(), "currency": params.currency}
+    out["spend"] = {"marketing": _money(marketing), "sales": _money(sales),
+                    "shared": _money(shared), "direct": _money(total - shared),
+                    "total": _money(total)}
+    out["new_customers"] = n
+    out["cac"] = {
+        "global": _ratio_or_note(notes, "cac.global", total / 100, n, "no_new_customer",
+                                 no_customer, money=True),
+        "marketing": _ratio_or_note(notes, "cac.marketing", marketing / 100, n,
+                                    "no_new_customer", no_customer, money=True),
+        "sales": _ratio_or_note(notes, "cac.sales", sales / 100, n, "no_new_customer",
+                                no_customer, money=True),
+    }
+    out["channels"] = channel_table(lines, acquired, data, params, period, all_acquired, notes)
+
+    mrr = acquired["mrr"].astype("float64").dropna() if n else pd.Series(dtype="float64")
+    arpa = float(mrr.mean()) if len(mrr) else None
+    if n and not len(mrr):
+        notes.add("arpa_mrr", "no_mrr", "the acquiring deals carry no MRR")
+    elif not n:
+        notes.add("arpa_mrr", "no_new_customer", no_customer)
+    out["arpa_mrr"] = round_money(arpa) if arpa is not None else None
+    margin, lifetime = params.gross_margin, params.lifetime
+    ltv = None
+    if arpa is not None and margin is not None and lifetime is not None:
+        ltv = arpa * margin * lifetime
+    elif arpa is not None:
+        notes.add("ltv", "missing_parameter",
+                  "set gross_margin and lifetime_months or monthly_churn")
+    out["ltv"] = round_money(ltv) if ltv is not None else None
+    cac_value = total / 100 / n if n else None
+    out["ltv_cac"] = (_ratio_or_note(notes, "ltv_cac", ltv, cac_value, "undefined",
+                                     "LTV or CAC is undefined") if ltv is not None
+                      and cac_value else None)
+    monthly_margin = arpa * margin if arpa is not None and margin is not None else None
+    out["payback_months"] = (_ratio_or_note(notes, "payback_months", cac_value, monthly_margin,
+                                            "no_margin", "no monthly gross margin per customer")
+                             if cac_value is not None and monthly_margin is not None else None)
+    first_year = (acquired["mrr"].fillna(0).sum() * 12 + acquired["amount"].fillna(0).sum()
+                  if n else 0.0)
+    out["new_revenue"] = {"mrr": round_money(float(acquired["mrr"].fillna(0).sum()) if n else 0.0),
+                          "one_off": round_money(float(acquired["amount"].fillna(0).sum())
+                                                 if n else 0.0),
+                          "first_year": round_money(float(first_year))}
+    out["funnel"] = funnel_kpis(data.leads, period, notes)
+    out["dependence"] = dependence(out["channels"], data.leads, period)
+    return out, notes
+
+
+def channel_table(lines: pd.DataFrame, acquired: pd.DataFrame, data: AuditData,
+                  params: AuditParameters, period: Period, all_acquired: pd.DataFrame,
+                  notes: Notes) -> dict[str, dict[str, object]]:
+    """Per channel: direct spend, customers, pooled costs allocated, CACs, budget and revenue."""
+    direct_lines = lines[lines["channel"] != "shared"]
+    direct = direct_lines.groupby("channel")["cents"].sum().astype("float64") / 100
+    customers = channel_customers(acquired, data, params, all_acquired, period, notes)
+    key = allocation_weights(customers, data, params, period)
+    shared = float(lines.loc[lines["channel"] == "shared", "cents"].sum()) / 100
+    table = channel_cac(direct, customers, shared, key)
+    if shared and table["shared_allocated"].isna().all():
+        notes.add("channels.shared_allocated", "no_key",
+                  f"the allocation key ({params.allocation_key}) is zero for every channel, "
+                  "so pooled costs cannot be split")
+    revenue = (acquired["mrr"].fillna(0) * 12 + acquired["amount"].fillna(0)).groupby(
+        acquired["channel"]).sum() if len(acquired) else pd.Series(dtype="float64")
+    total_revenue = float(revenue.sum())
+    loaded = table["spend_direct"] + table["shared_allocated"].fillna(0)
+    total_loaded = float(loaded.sum())
+    out: dict[str, dict[str, object]] = {}
+    for channel, row in table.iterrows():
+        customers_c = float(row["new_customers"])
+        out[str(channel)] = {
+            "spend_direct": round_money(row["spend_direct"]),
+            "new_customers": (int(customers_c) if float(customers_c).is_integer()
+                              else round_ratio(customers_c)),
+            "cac_direct": _nullable_money(row["cac_direct"], customers_c, row["spend_direct"]),
+            "shared_allocated": round_money(row["shared_allocated"]),
+            "cac_fully_loaded": _nullable_money(row["cac_fully_loaded"], customers_c, 1.0),
+            "allocation_weight": round_ratio(float(key.get(channel, 0.0))),
+            "budget_share": round_ratio(float(loaded[channel]) / total_loaded)
+            if total_loaded else None,
+            "new_revenue_first_year": round_money(float(revenue.get(channel, 0.0))),
+            "revenue_share": round_ratio(float(revenue.get(channel, 0.0)) / total_revenue)
+            if total_revenue else None,
+        }
+        if customers_c == 0:
+            notes.add(f"channels.{channel}.cac_direct", "no_new_customer",
+                      f"channel {channel} has spend but no new customer in the period")
+    return out
+
+
+def _nullable_money(value: float, customers: float, spend: float) -> float | None:
+    if customers == 0 or pd.isna(value):
+        return None
+    return round_money(value) if spend else 0.0
+
+
+def dependence(channels: dict[str, dict[str, object]], leads: pd.DataFrame | None,
+               period: Period) -> dict[str, object]:
+    """Reliance on the top channel: its share of the period's leads and of new revenue."""
+    out: dict[str, object] = {"top_channel_leads": None, "leads_share": None,
+                              "top_channel_revenue": None, "revenue_share": None}
+    if leads is not None:
+        cohort = leads[period.contains(leads["created_date"])]
+        if len(cohort):
+            # Sorted by name first so that ties go to the same channel on every run.
+            counts = cohort.groupby("channel").size().sort_index().sort_values(
+                ascending=False, kind="mergesort")
+            out["top_channel_leads"] = str(counts.index[0])
+            out["leads_share"] = round_ratio(counts.iloc[0] / counts.sum())
+    shares = {c: v["revenue_share"] for c, v in channels.items() if v["revenue_share"]}
+    if shares:
+        top = sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        out["top_channel_revenue"], out["revenue_share"] = top
+    return out
+
+
+def last_data_day(data: AuditData) -> pd.Timestamp | None:
+    """The latest spend or deal date: the default period ends in the quarter before it."""
+    dates = pd.concat([data.spend["date"], data.deals["won_date"]]).dropna()
+    return dates.max() if len(dates) else None
+
+
+def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
+    """Every KPI of the contract for the audited period, the previous one, and provenance."""
+    period = params.period(last_data_day(data))
+    in_period = period.contains(data.spend["date"]).any() or period.contains(
+        data.deals["won_date"]).any()
+    if not in_period:
+        raise InputError("spend, deals", f"no spend line and no deal from {period.start.date()} "
+                         f"to {period.end.date()}; ", expected="rows dated in the period "
+                         "(check period_start and period_end)")
+    if data.currency and data.currency != params.currency:
+        raise ParameterError("currency", f"the inputs' currency ({data.currency})",
+                             params.currency)
+    all_acquired = acquisitions(data.deals)
+    current, notes = period_kpis(data, params, period, all_acquired)
+    previous, _ = period_kpis(data, params, period.previous(), all_acquired)
+    out: dict[str, object] = {"kpi_file_version": KPI_FILE_VERSION}
+    out.update(current)
+    out["allocation_key"] = params.allocation_key
+    out["attribution_model"] = params.attribution_model
+    out["previous"] = previous
+    out["notes"] = notes.items
+    out["inputs"] = data.inputs()
+    out["parameters"] = params.as_dict()
+    out["version"] = __version__
+    return out
+
+
+def kpis_to_json(kpis: dict[str, object]) -> str:
+    """The KPI file's text: stable key order, UTF-8, no NaN or infinity, a final newline."""
+    return json.dumps(kpis, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def flatten(kpis: dict[str, object], prefix: str = "") -> dict[str, object]:
+    """``{"cac": {"global": 1500}}`` -> ``{"cac.global": 1500}`` (lists are left whole)."""
+    flat: dict[str, object] = {}
+    for key, value in kpis.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, name + "."))
+        else:
+            flat[name] = value
+    return flat

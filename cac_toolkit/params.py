@@ -1,0 +1,158 @@
+"""The audit's parameters: one definition shared by the CLI, Python and the audit notebook.
+
+Names are fixed by the data contract (``period_start``, ``period_end``, ``gross_margin``,
+``lifetime_months`` or ``monthly_churn``, ``allocation_key``, ``attribution_model``,
+``lang``, ``currency``, ``sector``); ``half_life_days`` and ``markov_order`` tune two
+attribution models. Values arrive as text from ``-p NAME VALUE`` and from papermill, so
+:meth:`AuditParameters.from_mapping` parses and checks them, one clear error per mistake.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .errors import ParameterError
+from .periods import Period, last_complete_quarter
+from .targets import SECTOR_CAC_RANGES
+
+ALLOCATION_KEYS = ("new_customers", "opportunities", "pipeline")
+ATTRIBUTION_MODELS = ("deal", "first_touch", "last_touch", "linear", "time_decay",
+                      "position_based", "markov", "shapley")
+LANGS = ("en", "fr")
+
+
+@dataclass(frozen=True)
+class AuditParameters:
+    """Parameters of one audit. ``None`` for the period means the last complete quarter."""
+
+    period_start: str | None = None
+    period_end: str | None = None
+    gross_margin: float | None = None
+    lifetime_months: float | None = None
+    monthly_churn: float | None = None
+    allocation_key: str = "new_customers"
+    attribution_model: str = "deal"
+    lang: str = "en"
+    currency: str = "EUR"
+    sector: str = "saas"
+    half_life_days: float = 7.0
+    markov_order: int = 1
+
+    def __post_init__(self) -> None:
+        _check_choice("allocation_key", self.allocation_key, ALLOCATION_KEYS)
+        _check_choice("attribution_model", self.attribution_model, ATTRIBUTION_MODELS)
+        _check_choice("lang", self.lang, LANGS)
+        _check_choice("sector", self.sector, tuple(SECTOR_CAC_RANGES))
+        if not (isinstance(self.currency, str) and self.currency.isalpha()
+                and len(self.currency) == 3):
+            raise ParameterError("currency", "a three-letter code such as EUR", self.currency)
+        if self.gross_margin is not None and not 0 <= self.gross_margin <= 1:
+            raise ParameterError("gross_margin", "a share between 0 and 1 (0.7 for 70 %)",
+                                 self.gross_margin)
+        if self.lifetime_months is not None and self.monthly_churn is not None:
+            raise ParameterError("monthly_churn", "either lifetime_months or monthly_churn, "
+                                 "not both", self.monthly_churn)
+        if self.lifetime_months is not None and not self.lifetime_months > 0:
+            raise ParameterError("lifetime_months", "a number of months > 0", self.lifetime_months)
+        if self.monthly_churn is not None and not 0 < self.monthly_churn <= 1:
+            raise ParameterError("monthly_churn", "a monthly share between 0 and 1 (0.02 for "
+                                 "2 %)", self.monthly_churn)
+        if not self.half_life_days > 0:
+            raise ParameterError("half_life_days", "a number of days > 0", self.half_life_days)
+        if self.markov_order not in (1, 2, 3):
+            raise ParameterError("markov_order", "1, 2 or 3", self.markov_order)
+        if (self.period_start is None) != (self.period_end is None):
+            raise ParameterError("period_end" if self.period_end is None else "period_start",
+                                 "both period_start and period_end, or neither", None)
+        if self.period_start is not None:
+            self.period()  # raises on a bad date or an inverted period
+
+    @property
+    def lifetime(self) -> float | None:
+        """Customer lifetime in months: ``lifetime_months``, or ``1 / monthly_churn``."""
+        if self.lifetime_months is not None:
+            return float(self.lifetime_months)
+        if self.monthly_churn is not None:
+            return 1.0 / float(self.monthly_churn)
+        return None
+
+    def period(self, last_data_day: pd.Timestamp | None = None) -> Period:
+        """The audited period; by default the last complete quarter before ``last_data_day``."""
+        if self.period_start is None:
+            if last_data_day is None:
+                raise ParameterError("period_start", "a date (no data to pick a default from)",
+                                     None)
+            return last_complete_quarter(last_data_day)
+        start = _parse_date("period_start", self.period_start)
+        end = _parse_date("period_end", self.period_end)
+        if end < start:
+            raise ParameterError("period_end", f"a date on or after period_start "
+                                 f"({start.date()})", self.period_end)
+        return Period(start, end)
+
+    def as_dict(self) -> dict[str, object]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object]) -> AuditParameters:
+        """Build from text or typed values (CLI ``-p``, papermill, YAML), checking names."""
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs: dict[str, object] = {}
+        for name, value in values.items():
+            if name not in fields:
+                raise ParameterError(name, "one of " + ", ".join(fields), value)
+            kwargs[name] = _convert(name, value, fields[name].type)
+        return cls(**kwargs)
+
+
+def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ParameterError(name, "one of " + ", ".join(choices), value)
+
+
+def _parse_date(name: str, value: object) -> pd.Timestamp:
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return pd.Timestamp(pd.to_datetime(text, format=fmt))
+        except (ValueError, TypeError):
+            continue
+    raise ParameterError(name, "a date such as 2026-01-01 or 01/01/2026", value)
+
+
+def _convert(name: str, value: object, annotation: object) -> object:
+    """Turn a parameter's text into its type; empty text and ``none`` mean ``None``."""
+    text = str(annotation)
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none",
+                                                                               "null")):
+        if "None" in text:
+            return None
+        raise ParameterError(name, "a value", value)
+    if "float" in text or "int" in text:
+        if isinstance(value, bool):
+            raise ParameterError(name, "a number", value)
+        try:
+            number = float(str(value).strip().replace(",", ".").rstrip("%"))
+        except ValueError:
+            raise ParameterError(name, "a number", value) from None
+        if isinstance(value, str) and value.strip().endswith("%"):
+            number /= 100
+        if not math.isfinite(number):
+            raise ParameterError(name, "a finite number", value)
+        if text.startswith("int"):
+            if not number.is_integer():
+                raise ParameterError(name, "a whole number", value)
+            return int(number)
+        return number
+    if name in ("period_start", "period_end"):
+        if hasattr(value, "isoformat"):
+            return value.isoformat()[:10]
+        return _parse_date(name, value).date().isoformat()
+    if name == "currency":
+        return str(value).strip().upper()
+    return str(value).strip()
