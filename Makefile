@@ -1,0 +1,53 @@
+# One command to set up and run the sample audit (make demo), one to set up and test (make test).
+# Both create a local .venv with the Python found as $(PYTHON); nothing is installed globally.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SAMPLE := data/sample_company
+OUT ?= out/sample-audit
+
+.PHONY: setup demo test lint unit notebooks exercises lab bench clean help
+
+help:
+	@echo "make demo       set up and audit the sample company into $(OUT)"
+	@echo "make test       set up and run every test (lint, unit, notebooks, generators)"
+	@echo "make lab        open the course in JupyterLab"
+	@echo "make notebooks  re-execute every course notebook in place (commit the result)"
+	@echo "make exercises  regenerate exercises/ from solutions/"
+	@echo "make bench      run the benchmarks"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/cac-toolkit audit $(SAMPLE) --out $(OUT) -f $(SAMPLE)/audit.yaml
+
+lint: setup
+	$(BIN)/ruff check cac_toolkit tests benchmarks scripts
+
+unit: setup
+	$(BIN)/python -m pytest
+
+test: lint unit
+
+notebooks: setup
+	$(BIN)/python scripts/execute_notebooks.py
+
+exercises: setup
+	$(BIN)/python scripts/make_exercises.py
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/
+
+bench: setup
+	$(BIN)/python benchmarks/audit.py
+	$(BIN)/python benchmarks/attribution.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache
