@@ -77,9 +77,9 @@ _NS_PER_DAY = 86_400 * 10**9
 
 # --- channel profiles, aligned with CHANNELS -------------------------------------------------
 # Leads per month at scale 1 (Events come in bursts around the shows, see _EVENT_MONTHS).
-_LEADS_PER_MONTH = np.array([250.0, 215.0, 150.0, 62.0, 0.0])
-_LEAD_GROWTH = np.array([0.018, 0.006, 0.0, 0.012, 0.0])  # compound, per month
-_EVENT_LEADS = 150.0  # badge scans imported per show
+_LEADS_PER_MONTH = np.array([285.0, 245.0, 165.0, 85.0, 0.0])
+_LEAD_GROWTH = np.array([0.010, 0.0, 0.0, 0.008, 0.0])  # compound, per month
+_EVENT_LEADS = 170.0  # badge scans imported per show
 _EVENT_MONTHS = (3, 6, 9, 11)  # calendar months of the four trade shows of each year
 # Segment mix of the leads of each channel (SMB, Mid-market, Enterprise).
 _SEGMENT_MIX = np.array([
@@ -106,11 +106,11 @@ _TOUCH_MIX_BUYER = np.array([0.28, 0.22, 0.16, 0.16, 0.18])
 _TOUCH_MIX_PROSPECT = np.array([0.36, 0.36, 0.18, 0.04, 0.06])
 
 # --- funnel ------------------------------------------------------------------------------------
-_P_SQL = 0.62  # MQL -> SQL
-_P_MEETING = 0.72  # SQL -> meeting
+_P_SQL = 0.68  # MQL -> SQL
+_P_MEETING = 0.74  # SQL -> meeting
 _P_OPPORTUNITY = 0.46  # meeting -> opportunity, before skill and segment
-_P_QUOTE = 0.86  # opportunity -> quote
-_P_WIN = 0.33  # quote -> won, before skill, segment, channel and drift
+_P_QUOTE = 0.88  # opportunity -> quote
+_P_WIN = 0.34  # quote -> won, before skill, segment, channel and drift
 _SEG_OPP = np.array([1.05, 1.00, 0.88])
 _SEG_WIN = np.array([1.06, 0.95, 0.82])
 _SEG_LAG = np.array([1.0, 1.7, 3.0])  # lags grow with the size of the account
@@ -145,8 +145,8 @@ class CompanyConfig:
     months: int = 24
     scale: float = 1.0
     company: str = "Atelier Nova SAS"
-    win_drift: float = 0.20
-    cycle_drift: float = 0.35
+    win_drift: float = 0.25
+    cycle_drift: float = 0.50
     ads_inflation: float = 0.05  # Ads cost per quarter, compound
     free_only_share: float = 0.6
     prospect_share: float = 0.30
@@ -409,9 +409,10 @@ def _generate_deals(
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Deals of the won leads (new accounts), free sign-ups, renewals and expansions.
 
-    Returns the deals table (without ``deal_id`` order guarantees yet) and the account
-    registry: ``won_acc`` ids of the won leads (lead order), ``free_acc``/``free_day``/
-    ``free_channel`` of the never-paying sign-ups, ``prospect_acc`` ids of pure prospects.
+    Returns the deals table (deal ids in date order) and the account registry: ``won_acc``
+    ids and ``won_num`` numbers of the won leads' accounts (lead order), ``free_num``,
+    ``free_day`` and ``free_channel`` of the never-paying sign-ups, ``prospect_num`` of the
+    pure prospects and ``id_of`` (id by account number - 1).
     """
     start, end = _day(cfg.start_date), _day(cfg.end_date)
     holidays = _holidays(cfg)
@@ -423,7 +424,10 @@ def _generate_deals(
     numbers = _account_numbers(rng, n_won + n_free + n_prospects)
     width = max(5, len(str(len(numbers))))
     acc = _ids("ACC-", numbers, width)
-    won_acc, free_acc, prospect_acc = np.split(acc, [n_won, n_won + n_free])
+    won_acc, free_acc, _ = np.split(acc, [n_won, n_won + n_free])
+    won_num, free_num, prospect_num = np.split(numbers, [n_won, n_won + n_free])
+    id_of = np.empty(len(numbers), dtype=object)
+    id_of[numbers - 1] = acc
 
     parts: list[dict[str, np.ndarray]] = []
 
@@ -518,8 +522,8 @@ def _generate_deals(
         "segment": np.asarray(SEGMENTS, dtype=object)[cols["segment"]],
     })
     registry = {
-        "won_acc": won_acc, "free_acc": free_acc, "free_day": free_day,
-        "free_channel": free_channel, "prospect_acc": prospect_acc,
+        "won_acc": won_acc, "won_num": won_num, "free_num": free_num, "free_day": free_day,
+        "free_channel": free_channel, "prospect_num": prospect_num, "id_of": id_of,
     }
     return deals, registry
 
@@ -542,11 +546,11 @@ def _day_add_months(days: np.ndarray, months: int) -> np.ndarray:
 _PAYROLL = (
     ("salary SDR", "sales", "Outbound", 2, 4150.0, 0),
     ("salary SDR", "sales", "Outbound", 1, 4150.0, 15),  # hired in the 16th month
-    ("salary AE", "sales", "", 3, 5600.0, 0),
+    ("salary AE", "sales", "", 3, 5400.0, 0),
     ("salary partner manager", "sales", "Partners", 1, 5000.0, 0),
     ("salary content marketer", "marketing", "SEO", 1, 4300.0, 0),
     ("salary marketing manager", "marketing", "shared", 1, 5400.0, 0),
-    ("management - head of sales (time share)", "sales", "", 1, 3200.0, 0),
+    ("management - head of sales (time share)", "sales", "", 1, 2800.0, 0),
 )
 # Monthly subscriptions and retainers: (item, category, channel, EUR per month, day of month).
 _MONTHLY = (
@@ -612,7 +616,7 @@ def _generate_spend(
     k = len(shows)
     grow = 1.0 + 0.06 * np.arange(k)
     for item, category, lo, hi, before in (
-        ("event booth", "marketing", 7000.0, 16000.0, 0),
+        ("event booth", "marketing", 5000.0, 11000.0, 0),
         ("event goodies and print", "marketing", 600.0, 1500.0, 7),
         ("event travel and hotel", "sales", 1200.0, 2600.0, -3),
     ):
@@ -636,9 +640,9 @@ def _generate_spend(
     acv = 12 * new_paid["mrr"].to_numpy()
     n_q = (cfg.months + 2) // 3
     q_end = ends[np.minimum(np.arange(n_q) * 3 + 2, cfg.months - 1)]
-    sales_comm = np.bincount(q_of_deal, weights=0.06 * acv, minlength=n_q)
+    sales_comm = np.bincount(q_of_deal, weights=0.04 * acv, minlength=n_q)
     partner = (new_paid["channel"] == "Partners").to_numpy()
-    partner_comm = np.bincount(q_of_deal[partner], weights=0.15 * acv[partner], minlength=n_q)
+    partner_comm = np.bincount(q_of_deal[partner], weights=0.12 * acv[partner], minlength=n_q)
     parts.append(_spend_part(q_end, sales_comm, "sales", "", "sales commissions"))
     parts.append(_spend_part(q_end, partner_comm, "sales", "Partners", "partner commissions"))
 
@@ -691,7 +695,7 @@ def _generate_company_touchpoints(
     first_day = np.maximum(created, start)  # leads of the warm-up are older than the period
     o, s, c = _journeys(rng, n_pre, first_day, leads["_channel"][won], lo, w_day,
                         _TOUCH_MIX_BUYER, 0.40)
-    pieces.append((registry["won_acc"][o], s, c))
+    pieces.append((registry["won_num"][o], s, c))
     # A few touches after the acquisition (webinars, retargeting) must not earn credit.
     n_post = np.where((rng.random(n) < 0.15) & (w_day < end) & (n_pre > 0),
                       1 + (rng.random(n) < 0.4), 0)
@@ -700,7 +704,7 @@ def _generate_company_touchpoints(
     o, s, c = _journeys(rng, n_post, _uniform_days(rng, post_lo, post_hi),
                         _choice_rows(rng, np.tile(_TOUCH_MIX_BUYER, (n, 1))), post_lo, post_hi,
                         _TOUCH_MIX_BUYER, 0.0)
-    pieces.append((registry["won_acc"][o], s, c))
+    pieces.append((registry["won_num"][o], s, c))
 
     # Never-paying sign-ups: short journeys around the sign-up.
     f_day, f_channel = registry["free_day"], registry["free_channel"]
@@ -708,7 +712,7 @@ def _generate_company_touchpoints(
     n_free = np.clip(1 + rng.poisson(1.5, nf), 1, 8)
     o, s, c = _journeys(rng, n_free, f_day, f_channel, np.maximum(f_day - 40, start),
                         np.minimum(f_day + 30, end), _TOUCH_MIX_PROSPECT, 0.45)
-    pieces.append((registry["free_acc"][o], s, c))
+    pieces.append((registry["free_num"][o], s, c))
 
     # Prospects: a sample of the leads that did not sign (lost or still in progress).
     prospects = _prospect_rows(leads, cfg)
@@ -718,14 +722,15 @@ def _generate_company_touchpoints(
     o, s, c = _journeys(rng, n_touch, p_created, leads["_channel"][prospects],
                         np.maximum(p_created - 40, start), np.minimum(p_last + 20, end),
                         _TOUCH_MIX_PROSPECT, 0.45)
-    pieces.append((registry["prospect_acc"][o], s, c))
+    pieces.append((registry["prospect_num"][o], s, c))
 
     account = np.concatenate([p[0] for p in pieces])
     seconds = np.concatenate([p[1] for p in pieces])
     channel = np.concatenate([p[2] for p in pieces])
-    order = np.lexsort((channel, seconds, account.astype(str)))
+    # Ids are zero-padded numbers: sorting by number is sorting by id.
+    order = np.lexsort((channel, seconds, account))
     return pd.DataFrame({
-        "account_id": account[order],
+        "account_id": registry["id_of"][account[order] - 1],
         "timestamp": seconds[order].astype("datetime64[s]").astype("datetime64[ns]"),
         "channel": np.asarray(CHANNELS, dtype=object)[channel[order]],
     })
