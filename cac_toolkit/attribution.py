@@ -81,6 +81,9 @@ MAX_MARKOV_STATES = 3000
 _NS_PER_DAY = 86_400 * 10**9
 _IPF_TOLERANCE = 1e-10
 _IPF_MAX_ITERATIONS = 5000
+_IPF_STALL = 1e-14  # the split no longer moves: infeasible targets, at their limit
+_IPF_WEIGHT_FLOOR = 1e-15
+_NEGLIGIBLE_SHARE = 1e-12
 _TOUCH_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
 
 
@@ -489,8 +492,10 @@ def _share_by_channel_weights(j: _Journeys, weights: np.ndarray,
     lookup = np.full(j.n_accounts, -1, dtype=np.int64)
     lookup[j.journey_acc] = np.arange(j.n_touched)
     account = lookup[pair_acc]
-    denominator = np.bincount(account, w, minlength=j.n_touched)
-    return pair_acc, pair_ch, w / denominator[account]
+    share = w / np.bincount(account, w, minlength=j.n_touched)[account]
+    # Infeasible Markov targets leave shares of ~1e-15 (see _fit_proportional_weights): drop.
+    share = np.where(share < _NEGLIGIBLE_SHARE, 0.0, share)
+    return pair_acc, pair_ch, share / np.bincount(account, share, minlength=j.n_touched)[account]
 
 
 # --------------------------------------------------------------------------------------------
@@ -532,19 +537,25 @@ def _fit_proportional_weights(incidence: np.ndarray, counts: np.ndarray,
 
     Iterative proportional fitting (Sinkhorn scaling of the columns; rows stay normalised by
     construction). Channels that no journey contains cannot receive credit: the reachable
-    channels' targets are scaled to the total to be shared first.
+    channels' targets are scaled to the total to be shared first. When no split meets the
+    targets (a channel's target exceeds what the accounts it touched can carry), the weights
+    drift apart; they are kept within ``_IPF_WEIGHT_FLOOR`` of the largest so that the split
+    approaches the feasible limit (such a channel gets all of its accounts) without 0 / 0.
     """
     reachable = incidence.any(axis=0)
-    weights = np.where(reachable, targets, 0.0)
-    goal = weights * (counts.sum() / weights.sum())
-    weights = goal.copy()
+    goal = np.where(reachable, targets, 0.0)
+    goal = goal * (counts.sum() / goal.sum())
+    weights = goal / goal.max()
+    previous = np.full_like(goal, np.inf)
     for _ in range(_IPF_MAX_ITERATIONS):
-        denominator = incidence @ weights
-        totals = weights * (incidence.T @ (counts / denominator))
-        if np.max(np.abs(totals - goal)) <= _IPF_TOLERANCE:
+        totals = weights * (incidence.T @ (counts / (incidence @ weights)))
+        if (np.max(np.abs(totals - goal)) <= _IPF_TOLERANCE
+                or np.max(np.abs(totals - previous)) <= _IPF_STALL):
             break
-        weights = np.where(reachable, weights * goal / np.where(totals > 0, totals, 1.0), 0.0)
-        weights /= weights.sum()  # the scale is free; keep it bounded
+        previous = totals
+        weights = weights * goal / np.where(totals > 0, totals, 1.0)
+        weights = np.where(reachable, np.maximum(weights / weights.max(), _IPF_WEIGHT_FLOOR),
+                           0.0)
     return weights
 
 
