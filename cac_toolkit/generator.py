@@ -308,8 +308,11 @@ def _lead_arrivals(
 def _generate_leads(rng: np.random.Generator, cfg: CompanyConfig) -> dict[str, np.ndarray]:
     """Simulate the funnel of every lead; returns column arrays plus internal fields.
 
-    Internal fields (prefixed ``_``): ``_segment`` index, ``_won`` mask, ``_mrr`` (EUR/month of
-    the signed deal), ``_last`` (day of the last stage reached, for prospect journeys).
+    Leads of the warm-up months are simulated too (their deals fall in the period). Internal
+    fields (prefixed ``_``, one value per lead): ``_in`` (created in the period), ``_channel``
+    and ``_segment`` indices, ``_created`` and ``_won_day`` (day numbers), ``_won`` (signed
+    inside the period), ``_mrr`` (EUR/month of the signed deal) and ``_last`` (day of the last
+    stage reached, for prospect journeys).
     """
     start, end = _day(cfg.start_date), _day(cfg.end_date)
     holidays = _holidays(cfg)
@@ -431,7 +434,9 @@ def _generate_deals(
 
     parts: list[dict[str, np.ndarray]] = []
 
-    def add(account, day, channel, segment, kind, paid, mrr, amount) -> None:
+    def add(account: np.ndarray, day: np.ndarray, channel: np.ndarray, segment: np.ndarray,
+            kind: str, paid: bool, mrr: np.ndarray, amount: np.ndarray) -> None:
+        """Queue a block of deals (day numbers, channel/segment indices, EUR)."""
         n = len(account)
         parts.append({
             "account_id": np.asarray(account, dtype=object), "day": np.asarray(day),
