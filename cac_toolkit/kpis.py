@@ -115,7 +115,8 @@ def funnel_kpis(leads: pd.DataFrame | None, period: Period, notes: Notes,
             "sales_cycle_days", "conversion_delay_days")
     if leads is None:
         notes.add(prefix, "no_leads", "the folder has no leads table")
-        return {k: None for k in keys}
+        empty_delays = {"mean": None, "median": None}
+        return {k: dict(empty_delays) if k.endswith("_days") else None for k in keys}
     cohort = leads[period.contains(leads["created_date"])]
     has = {stage: cohort[f"{stage}_date"].notna() for stage in
            ("mql", "sql", "meeting", "opportunity", "quote", "won")}

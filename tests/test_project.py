@@ -1,0 +1,51 @@
+"""Project hygiene: conda and pip list the same dependencies; generated data does not drift."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+from cac_toolkit.examples import write_examples
+from cac_toolkit.paths import repo_root
+
+ROOT = repo_root()
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~ \[]", requirement.strip(), maxsplit=1)[0].lower()
+
+
+def test_environment_yml_matches_pyproject() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pip_deps = {_name(r): r.replace(" ", "") for r in project["dependencies"]}
+    pip_deps.update({_name(r): r.replace(" ", "")
+                     for r in project["optional-dependencies"]["test"]})
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    conda = {_name(d): d.replace(" ", "") for d in env["dependencies"]
+             if isinstance(d, str) and _name(d) not in ("python", "pip")}
+    assert conda == pip_deps
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    assert python.replace("python", "") == project["requires-python"]
+
+
+def test_every_conda_dependency_is_commented() -> None:
+    text = (ROOT / "environment.yml").read_text(encoding="utf-8")
+    for line in text.split("dependencies:", 1)[1].splitlines():
+        if re.match(r"\s+- [a-z]", line) and "-e ." not in line:
+            assert "#" in line, f"environment.yml: no comment on {line.strip()}"
+
+
+def test_example_data_matches_its_builder(tmp_path: Path) -> None:
+    for written in write_examples(tmp_path):
+        committed = ROOT / "data" / written.relative_to(tmp_path)
+        assert committed.read_bytes() == written.read_bytes(), committed
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in readme
+    assert re.search(r"^make test$", ci, re.M)
