@@ -292,9 +292,11 @@ def _prepare(acquisitions: pd.DataFrame, touchpoints: pd.DataFrame | None,
     tp = _clean_touchpoints(touchpoints)
     account_ids = acq["account_id"].reset_index(drop=True)
     acq_day = _days(acq["acquired_date"])
-    names = pd.concat([acq["channel"], tp["channel"]], ignore_index=True).astype("str")
-    channels = pd.Index(pd.unique(names), dtype="str").sort_values()
-    deal_ch = channels.get_indexer(acq["channel"].astype("str")).astype(np.int64)
+    # Factorise each column once (hashing), then map the few distinct names to sorted codes.
+    deal_codes, deal_names = pd.factorize(acq["channel"].astype("str"))
+    tp_ch_codes, tp_ch_names = pd.factorize(tp["channel"].astype("str"))
+    channels = pd.Index(deal_names.append(tp_ch_names).unique(), dtype="str").sort_values()
+    deal_ch = channels.get_indexer(deal_names).astype(np.int64)[deal_codes]
     empty = np.zeros(0, dtype=np.int64)
     if tp.empty or not touches:
         return _Journeys(account_ids, channels, deal_ch, empty, empty, empty, empty, empty,
@@ -304,7 +306,7 @@ def _prepare(acquisitions: pd.DataFrame, touchpoints: pd.DataFrame | None,
     row_of_unique = pd.Index(account_ids.astype("str")).get_indexer(tp_uniques)
     ts = _nanoseconds(tp["timestamp"])
     day = np.floor_divide(ts, _NS_PER_DAY)
-    ch_all = channels.get_indexer(tp["channel"].astype("str")).astype(np.int64)
+    ch_all = channels.get_indexer(tp_ch_names).astype(np.int64)[tp_ch_codes]
     # Stable lexicographic sort: account, then timestamp, then original row (ties).
     order = np.lexsort((np.arange(len(ts)), ts, tp_codes))
     tp_codes, day, ch_all = tp_codes[order], day[order], ch_all[order]
@@ -320,8 +322,9 @@ def _prepare(acquisitions: pd.DataFrame, touchpoints: pd.DataFrame | None,
     if non_converting:
         acquired = pd.Index(account_ids.astype("str"))
         if acquired_accounts is not None:
-            acquired = acquired.append(pd.Index(pd.Series(list(acquired_accounts),
-                                                          dtype="str")))
+            if not isinstance(acquired_accounts, pd.Series | pd.Index | np.ndarray | list):
+                acquired_accounts = list(acquired_accounts)  # sets, generators
+            acquired = acquired.append(pd.Index(acquired_accounts, dtype="str"))
         # get_indexer hashes; Index.isin on Arrow strings goes through a Python list.
         never = acquired.unique().get_indexer(tp_uniques) < 0
         keep = never[tp_codes]
@@ -701,11 +704,30 @@ def _parse_paths(paths: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndar
         weights = np.ones(len(items))
     if np.any(~np.isfinite(weights)) or np.any(weights < 0):
         raise ValueError(f"{name}: path counts must be finite and >= 0")
-    split = pd.Series(items, dtype=object).map(_split_path)
-    lengths = split.map(len).to_numpy(dtype=np.int64) if len(split) else np.zeros(0, np.int64)
-    keep = (lengths > 0) & (weights > 0)
-    names = split[keep].explode().to_numpy(dtype=object) if keep.any() else np.zeros(0, object)
+    if len(items) and pd.api.types.infer_dtype(items, skipna=False) == "string":
+        names, lengths = _split_path_strings(items)
+    else:
+        split = pd.Series(items, dtype=object).map(_split_path)
+        lengths = split.map(len).to_numpy(dtype=np.int64) if len(split) else np.zeros(0, int)
+        names = (split.explode().dropna().to_numpy(dtype=object) if lengths.any()
+                 else np.zeros(0, object))
+    keep = weights > 0
+    names = names[np.repeat(keep, lengths)]
+    keep &= lengths > 0
     return names.astype(str), lengths[keep], weights[keep]
+
+
+def _split_path_strings(paths: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Split "A > B > C" strings in Arrow (vectorised): names laid end to end, path lengths."""
+    import pyarrow as pa  # a dependency of the package (pandas' string storage)
+    import pyarrow.compute as pc
+
+    parts = pc.split_pattern(pa.array(paths, type=pa.large_string()), ">")
+    names = pc.utf8_trim_whitespace(pc.list_flatten(parts)).to_numpy(zero_copy_only=False)
+    lengths = pc.list_value_length(parts).to_numpy().astype(np.int64)
+    path = np.repeat(np.arange(len(paths)), lengths)
+    named = names != ""  # "A >> B" or a trailing ">" leave empty names
+    return names[named], np.bincount(path[named], minlength=len(paths)).astype(np.int64)
 
 
 def _split_path(path: Any) -> list[str]:

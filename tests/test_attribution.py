@@ -375,9 +375,10 @@ def test_markov_non_converting_paths_by_hand():
             ("other-period", "2025-05-01", "A"),  # acquired earlier: not non-converting
             ("other-period", "2025-05-02", "B"))
     period = a.iloc[[0]]
-    credits = channel_credits(period, t, "markov", acquired_accounts=["x", "other-period"],
-                              period_end=pd.Timestamp("2026-01-31"))
-    assert credits[["A", "B"]].to_numpy() == pytest.approx([1 / 3, 2 / 3], abs=1e-12)
+    for accounts in (["x", "other-period"], {"other-period"}, pd.Series(["other-period"])):
+        credits = channel_credits(period, t, "markov", acquired_accounts=accounts,
+                                  period_end=pd.Timestamp("2026-01-31"))
+        assert credits[["A", "B"]].to_numpy() == pytest.approx([1 / 3, 2 / 3], abs=1e-12)
     # Were "other-period" never acquired, its A > B would be a non-converting path:
     # start -> A 2/3, B 1/3; A -> B 1; B -> conversion 1/3. P = 1/3, without A 1/9:
     # effects A 2/3, B 1 -> credits 0.4 and 0.6.
@@ -405,6 +406,14 @@ def test_markov_input_forms_agree():
     as_lists = markov_removal_effects(expanded_conv, expanded_null)
     pd.testing.assert_series_equal(as_strings, as_series)
     pd.testing.assert_series_equal(as_strings, as_lists, atol=1e-14)
+
+
+def test_markov_path_strings_tolerate_stray_separators_and_empty_paths():
+    messy = markov_removal_effects(["A >> B >", "", " A"], ["B", ">"])
+    clean = markov_removal_effects([["A", "B"], ["A"]], [["B"]])
+    pd.testing.assert_series_equal(messy, clean)
+    mixed = markov_removal_effects([("A", "B"), "A"], {"B": 1})
+    pd.testing.assert_series_equal(mixed, clean)
 
 
 def test_markov_order_one_is_unchanged_by_consecutive_repeats():
