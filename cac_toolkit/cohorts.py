@@ -1,0 +1,493 @@
+"""Monthly cohorts (30/60/90-day conversions, lag-aware CAC) and CAC per segment (ICP).
+
+A B2B lead often signs months after it was created, so the CAC of one month (that month's
+spend over that month's new customers) mixes costs and customers that do not belong
+together. Following each month's leads for 30, 60 and 90 days ties the spend of a month to
+the customers it produced: the *lag-aware CAC*.
+
+Cohort month
+    The calendar month of a lead's ``created_date`` (or of a spend line's ``date``), clipped
+    to the range analysed. Months are a ``pandas.PeriodIndex`` (freq ``M``) named ``month``.
+Won within N days
+    The lead has a ``won_date`` and ``won_date - created_date <= N`` days (whole days; a
+    lead won on day 30 counts at 30, one won on day 31 only from 60 on). A ``won_date``
+    before ``created_date`` counts as an immediate win.
+Complete
+    A cohort month is complete at N days when its last day plus N days is on or before the
+    observation date ``as_of`` (the latest date in the data): every lead of the month has had
+    N days to convert. Rates and CACs of incomplete cells are left undefined (NaN here,
+    ``null`` with a reason in the KPI file), because their customers are still to come.
+Window of the KPI file
+    From the first day of the month containing ``period_start - max(horizons)`` days to
+    ``period_end``: the audited months plus the months whose leads can still convert inside
+    the period within the longest horizon (see :func:`cohort_window`).
+
+Segments: the contract does not tag spend by segment, so the period's acquisition spend is
+split among segments with a stable key (the allocation key of the audit: new customers by
+default, or opportunities / pipeline of the leads); a ``segment`` column on the spend table,
+when present, is used as direct segment spend first and only the rest is allocated. Accounts
+and leads without a segment go under ``"unknown"``.
+
+Everything is vectorised over leads and accounts; the only Python loops run over the
+horizons or over a handful of summary keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .counting import acquisitions, acquisitions_in
+from .errors import ParameterError
+from .metrics import channel_cac
+from .money import round_money, round_ratio
+from .periods import Period
+
+if TYPE_CHECKING:  # kpis imports this module lazily; avoid a cycle at import time
+    from .kpis import Notes
+    from .loading import AuditData
+    from .params import AuditParameters
+
+HORIZONS: tuple[int, ...] = (30, 60, 90)
+UNKNOWN_SEGMENT = "unknown"
+POOLED_SEGMENTS = ("", "shared")  # spend rows with these segments are pooled (allocated)
+LEAD_DATE_COLUMNS = ("created_date", "mql_date", "sql_date", "meeting_date", "opportunity_date",
+                     "quote_date", "won_date", "lost_date")
+
+
+# --------------------------------------------------------------------------------- months
+
+
+def _check_horizons(horizons: Iterable[int]) -> tuple[int, ...]:
+    values = tuple(int(h) for h in horizons)
+    if not values or any(h <= 0 for h in values) or len(set(values)) != len(values):
+        raise ParameterError("horizons", "distinct whole numbers of days > 0 such as 30, 60, 90",
+                             horizons)
+    return tuple(sorted(values))
+
+
+def cohort_window(period: Period, horizons: Iterable[int] = HORIZONS) -> Period:
+    """The cohort months shown for an audited ``period``.
+
+    ``[first day of month(period.start - max(horizons) days), period.end]``: a customer won in
+    the period may come from a lead created up to ``max(horizons)`` days before it starts, so
+    the months of those leads are shown too (for Q1 2026 and 90 days: October 2025 to March
+    2026).
+    """
+    longest = max(_check_horizons(horizons))
+    first = (period.start - pd.Timedelta(days=longest)).to_period("M").start_time
+    return Period(first, period.end)
+
+
+def month_index(period: Period) -> pd.PeriodIndex:
+    """The calendar months overlapping ``period``, as a ``PeriodIndex`` named ``month``."""
+    return pd.period_range(period.start, period.end, freq="M", name="month")
+
+
+def _month_ends(months: pd.PeriodIndex, period: Period) -> pd.Series:
+    """Last day of each month, clipped to ``period.end``."""
+    ends = pd.Series(months.to_timestamp(how="end").normalize(), index=months)
+    return ends.clip(upper=period.end)
+
+
+def _cents(amounts: pd.Series) -> pd.Series:
+    """Amounts (currency) to integer cents, half away from zero, line by line."""
+    values = amounts.astype("float64").to_numpy()
+    return pd.Series(np.sign(values) * np.floor(np.abs(values) * 100 + 0.5 + 1e-9),
+                     index=amounts.index).astype("int64")
+
+
+def _count_by_month(dates: pd.Series, months: pd.PeriodIndex) -> pd.Series:
+    counts = dates.dt.to_period("M").value_counts()
+    return counts.reindex(months, fill_value=0).astype("int64")
+
+
+def spend_by_month(spend: pd.DataFrame, period: Period) -> pd.Series:
+    """Acquisition spend (marketing + sales, currency) booked in each month of ``period``.
+
+    ``spend_m = sum(amount of the lines dated in month m)``, summed in integer cents and
+    returned to the cent. Months without a line are 0.
+    """
+    months = month_index(period)
+    lines = spend[period.contains(spend["date"])]
+    by_month = _cents(lines["amount"]).groupby(lines["date"].dt.to_period("M")).sum()
+    return (by_month.reindex(months, fill_value=0) / 100).astype("float64").rename("spend")
+
+
+def monthly_cac(spend: pd.DataFrame, acquired: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """The short-term CAC of each month: that month's spend over that month's new customers.
+
+    Columns: ``spend`` (currency), ``new_customers`` (accounts acquired in the month, see
+    :func:`cac_toolkit.counting.acquisitions`) and ``cac = spend / new_customers`` (currency per
+    customer, NaN when the month has no new customer). This is the reading the lag-aware CAC
+    corrects: customers signed this month mostly come from earlier months' spend.
+    """
+    months = month_index(period)
+    out = spend_by_month(spend, period).to_frame()
+    signed = acquired.loc[period.contains(acquired["acquired_date"]), "acquired_date"]
+    out["new_customers"] = _count_by_month(signed, months)
+    out["cac"] = out["spend"] / out["new_customers"].where(out["new_customers"] > 0)
+    return out
+
+
+# -------------------------------------------------------------------------------- cohorts
+
+
+def latest_lead_date(leads: pd.DataFrame) -> pd.Timestamp | None:
+    """The latest date found in any date column of ``leads`` (the CRM export's horizon)."""
+    columns = [c for c in LEAD_DATE_COLUMNS if c in leads]
+    if not columns or leads.empty:
+        return None
+    latest = leads[columns].max(axis=None)
+    return None if pd.isna(latest) else pd.Timestamp(latest).normalize()
+
+
+def observation_end(data: AuditData) -> pd.Timestamp | None:
+    """The observation date of an audit folder: its latest spend, deal or lead date."""
+    dates = [data.spend["date"].max(), data.deals["won_date"].max()]
+    if data.leads is not None:
+        dates.append(latest_lead_date(data.leads))
+    dates = [pd.Timestamp(d) for d in dates if d is not None and not pd.isna(d)]
+    return max(dates).normalize() if dates else None
+
+
+def lead_cohorts(leads: pd.DataFrame, period: Period, horizons: Iterable[int] = HORIZONS,
+                 as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Monthly lead cohorts and their conversions within each horizon.
+
+    One row per month of ``period`` (leads created outside it are ignored), columns:
+
+    - ``leads``: leads created in the month;
+    - ``won_N``: those with ``won_date - created_date <= N`` days (observed up to ``as_of``);
+    - ``complete_N``: ``month end + N days <= as_of`` (every lead had N days to convert);
+    - ``conversion_N = won_N / leads`` (a share, 0 to 1), NaN when the month has no lead or
+      is not complete at N days.
+
+    ``as_of`` defaults to the latest date of the leads table.
+    """
+    horizons = _check_horizons(horizons)
+    months = month_index(period)
+    as_of = latest_lead_date(leads) if as_of is None else pd.Timestamp(as_of).normalize()
+    cohort = leads[period.contains(leads["created_date"])]
+    created = cohort["created_date"].dt.normalize()
+    delay = (cohort["won_date"].dt.normalize() - created).dt.days  # NaN when never won
+    out = pd.DataFrame(index=months)
+    out["leads"] = _count_by_month(created, months)
+    month_end = _month_ends(months, period)
+    for h in horizons:
+        out[f"won_{h}"] = _count_by_month(created[delay <= h], months)
+    for h in horizons:
+        limit = month_end + pd.Timedelta(days=h)
+        out[f"complete_{h}"] = (limit <= as_of) if as_of is not None else False
+    for h in horizons:
+        usable = out[f"complete_{h}"] & (out["leads"] > 0)
+        out[f"conversion_{h}"] = (out[f"won_{h}"] / out["leads"]).where(usable)
+    return out
+
+
+def lag_aware_cac(spend: pd.DataFrame, leads: pd.DataFrame, period: Period,
+                  horizons: Iterable[int] = HORIZONS,
+                  as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Lead cohorts with each month's spend and the CAC of the customers it produced.
+
+    The columns of :func:`lead_cohorts`, plus ``spend`` (acquisition spend booked in the
+    month, currency) and ``cac_lag_N = spend_m / won_N(m)``: currency per customer acquired
+    from the leads created in month m within N days. NaN when no such customer (zero
+    denominator) or when the month is not complete at N days. A month with customers and no
+    spend has a CAC of 0.
+    """
+    horizons = _check_horizons(horizons)
+    out = lead_cohorts(leads, period, horizons, as_of)
+    out.insert(0, "spend", spend_by_month(spend, period))
+    for h in horizons:
+        won = out[f"won_{h}"]
+        out[f"cac_lag_{h}"] = (out["spend"] / won.where(won > 0)).where(out[f"complete_{h}"])
+    return out
+
+
+def conversion_matrix(cohorts: pd.DataFrame | Mapping[str, object]) -> pd.DataFrame:
+    """Month x horizon table of conversion rates, for the cohort heatmap.
+
+    ``cohorts`` is a frame from :func:`lead_cohorts` / :func:`lag_aware_cac`, or the
+    ``cohorts`` block of the KPI file (:func:`cohort_kpis`). Rows are months, columns the
+    horizons in days (``horizon_days``), values shares (0 to 1); NaN marks an undefined cell
+    (no lead, incomplete cohort or no leads table).
+    """
+    if isinstance(cohorts, pd.DataFrame):
+        columns = [c for c in cohorts.columns if str(c).startswith("conversion_")]
+        matrix = cohorts[columns].astype("float64")
+        matrix.columns = pd.Index([int(str(c).split("_")[1]) for c in columns],
+                                  name="horizon_days")
+        return matrix
+    months = pd.PeriodIndex(list(cohorts["months"]), freq="M", name="month")
+    data = {int(h): [cohorts[f"conversion_{h}"][str(m)] for m in months]  # type: ignore[index]
+            for h in cohorts["horizons"]}  # type: ignore[union-attr]
+    frame = pd.DataFrame(data, index=months, dtype="float64")
+    frame.columns.name = "horizon_days"
+    return frame
+
+
+# ------------------------------------------------------------------------------- segments
+
+
+def _segment_labels(values: pd.Series) -> pd.Series:
+    """Trimmed segment names; empty or missing ones become ``unknown``."""
+    text = values.astype("string").str.strip()
+    return text.mask(text.isna() | (text == ""), UNKNOWN_SEGMENT).astype("str")
+
+
+def segment_weights(key: str, acquired: pd.DataFrame, leads: pd.DataFrame | None,
+                    period: Period) -> pd.Series:
+    """The allocation key per segment.
+
+    ``new_customers``: accounts acquired in ``period`` per segment of their acquiring deal;
+    ``opportunities``: leads whose ``opportunity_date`` is in the period, per lead segment;
+    ``pipeline``: the sum of those leads' ``opportunity_value``.
+    """
+    if key == "new_customers":
+        return acquired.groupby(_segment_labels(acquired["segment"])).size().astype("float64")
+    if leads is None:
+        raise ParameterError("allocation_key", "new_customers (the folder has no leads table)",
+                             key)
+    opened = leads[period.contains(leads["opportunity_date"])]
+    labels = _segment_labels(opened["segment"])
+    if key == "opportunities":
+        return opened.groupby(labels).size().astype("float64")
+    if key == "pipeline":
+        return opened["opportunity_value"].groupby(labels).sum(min_count=1).fillna(0.0)
+    raise ParameterError("allocation_key", "new_customers, opportunities or pipeline", key)
+
+
+def segment_cac(spend: pd.DataFrame, acquired: pd.DataFrame, period: Period,
+                gross_margin: float | None = None, lifetime_months: float | None = None,
+                key: str = "new_customers", leads: pd.DataFrame | None = None) -> pd.DataFrame:
+    """CAC, ARPA and LTV per segment (ICP) for ``period``.
+
+    ``acquired`` is the acquisitions table (all dates; those in the period are kept). Spend
+    is the period's marketing + sales spend. When ``spend`` has a ``segment`` column, its
+    non-empty values other than ``shared`` are direct segment spend; every other line is
+    pooled and split by the key (:func:`segment_weights`) to the cent with
+    :func:`cac_toolkit.money.allocate`, so the segments' ``spend_total`` adds back to the
+    period's spend exactly (unless no segment has a key, then ``spend_allocated`` is NaN).
+
+    Columns, one row per segment (sorted, ``unknown`` last):
+
+    - ``new_customers``; ``customer_share = new_customers / all new customers``;
+    - ``spend_direct``, ``spend_allocated``, ``spend_total = direct + allocated`` (currency);
+    - ``allocation_weight``: the segment's key value;
+    - ``cac = spend_total / new_customers`` (currency per customer; NaN with no customer);
+    - ``arpa_mrr``: mean MRR of the acquiring deals (currency per month);
+    - ``ltv = arpa_mrr x gross_margin x lifetime_months`` (currency);
+    - ``ltv_cac = ltv / cac``; ``payback_months = cac / (arpa_mrr x gross_margin)``.
+    """
+    lines = spend[period.contains(spend["date"])]
+    amounts = _cents(lines["amount"])
+    if "segment" in lines:
+        labels = lines["segment"].astype("string").str.strip()
+        pooled = labels.isna() | labels.str.lower().isin(POOLED_SEGMENTS).fillna(True)
+    else:
+        labels = pd.Series(pd.NA, index=lines.index, dtype="string")
+        pooled = pd.Series(True, index=lines.index)
+    direct = (amounts[~pooled].groupby(labels[~pooled].astype("str")).sum() / 100)
+    shared = float(amounts[pooled].sum()) / 100
+    period_acquired = acquisitions_in(acquired, period)
+    segments = _segment_labels(period_acquired["segment"])
+    customers = period_acquired.groupby(segments).size().astype("float64")
+    weights = segment_weights(key, period_acquired, leads, period)
+    table = channel_cac(direct.astype("float64"), customers, shared, weights)
+    table.index.name = "segment"
+    order = sorted(table.index, key=lambda s: (s == UNKNOWN_SEGMENT, str(s)))
+    table = table.reindex(order)
+
+    out = pd.DataFrame(index=table.index)
+    out["new_customers"] = table["new_customers"].astype("int64")
+    total_customers = int(out["new_customers"].sum())
+    out["customer_share"] = (out["new_customers"] / total_customers if total_customers
+                             else np.nan)
+    out["spend_direct"] = table["spend_direct"]
+    out["spend_allocated"] = table["shared_allocated"]
+    out["spend_total"] = table["spend_direct"] + table["shared_allocated"]
+    out["allocation_weight"] = weights.reindex(out.index).fillna(0.0).astype("float64")
+    out["cac"] = table["cac_fully_loaded"]
+    out["arpa_mrr"] = period_acquired["mrr"].astype("float64").groupby(segments).mean() \
+        .reindex(out.index)
+    margin = np.nan if gross_margin is None else float(gross_margin)
+    lifetime = np.nan if lifetime_months is None else float(lifetime_months)
+    out["ltv"] = out["arpa_mrr"] * margin * lifetime
+    out["ltv_cac"] = out["ltv"] / out["cac"].where(out["cac"] > 0)
+    monthly_margin = out["arpa_mrr"] * margin
+    out["payback_months"] = out["cac"] / monthly_margin.where(monthly_margin > 0)
+    return out
+
+
+# ------------------------------------------------------------------------------- KPI file
+
+
+def _months_text(months: Iterable[pd.Period]) -> str:
+    return ", ".join(str(m) for m in months)
+
+
+def _by_month(values: pd.Series, convert: Callable[[object], object]) -> dict[str, object]:
+    return {str(m): (None if pd.isna(v) else convert(v)) for m, v in values.items()}
+
+
+def _note_months(notes: Notes, key: str, code: str, mask: pd.Series, reason: str) -> None:
+    if mask.any():
+        notes.add(key, code, f"{reason}: {_months_text(mask.index[mask.to_numpy()])}")
+
+
+def cohort_kpis(data: AuditData, params: AuditParameters, period: Period,
+                notes: Notes | None = None, horizons: Iterable[int] = HORIZONS,
+                all_acquired: pd.DataFrame | None = None) -> dict[str, object]:
+    """The KPI file's ``cohorts`` block: monthly cohorts over :func:`cohort_window`.
+
+    Month-keyed maps (``{"2026-01": value}``), in the order of ``months``:
+    ``in_period`` (the month overlaps the audited period), ``spend`` (currency),
+    ``new_customers`` and ``cac_month`` (the short-term reading: spend / customers signed in
+    the month), ``leads``, and per horizon N: ``won_N``, ``complete_N``, ``conversion_N``
+    (ratio, 4 decimals) and ``cac_lag_N`` (currency, to the cent). ``period`` sums the
+    audited months that are complete at N (listed in ``months_complete_N``): ``leads_N``,
+    ``won_N``, ``spend_N`` (all ``null`` when no month is complete yet),
+    ``conversion_N = won_N / leads_N`` and ``cac_lag_N = spend_N / won_N``. Undefined values
+    are ``null`` and the reason goes to ``notes`` (one note per figure, naming the months).
+    ``params`` is accepted for symmetry with the other KPI blocks.
+    """
+    from .kpis import Notes  # lazy: kpis imports this module inside compute_kpis
+
+    del params  # the cohorts need no audit parameter yet
+    notes = Notes() if notes is None else notes
+    horizons = _check_horizons(horizons)
+    window = cohort_window(period, horizons)
+    months = month_index(window)
+    as_of = observation_end(data)
+    acquired = acquisitions(data.deals) if all_acquired is None else all_acquired
+    short = monthly_cac(data.spend, acquired, window)
+    in_period = pd.Series((months.to_timestamp(how="end").normalize() >= period.start)
+                          & (months.start_time <= period.end), index=months)
+
+    out: dict[str, object] = {
+        "horizons": list(horizons),
+        "window": window.as_dict(),
+        "as_of": as_of.date().isoformat() if as_of is not None else None,
+        "months": [str(m) for m in months],
+        "in_period": {str(m): bool(v) for m, v in in_period.items()},
+        "spend": _by_month(short["spend"], round_money),
+        "new_customers": _by_month(short["new_customers"], int),
+        "cac_month": _by_month(short["cac"], round_money),
+    }
+    _note_months(notes, "cohorts.cac_month", "no_new_customer", short["new_customers"] == 0,
+                 "no new customer signed in the month")
+    summary: dict[str, object] = {}
+    if data.leads is None:
+        notes.add("cohorts", "no_leads", "the folder has no leads table: lead cohorts, "
+                  "conversions and lag-aware CACs are undefined")
+        empty = dict.fromkeys(out["months"])
+        out["leads"] = dict(empty)
+        for prefix in ("won", "complete", "conversion", "cac_lag"):
+            for h in horizons:
+                out[f"{prefix}_{h}"] = dict(empty)
+        summary["leads"] = None
+        for h in horizons:
+            summary.update({f"months_complete_{h}": [], f"leads_{h}": None, f"won_{h}": None,
+                            f"spend_{h}": None, f"conversion_{h}": None, f"cac_lag_{h}": None})
+        out["period"] = summary
+        return out
+
+    table = lag_aware_cac(data.spend, data.leads, window, horizons, as_of)
+    out["leads"] = _by_month(table["leads"], int)
+    for h in horizons:
+        out[f"won_{h}"] = _by_month(table[f"won_{h}"], int)
+    for h in horizons:
+        out[f"complete_{h}"] = _by_month(table[f"complete_{h}"], bool)
+    observed = f"(data end {out['as_of']})"
+    for h in horizons:
+        out[f"conversion_{h}"] = _by_month(table[f"conversion_{h}"], round_ratio)
+        incomplete = ~table[f"complete_{h}"]
+        _note_months(notes, f"cohorts.conversion_{h}", "cohort_incomplete", incomplete,
+                     f"leads not yet all observed for {h} days {observed}")
+        _note_months(notes, f"cohorts.conversion_{h}", "no_lead",
+                     ~incomplete & (table["leads"] == 0), "no lead created in the month")
+    for h in horizons:
+        out[f"cac_lag_{h}"] = _by_month(table[f"cac_lag_{h}"], round_money)
+        _note_months(notes, f"cohorts.cac_lag_{h}", "cohort_incomplete",
+                     ~table[f"complete_{h}"],
+                     f"leads not yet all observed for {h} days {observed}")
+        _note_months(notes, f"cohorts.cac_lag_{h}", "no_customer",
+                     table[f"complete_{h}"] & (table[f"won_{h}"] == 0),
+                     f"no lead of the month won within {h} days")
+
+    audited = table[in_period.to_numpy()]
+    summary["leads"] = int(audited["leads"].sum())
+    for h in horizons:
+        done = audited[audited[f"complete_{h}"]]
+        leads_h, won_h = int(done["leads"].sum()), int(done[f"won_{h}"].sum())
+        spend_h = float(_cents(done["spend"]).sum()) / 100
+        summary[f"months_complete_{h}"] = [str(m) for m in done.index]
+        # No complete month: nothing is measured yet, so the sums are null rather than 0.
+        summary[f"leads_{h}"] = leads_h if len(done) else None
+        summary[f"won_{h}"] = won_h if len(done) else None
+        summary[f"spend_{h}"] = round_money(spend_h) if len(done) else None
+        summary[f"conversion_{h}"] = round_ratio(won_h / leads_h) if leads_h else None
+        summary[f"cac_lag_{h}"] = round_money(spend_h / won_h) if won_h else None
+        if done.empty:
+            notes.add(f"cohorts.period.cac_lag_{h}", "cohort_incomplete",
+                      f"no month of the period is observed for {h} days yet {observed}")
+        elif not won_h:
+            notes.add(f"cohorts.period.cac_lag_{h}", "no_customer",
+                      f"no lead of the period's complete months won within {h} days")
+        if len(done) and not leads_h:
+            notes.add(f"cohorts.period.conversion_{h}", "no_lead",
+                      "no lead created in the period's complete months")
+    out["period"] = summary
+    return out
+
+
+def segment_kpis(data: AuditData, params: AuditParameters, period: Period,
+                 notes: Notes | None = None,
+                 all_acquired: pd.DataFrame | None = None) -> dict[str, dict[str, object]]:
+    """The KPI file's ``segments`` block: ``{segment: {...}}`` from :func:`segment_cac`.
+
+    Keys per segment: ``new_customers``, ``customer_share``, ``spend_direct``,
+    ``spend_allocated``, ``spend_total``, ``allocation_weight``, ``cac``, ``arpa_mrr``,
+    ``ltv``, ``ltv_cac``, ``payback_months``. Money to the cent, ratios to 4 decimals,
+    ``null`` with a reason in ``notes`` when undefined. The key is ``params.allocation_key``.
+    """
+    from .kpis import Notes  # lazy: kpis imports this module inside compute_kpis
+
+    notes = Notes() if notes is None else notes
+    acquired = acquisitions(data.deals) if all_acquired is None else all_acquired
+    table = segment_cac(data.spend, acquired, period, params.gross_margin, params.lifetime,
+                        params.allocation_key, data.leads)
+    if table["spend_allocated"].isna().all() and len(table):
+        notes.add("segments.spend_allocated", "no_key",
+                  f"the allocation key ({params.allocation_key}) is zero for every segment, "
+                  "so pooled costs cannot be split")
+    if len(table) and (params.gross_margin is None or params.lifetime is None):
+        notes.add("segments.ltv", "missing_parameter",
+                  "set gross_margin and lifetime_months or monthly_churn")
+    out: dict[str, dict[str, object]] = {}
+    for segment, row in table.iterrows():  # one row per segment, a handful at most
+        name = str(segment)
+        if row["new_customers"] == 0:
+            notes.add(f"segments.{name}.cac", "no_new_customer",
+                      f"segment {name} has spend but no new customer in the period")
+        elif pd.isna(row["arpa_mrr"]):
+            notes.add(f"segments.{name}.arpa_mrr", "no_mrr",
+                      f"the acquiring deals of segment {name} carry no MRR")
+        out[name] = {
+            "new_customers": int(row["new_customers"]),
+            "customer_share": round_ratio(row["customer_share"]),
+            "spend_direct": round_money(row["spend_direct"]),
+            "spend_allocated": round_money(row["spend_allocated"]),
+            "spend_total": round_money(row["spend_total"]),
+            "allocation_weight": round_ratio(row["allocation_weight"]),
+            "cac": round_money(row["cac"]),
+            "arpa_mrr": round_money(row["arpa_mrr"]),
+            "ltv": round_money(row["ltv"]),
+            "ltv_cac": round_ratio(row["ltv_cac"]),
+            "payback_months": round_ratio(row["payback_months"]),
+        }
+    return out
