@@ -62,9 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _refuse_inside(out: Path, data_dir: Path) -> None:
+def _refuse_file_inside(out: Path, data_dir: Path) -> None:
     """Never write into the user's input folder."""
-    if out.resolve() == data_dir.resolve() or data_dir.resolve() in out.resolve().parents:
+    if data_dir.resolve() in out.resolve().parents:
         raise CacToolkitError(f"{out}: the output must not be inside the input folder {data_dir}")
 
 
@@ -86,9 +86,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "audit":
         from .audit import run_audit
 
-        out = Path(args.out)
-        _refuse_inside(out, data_dir)
-        result = run_audit(data_dir, out, params, progress=not args.no_progress)
+        result = run_audit(data_dir, Path(args.out), params, progress=not args.no_progress)
         for path in result.files:
             print(path)
         return 0
@@ -101,7 +99,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     text = kpis_to_json(kpis)
     if args.out:
         out = Path(args.out)
-        _refuse_inside(out.parent if out.parent != Path("") else Path("."), data_dir)
+        _refuse_file_inside(out, data_dir)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(out.name + ".tmp")
         tmp.write_text(text, encoding="utf-8")
