@@ -306,6 +306,10 @@ def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
     previous, _ = period_kpis(data, params, period.previous(), all_acquired)
     out: dict[str, object] = {"kpi_file_version": KPI_FILE_VERSION}
     out.update(current)
+    from .cohorts import cohort_kpis, segment_kpis  # lazy: cohorts imports this module
+
+    out["cohorts"] = cohort_kpis(data, params, period, notes, all_acquired=all_acquired)
+    out["segments"] = segment_kpis(data, params, period, notes, all_acquired=all_acquired)
     out["allocation_key"] = params.allocation_key
     out["attribution_model"] = params.attribution_model
     out["previous"] = previous
