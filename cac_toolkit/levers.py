@@ -1,0 +1,223 @@
+"""Levers that lower the CAC, as small what-if models with the CAC article's figures.
+
+Each lever returns a :class:`LeverResult`: the CAC before and after, and the assumptions
+used, so a notebook can show a lever as a before/after bar or chain several into a waterfall.
+The default arguments are the article's examples:
+
+- lead quality: halve the leads, double their conversion (:func:`lead_quality`);
+- marketing-sales alignment: CAC -25 % within a year with a unified CRM (:func:`alignment`);
+- automation: -40 % of the time spent qualifying, CAC -18 % (:func:`automation`,
+  :func:`implied_qualification_share`);
+- referral: 15 % of the new customers at a CAC five times lower (:func:`referral`);
+- channel mix: 30 % SEO, 50 % paid inbound, 20 % outbound (:func:`channel_mix`).
+
+These are first-order models: a channel keeps its CAC when its budget changes (no saturation),
+and chained levers multiply their relative effects (:func:`chain`), as if independent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import UndefinedMetricError
+
+#: The article's 30/50/20 split between SEO, paid inbound and outbound.
+ARTICLE_MIX = {"SEO": 0.30, "Ads": 0.50, "Outbound": 0.20}
+
+
+@dataclass(frozen=True)
+class LeverResult:
+    """A lever's effect on the CAC (currency per customer) and the assumptions behind it."""
+
+    lever: str
+    cac_before: float
+    cac_after: float
+    assumptions: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def change(self) -> float:
+        """Relative change of the CAC: ``cac_after / cac_before - 1`` (-0.25 = -25 %)."""
+        if not self.cac_before:
+            raise UndefinedMetricError("CAC change", "the CAC before the lever is zero")
+        return self.cac_after / self.cac_before - 1.0
+
+    @property
+    def saving(self) -> float:
+        """CAC saved per new customer (currency): ``cac_before - cac_after``."""
+        return self.cac_before - self.cac_after
+
+
+def _share(name: str, value: float) -> None:
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a share between 0 and 1, got {value}")
+
+
+def lead_quality(cac: float, volume_share: float, lead_factor: float = 0.5,
+                 conversion_factor: float = 2.0) -> LeverResult:
+    """Fewer, better leads: multiply the leads by ``lead_factor``, their conversion by
+    ``conversion_factor``.
+
+    ``volume_share`` is the part of the acquisition spend that grows with the number of leads
+    (media bought per lead, SDR time per lead, enrichment credits); the rest (salaries of the
+    closers, tools, management) does not move. Then, per new customer (currency)::
+
+        spend_after = spend x (1 - volume_share + volume_share x lead_factor)
+        customers_after = customers x lead_factor x conversion_factor
+        cac_after = cac x (1 - volume_share x (1 - lead_factor)) / (lead_factor x conversion_factor)
+
+    With the article's halving of leads and doubling of conversion, the customers stay the same
+    and the CAC falls by half the volume-driven share.
+    """
+    _share("volume_share", volume_share)
+    if lead_factor <= 0 or conversion_factor <= 0:
+        raise ValueError("lead_factor and conversion_factor must be > 0")
+    spend_factor = 1 - volume_share + volume_share * lead_factor
+    customer_factor = lead_factor * conversion_factor
+    return LeverResult("lead quality", cac, cac * spend_factor / customer_factor,
+                       {"volume_share": volume_share, "lead_factor": lead_factor,
+                        "conversion_factor": conversion_factor,
+                        "spend_factor": spend_factor, "customer_factor": customer_factor})
+
+
+def alignment(cac: float, reduction: float = 0.25, months: int = 12) -> LeverResult:
+    """Marketing-sales alignment (shared pipeline, common KPIs, feedback loop, unified CRM).
+
+    The article's SME cut its CAC by ``reduction`` (25 %) within ``months`` (12):
+    ``cac_after = cac x (1 - reduction)``. See :func:`ramp` for the month-by-month path.
+    """
+    _share("reduction", reduction)
+    return LeverResult("marketing-sales alignment", cac, cac * (1 - reduction),
+                       {"reduction": reduction, "months": float(months)})
+
+
+def ramp(cac_before: float, cac_after: float, months: int = 12) -> pd.Series:
+    """A straight path from ``cac_before`` (month 0) to ``cac_after`` (month ``months``).
+
+    Indexed by month number; the effect of an organisational lever builds up over time.
+    """
+    steps = np.arange(months + 1)
+    return pd.Series(cac_before + (cac_after - cac_before) * steps / months,
+                     index=pd.Index(steps, name="month"), name="cac")
+
+
+def automation(cac: float, qualification_share: float, time_saved: float = 0.40) -> LeverResult:
+    """Automate the first qualification of leads (sequences, scoring, chatbots).
+
+    ``qualification_share`` is the part of the CAC spent qualifying leads by hand;
+    ``time_saved`` the share of that time the tools remove (40 % in the article), conversion
+    unchanged: ``cac_after = cac x (1 - qualification_share x time_saved)``.
+    """
+    _share("qualification_share", qualification_share)
+    _share("time_saved", time_saved)
+    return LeverResult("automation", cac, cac * (1 - qualification_share * time_saved),
+                       {"qualification_share": qualification_share, "time_saved": time_saved})
+
+
+def implied_qualification_share(cac_reduction: float = 0.18, time_saved: float = 0.40) -> float:
+    """The share of the CAC that qualification must have been for the article's figures to hold.
+
+    ``cac_reduction / time_saved``: -18 % of CAC from -40 % of qualification time means that
+    qualification was 45 % of the CAC.
+    """
+    if not time_saved:
+        raise UndefinedMetricError("qualification share", "no time saved")
+    share = cac_reduction / time_saved
+    _share("implied qualification share", share)
+    return share
+
+
+def referral(cac_paid: float, referral_share: float = 0.15, cost_ratio: float = 5.0
+             ) -> LeverResult:
+    """An ambassador (referral) programme bringing part of the new customers cheaply.
+
+    ``referral_share`` of the new customers (15 %) come by word of mouth at a CAC
+    ``cost_ratio`` times lower (5x) than the paid channels' ``cac_paid``; the blended CAC is
+    the customer-weighted mean::
+
+        cac_after = (1 - referral_share) x cac_paid + referral_share x cac_paid / cost_ratio
+    """
+    _share("referral_share", referral_share)
+    if cost_ratio <= 0:
+        raise ValueError("cost_ratio must be > 0")
+    blended = (1 - referral_share) * cac_paid + referral_share * cac_paid / cost_ratio
+    return LeverResult("referral", cac_paid, blended,
+                       {"referral_share": referral_share, "cost_ratio": cost_ratio,
+                        "referral_cac": cac_paid / cost_ratio})
+
+
+def blended_cac(budget_shares: Mapping[str, float], channel_cacs: Mapping[str, float]) -> float:
+    """CAC of a budget split across channels that each keep their CAC (currency per customer).
+
+    ``1 / sum(share_c / cac_c)``: the budget divided by the customers it buys. It is the
+    harmonic mean of the channel CACs weighted by budget, not their weighted average.
+    """
+    table = channel_mix(1.0, budget_shares, channel_cacs)
+    return float(table.attrs["blended_cac"])
+
+
+def channel_mix(budget: float, budget_shares: Mapping[str, float],
+                channel_cacs: Mapping[str, float]) -> pd.DataFrame:
+    """Split ``budget`` by ``budget_shares`` and count the customers each channel buys.
+
+    Per channel: ``budget`` = total x share (currency), ``new_customers`` = budget / CAC.
+    ``attrs["blended_cac"]`` = total budget / total customers. Shares must add up to 1 and
+    every channel of the split needs a CAC > 0.
+    """
+    shares = pd.Series(budget_shares, dtype="float64")
+    if (shares < 0).any() or not np.isclose(shares.sum(), 1.0):
+        raise ValueError(f"budget shares must be >= 0 and add up to 1, got {shares.sum():.4f}")
+    missing = [c for c in shares.index if c not in channel_cacs]
+    if missing:
+        raise KeyError(f"no CAC for channel {missing[0]!r}")
+    cacs = pd.Series({c: float(channel_cacs[c]) for c in shares.index}, dtype="float64")
+    if (cacs <= 0).any():
+        raise UndefinedMetricError("channel mix", "a channel of the split has no positive CAC")
+    out = pd.DataFrame({"share": shares, "cac": cacs})
+    out.index.name = "channel"
+    out["budget"] = budget * out["share"]
+    out["new_customers"] = out["budget"] / out["cac"]
+    customers = float(out["new_customers"].sum())
+    out.attrs["blended_cac"] = budget / customers if budget else 1.0 / float(
+        (out["share"] / out["cac"]).sum())
+    return out
+
+
+def remix(current_budget: Mapping[str, float], channel_cacs: Mapping[str, float],
+          target_shares: Mapping[str, float] = ARTICLE_MIX) -> LeverResult:
+    """Move the budget of the channels in ``target_shares`` to that split (the 30/50/20 mix).
+
+    ``current_budget`` holds each channel's spend; only the channels named in
+    ``target_shares`` are reallocated, their total budget unchanged. The CAC compared is the
+    blended CAC of those channels before and after.
+    """
+    names = list(target_shares)
+    spend = pd.Series({c: float(current_budget.get(c, 0.0)) for c in names}, dtype="float64")
+    total = float(spend.sum())
+    if not total:
+        raise UndefinedMetricError("remix", "the channels to remix have no budget")
+    before = channel_mix(total, (spend / total).to_dict(), channel_cacs).attrs["blended_cac"]
+    after = channel_mix(total, target_shares, channel_cacs).attrs["blended_cac"]
+    assumptions = {f"share_{c}": float(target_shares[c]) for c in names}
+    assumptions.update({f"current_share_{c}": float(spend[c] / total) for c in names})
+    return LeverResult("channel mix", float(before), float(after), assumptions)
+
+
+def chain(cac: float, levers: Sequence[LeverResult]) -> pd.DataFrame:
+    """Apply levers one after the other, each with its own relative change (a waterfall).
+
+    Rows: ``start`` then one per lever. Columns: ``change`` (relative), ``cac`` after the step
+    and ``step`` (currency, negative when the CAC falls). Effects are treated as independent,
+    so they multiply: a -25 % lever then a -18 % lever give -38.5 %, not -43 %.
+    """
+    rows = [{"lever": "start", "change": 0.0, "cac": float(cac), "step": 0.0}]
+    current = float(cac)
+    for lever in levers:
+        after = current * (1 + lever.change)
+        rows.append({"lever": lever.lever, "change": lever.change, "cac": after,
+                     "step": after - current})
+        current = after
+    return pd.DataFrame(rows).set_index("lever")

@@ -1,0 +1,119 @@
+"""Levers that lower the CAC, checked against the CAC article's figures and by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from cac_toolkit.errors import UndefinedMetricError
+from cac_toolkit.levers import (
+    ARTICLE_MIX,
+    LeverResult,
+    alignment,
+    automation,
+    blended_cac,
+    chain,
+    channel_mix,
+    implied_qualification_share,
+    lead_quality,
+    ramp,
+    referral,
+    remix,
+)
+
+
+def test_lead_quality_halving_leads_and_doubling_conversion() -> None:
+    # 60 % of the spend follows lead volume: halving it saves 30 % with the same customers.
+    result = lead_quality(1_500.0, volume_share=0.6)
+    assert result.assumptions["customer_factor"] == pytest.approx(1.0)
+    assert result.cac_after == pytest.approx(1_500.0 * 0.7)
+    assert result.change == pytest.approx(-0.30)
+    assert result.saving == pytest.approx(450.0)
+
+
+def test_lead_quality_general_case_and_bounds() -> None:
+    # Fewer leads without better conversion: fixed costs spread on fewer customers.
+    result = lead_quality(1_000.0, volume_share=0.5, lead_factor=0.5, conversion_factor=1.0)
+    assert result.cac_after == pytest.approx(1_000.0 * 0.75 / 0.5)
+    with pytest.raises(ValueError, match="volume_share"):
+        lead_quality(1_000.0, volume_share=1.5)
+    with pytest.raises(ValueError, match="> 0"):
+        lead_quality(1_000.0, volume_share=0.5, lead_factor=0.0)
+
+
+def test_alignment_and_its_ramp() -> None:
+    result = alignment(2_000.0)
+    assert result.cac_after == pytest.approx(1_500.0)
+    assert result.change == pytest.approx(-0.25)
+    path = ramp(result.cac_before, result.cac_after, 12)
+    assert len(path) == 13
+    assert path.iloc[0] == 2_000.0 and path.iloc[-1] == pytest.approx(1_500.0)
+    assert path.loc[6] == pytest.approx(1_750.0)
+
+
+def test_automation_matches_the_article() -> None:
+    share = implied_qualification_share()
+    assert share == pytest.approx(0.45)
+    result = automation(1_800.0, qualification_share=share)
+    assert result.change == pytest.approx(-0.18)
+    assert automation(1_000.0, 0.25, 0.40).cac_after == pytest.approx(900.0)
+    with pytest.raises(ValueError, match="share"):
+        implied_qualification_share(cac_reduction=0.5, time_saved=0.4)
+    with pytest.raises(UndefinedMetricError):
+        implied_qualification_share(time_saved=0.0)
+
+
+def test_referral_blend() -> None:
+    result = referral(2_000.0)
+    assert result.assumptions["referral_cac"] == pytest.approx(400.0)
+    assert result.cac_after == pytest.approx(0.85 * 2_000 + 0.15 * 400)  # 1,760
+    assert result.change == pytest.approx(-0.12)
+    with pytest.raises(ValueError):
+        referral(2_000.0, cost_ratio=0.0)
+
+
+def test_channel_mix_is_a_harmonic_mean() -> None:
+    cacs = {"SEO": 400.0, "Ads": 1_600.0, "Outbound": 1_200.0}
+    table = channel_mix(100_000.0, ARTICLE_MIX, cacs)
+    assert table.loc["SEO", "new_customers"] == pytest.approx(30_000 / 400)
+    assert table.loc["Ads", "new_customers"] == pytest.approx(50_000 / 1_600)
+    customers = 75 + 31.25 + 20_000 / 1_200
+    assert table.attrs["blended_cac"] == pytest.approx(100_000 / customers)
+    assert blended_cac(ARTICLE_MIX, cacs) == pytest.approx(100_000 / customers)
+    # Not the weighted average of CACs, which overstates the cost.
+    weighted = sum(ARTICLE_MIX[c] * cacs[c] for c in cacs)
+    assert blended_cac(ARTICLE_MIX, cacs) < weighted
+
+
+def test_channel_mix_refuses_bad_inputs() -> None:
+    with pytest.raises(ValueError, match="add up to 1"):
+        channel_mix(1.0, {"SEO": 0.5, "Ads": 0.4}, {"SEO": 1.0, "Ads": 1.0})
+    with pytest.raises(KeyError, match="Ads"):
+        channel_mix(1.0, {"SEO": 0.5, "Ads": 0.5}, {"SEO": 1.0})
+    with pytest.raises(UndefinedMetricError):
+        channel_mix(1.0, {"SEO": 1.0}, {"SEO": 0.0})
+
+
+def test_remix_moves_budget_to_the_target_split() -> None:
+    cacs = {"SEO": 500.0, "Ads": 1_500.0, "Outbound": 1_000.0}
+    budget = {"SEO": 10_000.0, "Ads": 30_000.0, "Outbound": 10_000.0, "Events": 99_999.0}
+    result = remix(budget, cacs)
+    before = 50_000 / (20 + 20 + 10)
+    after = 50_000 / (15_000 / 500 + 25_000 / 1_500 + 10_000 / 1_000)
+    assert result.cac_before == pytest.approx(before)
+    assert result.cac_after == pytest.approx(after)
+    assert result.assumptions["current_share_Ads"] == pytest.approx(0.6)
+    with pytest.raises(UndefinedMetricError):
+        remix({}, cacs)
+
+
+def test_chain_multiplies_relative_effects() -> None:
+    steps = chain(2_000.0, [alignment(2_000.0), automation(2_000.0, 0.45)])
+    assert list(steps.index) == ["start", "marketing-sales alignment", "automation"]
+    assert steps["cac"].iloc[-1] == pytest.approx(2_000 * 0.75 * 0.82)
+    assert steps["step"].iloc[1] == pytest.approx(-500.0)
+    assert steps["step"].sum() == pytest.approx(steps["cac"].iloc[-1] - 2_000)
+
+
+def test_change_of_a_zero_cac_is_undefined() -> None:
+    with pytest.raises(UndefinedMetricError):
+        _ = LeverResult("x", 0.0, 0.0).change
