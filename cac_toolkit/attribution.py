@@ -28,12 +28,13 @@ Conventions (binding readings of the audit contract, plus the choices it leaves 
 * ``markov``: absorbing Markov chain ``start -> channel states -> conversion | null`` of order
   ``markov_order`` (states are the last k channels; for k > 1 the first states of a path are
   shorter). Converting paths: the journeys (counted touches, in time order) of the touched
-  new customers. Non-converting paths: the touches, up to ``period_end`` (whole day), of the
-  accounts never acquired (not in ``acquired_accounts`` nor in ``acquisitions``). Consecutive
-  repeats of a channel are collapsed (``A > A > B`` is ``A > B``): for order 1 this changes
-  nothing (a self-loop leaves the distribution of the next different state unchanged), for
-  higher orders it makes a state the last k *different* channels. Transition probabilities
-  are observed frequencies. ``P(conv)`` is solved exactly from ``(I - Q) x = r`` (``Q`` the
+  new customers. Non-converting paths: the touches, up to ``period_end`` (whole day; all of
+  them when ``period_end`` is None), of the accounts never acquired (in neither
+  ``acquired_accounts`` nor ``acquisitions``). Consecutive repeats of a channel are
+  collapsed (``A > A > B`` is ``A > B``): for order 1 this changes nothing (a self-loop
+  leaves the distribution of the next different state unchanged), for higher orders it makes
+  a state the last k *different* channels. Transition probabilities are observed
+  frequencies. ``P(conv)`` is solved exactly from ``(I - Q) x = r`` (``Q`` the
   transient-to-transient matrix, ``r`` the absorption into conversion); removing channel c
   deletes every state containing c (its incoming probability flows to null) and
   ``removal_effect(c) = 1 - P(conv without c) / P(conv)``. Channel credit = removal effect
@@ -48,10 +49,15 @@ Conventions (binding readings of the audit contract, plus the choices it leaves 
 normalised removal effects x the number of touched new customers, for ``shapley`` exactly the
 Shapley values, in both cases plus the untouched accounts' deal channels. ``account_credits``
 shares, for ``markov`` and ``shapley``, each touched account's 1 among the distinct channels of
-its own journey in proportion to global per-channel weights ``w_c``: the weights are fitted by
-iterative proportional fitting so that the channel totals equal the normalised removal
-effects (to 1e-9 when such a split exists; when a channel only appears in non-converting
-journeys no account can carry its share, and the other channels' targets are scaled up).
+its own journey in proportion to global per-channel weights ``w_c``. Shapley: ``w_c = 1`` (the
+identity above, exact). Markov: the weights are fitted by iterative proportional fitting so
+that the channel totals equal the normalised removal effects x count (to 1e-9 when such a
+split exists). When none exists the split goes to its limit: for example a channel whose
+Markov credit exceeds the number of accounts it touched gets all of those accounts' units
+(shares below 1e-12 are dropped), and a channel that only appears in
+non-converting journeys cannot be carried by any account, so the other channels' targets are
+scaled up to the total. Channel totals of ``account_credits`` then differ from
+``channel_credits``, which keeps the model's own figures.
 
 Performance: everything runs on NumPy arrays sorted once by (account, timestamp, row); the
 only Python loops are over channels, path positions (Markov order) or bits (Shapley).
@@ -69,6 +75,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
+
+__all__ = ["MODELS", "account_credits", "channel_credits", "compare_models",
+           "markov_removal_effects", "shapley_values"]
 
 MODELS = ("deal", "first_touch", "last_touch", "linear", "time_decay", "position_based", "markov",
           "shapley")
