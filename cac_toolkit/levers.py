@@ -5,11 +5,13 @@ used, so a notebook can show a lever as a before/after bar or chain several into
 The default arguments are the article's examples:
 
 - lead quality: halve the leads, double their conversion (:func:`lead_quality`);
-- marketing-sales alignment: CAC -25 % within a year with a unified CRM (:func:`alignment`);
 - automation: -40 % of the time spent qualifying, CAC -18 % (:func:`automation`,
   :func:`implied_qualification_share`);
-- referral: 15 % of the new customers at a CAC five times lower (:func:`referral`);
-- channel mix: 30 % SEO, 50 % paid inbound, 20 % outbound (:func:`channel_mix`).
+- channel mix: 30 % SEO, 50 % paid inbound, 20 % outbound (:func:`channel_mix`,
+  :func:`remix`);
+- any lever quoted as a CAC factor, such as the article's unified CRM (-25 % in a year) or
+  referral programme (:func:`cac_toolkit.scenarios.referral_cac_factor`), enters a chain
+  through :meth:`LeverResult.from_factor`, and :func:`ramp` draws its build-up over months.
 
 These are first-order models: a channel keeps its CAC when its budget changes (no saturation),
 and chained levers multiply their relative effects (:func:`chain`), as if independent.
@@ -37,6 +39,11 @@ class LeverResult:
     cac_before: float
     cac_after: float
     assumptions: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_factor(cls, lever: str, cac: float, cac_factor: float) -> LeverResult:
+        """A lever quoted as a multiplier of the CAC (0.75 for -25 %)."""
+        return cls(lever, cac, cac * cac_factor, {"cac_factor": cac_factor})
 
     @property
     def change(self) -> float:
@@ -83,17 +90,6 @@ def lead_quality(cac: float, volume_share: float, lead_factor: float = 0.5,
                         "spend_factor": spend_factor, "customer_factor": customer_factor})
 
 
-def alignment(cac: float, reduction: float = 0.25, months: int = 12) -> LeverResult:
-    """Marketing-sales alignment (shared pipeline, common KPIs, feedback loop, unified CRM).
-
-    The article's SME cut its CAC by ``reduction`` (25 %) within ``months`` (12):
-    ``cac_after = cac x (1 - reduction)``. See :func:`ramp` for the month-by-month path.
-    """
-    _share("reduction", reduction)
-    return LeverResult("marketing-sales alignment", cac, cac * (1 - reduction),
-                       {"reduction": reduction, "months": float(months)})
-
-
 def ramp(cac_before: float, cac_after: float, months: int = 12) -> pd.Series:
     """A straight path from ``cac_before`` (month 0) to ``cac_after`` (month ``months``).
 
@@ -128,25 +124,6 @@ def implied_qualification_share(cac_reduction: float = 0.18, time_saved: float =
     share = cac_reduction / time_saved
     _share("implied qualification share", share)
     return share
-
-
-def referral(cac_paid: float, referral_share: float = 0.15, cost_ratio: float = 5.0
-             ) -> LeverResult:
-    """An ambassador (referral) programme bringing part of the new customers cheaply.
-
-    ``referral_share`` of the new customers (15 %) come by word of mouth at a CAC
-    ``cost_ratio`` times lower (5x) than the paid channels' ``cac_paid``; the blended CAC is
-    the customer-weighted mean::
-
-        cac_after = (1 - referral_share) x cac_paid + referral_share x cac_paid / cost_ratio
-    """
-    _share("referral_share", referral_share)
-    if cost_ratio <= 0:
-        raise ValueError("cost_ratio must be > 0")
-    blended = (1 - referral_share) * cac_paid + referral_share * cac_paid / cost_ratio
-    return LeverResult("referral", cac_paid, blended,
-                       {"referral_share": referral_share, "cost_ratio": cost_ratio,
-                        "referral_cac": cac_paid / cost_ratio})
 
 
 def blended_cac(budget_shares: Mapping[str, float], channel_cacs: Mapping[str, float]) -> float:

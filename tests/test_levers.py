@@ -8,7 +8,6 @@ from cac_toolkit.errors import UndefinedMetricError
 from cac_toolkit.levers import (
     ARTICLE_MIX,
     LeverResult,
-    alignment,
     automation,
     blended_cac,
     chain,
@@ -16,7 +15,6 @@ from cac_toolkit.levers import (
     implied_qualification_share,
     lead_quality,
     ramp,
-    referral,
     remix,
 )
 
@@ -40,8 +38,8 @@ def test_lead_quality_general_case_and_bounds() -> None:
         lead_quality(1_000.0, volume_share=0.5, lead_factor=0.0)
 
 
-def test_alignment_and_its_ramp() -> None:
-    result = alignment(2_000.0)
+def test_factor_lever_and_its_ramp() -> None:
+    result = LeverResult.from_factor("unified CRM", 2_000.0, 0.75)
     assert result.cac_after == pytest.approx(1_500.0)
     assert result.change == pytest.approx(-0.25)
     path = ramp(result.cac_before, result.cac_after, 12)
@@ -60,15 +58,6 @@ def test_automation_matches_the_article() -> None:
         implied_qualification_share(cac_reduction=0.5, time_saved=0.4)
     with pytest.raises(UndefinedMetricError):
         implied_qualification_share(time_saved=0.0)
-
-
-def test_referral_blend() -> None:
-    result = referral(2_000.0)
-    assert result.assumptions["referral_cac"] == pytest.approx(400.0)
-    assert result.cac_after == pytest.approx(0.85 * 2_000 + 0.15 * 400)  # 1,760
-    assert result.change == pytest.approx(-0.12)
-    with pytest.raises(ValueError):
-        referral(2_000.0, cost_ratio=0.0)
 
 
 def test_channel_mix_is_a_harmonic_mean() -> None:
@@ -107,8 +96,9 @@ def test_remix_moves_budget_to_the_target_split() -> None:
 
 
 def test_chain_multiplies_relative_effects() -> None:
-    steps = chain(2_000.0, [alignment(2_000.0), automation(2_000.0, 0.45)])
-    assert list(steps.index) == ["start", "marketing-sales alignment", "automation"]
+    steps = chain(2_000.0, [LeverResult.from_factor("alignment", 2_000.0, 0.75),
+                           automation(2_000.0, 0.45)])
+    assert list(steps.index) == ["start", "alignment", "automation"]
     assert steps["cac"].iloc[-1] == pytest.approx(2_000 * 0.75 * 0.82)
     assert steps["step"].iloc[1] == pytest.approx(-500.0)
     assert steps["step"].sum() == pytest.approx(steps["cac"].iloc[-1] - 2_000)
