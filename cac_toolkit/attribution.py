@@ -155,8 +155,10 @@ def markov_removal_effects(converting_paths: Any, non_converting_paths: Any,
     null_names, null_lengths, null_weights = _parse_paths(non_converting_paths,
                                                           "non_converting_paths")
     names = np.concatenate([conv_names, null_names])
-    channels = pd.Index(pd.unique(names)).sort_values() if len(names) else pd.Index([], dtype=str)
-    codes = channels.get_indexer(names)
+    # Hash once, then give the few distinct names their sorted codes.
+    found, distinct = pd.factorize(names)
+    channels = pd.Index(distinct, dtype="str").sort_values()
+    codes = channels.get_indexer(pd.Index(distinct, dtype="str")).astype(np.int64)[found]
     lengths = np.concatenate([conv_lengths, null_lengths])
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     converted = np.r_[np.ones(len(conv_lengths), bool), np.zeros(len(null_lengths), bool)]
@@ -703,7 +705,9 @@ def shapley_values(journeys_by_set: np.ndarray) -> np.ndarray:
 def _parse_paths(paths: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(channel names laid end to end, path lengths, path weights) of non-empty paths."""
     if isinstance(paths, pd.Series):
-        items, weights = list(paths.index), paths.to_numpy(dtype=np.float64)
+        items, weights = paths.index, paths.to_numpy(dtype=np.float64)
+        if isinstance(items, pd.MultiIndex):  # tuple keys; ragged ones are padded with NaN
+            items = list(items)
     elif isinstance(paths, Mapping):
         items, weights = list(paths.keys()), np.asarray(list(paths.values()), dtype=np.float64)
     elif isinstance(paths, str):
@@ -723,15 +727,17 @@ def _parse_paths(paths: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndar
     keep = weights > 0
     names = names[np.repeat(keep, lengths)]
     keep &= lengths > 0
-    return names.astype(str), lengths[keep], weights[keep]
+    return names.astype(object), lengths[keep], weights[keep]
 
 
-def _split_path_strings(paths: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _split_path_strings(paths: Any) -> tuple[np.ndarray, np.ndarray]:
     """Split "A > B > C" strings in Arrow (vectorised): names laid end to end, path lengths."""
     import pyarrow as pa  # a dependency of the package (pandas' string storage)
     import pyarrow.compute as pc
 
-    parts = pc.split_pattern(pa.array(paths, type=pa.large_string()), ">")
+    # pandas' own Arrow strings convert without a copy; lists and numpy arrays also work.
+    text = pd.array(paths, dtype="str")
+    parts = pc.split_pattern(pa.array(text, type=pa.large_string()), ">")
     names = pc.utf8_trim_whitespace(pc.list_flatten(parts)).to_numpy(zero_copy_only=False)
     lengths = pc.list_value_length(parts).to_numpy().astype(np.int64)
     path = np.repeat(np.arange(len(paths)), lengths)
@@ -742,4 +748,4 @@ def _split_path_strings(paths: list[str]) -> tuple[np.ndarray, np.ndarray]:
 def _split_path(path: Any) -> list[str]:
     if isinstance(path, str):
         return [part.strip() for part in path.split(">") if part.strip()]
-    return [str(step) for step in path]
+    return [str(step) for step in path if not pd.isna(step)]

@@ -414,6 +414,8 @@ def test_markov_path_strings_tolerate_stray_separators_and_empty_paths():
     pd.testing.assert_series_equal(messy, clean)
     mixed = markov_removal_effects([("A", "B"), "A"], {"B": 1})
     pd.testing.assert_series_equal(mixed, clean)
+    tuples = markov_removal_effects(pd.Series({("A", "B"): 1, ("A",): 1}), pd.Series({"B": 1}))
+    pd.testing.assert_series_equal(tuples, clean)
 
 
 def test_markov_order_one_is_unchanged_by_consecutive_repeats():
