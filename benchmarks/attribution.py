@@ -62,6 +62,8 @@ for label, options in (("default", {}), ("max_step=200",
     runs[label] = {"seconds": time.perf_counter() - start,
                    "removal_effects": dict(zip(effects["channel_name"],
                                                effects["removal_effect"]))}
+hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM")]
+runs["peak_rss_mib"] = int(hwm[0].split()[1]) / 1024 if hwm else float("nan")
 print("RESULT " + json.dumps(runs))
 """
 
@@ -167,9 +169,11 @@ def run_peer(conv: pd.Series, null: pd.Series) -> dict[str, Any] | None:
         print("SKIP ChannelAttribution comparison: the peer failed to run "
               f"({(done.stderr or done.stdout).strip().splitlines()[-1:]})")
         return None
-    result = {"runs": json.loads(lines[-1][len("RESULT "):])}
-    result["max_rss_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return result
+    runs = json.loads(lines[-1][len("RESULT "):])
+    # Peak RSS read in the peer itself (/proc VmHWM): the fork of a large parent would
+    # otherwise count in the children's ru_maxrss.
+    peak = runs.pop("peak_rss_mib")
+    return {"runs": runs, "max_rss_mib": peak}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -235,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{run['seconds'] / t_ours:.1f}x on the same aggregated paths, "
                   f"{run['seconds'] / markov_raw:.2f}x vs channel_credits('markov') from raw "
                   f"touchpoints ({markov_raw:.2f} s)")
-        print(f"ChannelAttribution process max RSS: {peer['max_rss_mib']:.0f} MiB")
+        print(f"ChannelAttribution process peak RSS (Python, pandas, paths, both runs): "
+              f"{peer['max_rss_mib']:.0f} MiB")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nbenchmark process max RSS: {rss:.0f} MiB")
     return 0
