@@ -74,9 +74,12 @@ def channel_customers(acquired: pd.DataFrame, data: AuditData, params: AuditPara
         return acquired.groupby("channel").size().astype("float64")
     from .attribution import channel_credits  # only attribution runs need it
 
-    return channel_credits(acquired, data.touchpoints, params.attribution_model,
-                           acquired_accounts=all_acquired["account_id"], period_end=period.end,
-                           half_life_days=params.half_life_days, markov_order=params.markov_order)
+    credits = channel_credits(acquired, data.touchpoints, params.attribution_model,
+                              acquired_accounts=all_acquired["account_id"],
+                              period_end=period.end, half_life_days=params.half_life_days,
+                              markov_order=params.markov_order)
+    # A channel seen only in touchpoints earns nothing: it is no channel of this period.
+    return credits[credits > 0]
 
 
 def allocation_weights(customers: pd.Series, data: AuditData, params: AuditParameters,
