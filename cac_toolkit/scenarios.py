@@ -156,18 +156,20 @@ def rebudget(direct_spend: pd.Series, new_customers: pd.Series, new_spend: pd.Se
         raise ValueError("new_spend must give a budget >= 0 for every channel of direct_spend")
     cac_before, marginal = [], []
     for channel, row in out.iterrows():
-        current = metrics.cac(row["spend_before"], row["customers_before"]) if (
-            row["spend_before"] or row["customers_before"]) else 0.0
-        if row["spend_before"] and not row["customers_before"] and (
-                row["spend_after"] != row["spend_before"]):
+        moved = row["spend_after"] != row["spend_before"]
+        if row["customers_before"]:
+            current = metrics.cac(row["spend_before"], row["customers_before"])
+        elif moved:
             raise UndefinedMetricError(f"marginal CAC of {channel}",
                                        "the channel has spend but no customer")
-        cac_before.append(current if row["customers_before"] else np.nan)
+        else:
+            current = np.nan  # untouched channel without customers: nothing to predict
         rises = row["spend_after"] > row["spend_before"]
         if rises and not current:
             raise UndefinedMetricError(f"marginal CAC of {channel}",
                                        "the channel has no direct spend today, so the cost of "
                                        "an extra customer is unknown")
+        cac_before.append(current)
         marginal.append(current * (multipliers.get(str(channel), 1.0) if rises else 1.0))
     out["cac_before"] = cac_before
     out["marginal_cac"] = marginal
