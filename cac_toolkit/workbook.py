@@ -1,0 +1,904 @@
+"""The audit workbook: the period's inputs as values, every KPI as a live Excel formula.
+
+A finance controller should be able to follow each figure of ``kpis.json`` from the input
+files to the result without trusting Python. The workbook has three sheets:
+
+* ``Inputs`` (``Saisies`` in French): values only, to the cent. Spend of the period per
+  channel x category, with the pooled (``shared``) lines as their own row; new customers per
+  channel (counts, or attribution credits); the allocation key per channel; the acquiring
+  deals' MRR (sum and count); the parameters; the funnel counts and the won leads' delays.
+* ``KPIs``: formulas over those cells (``SUM``, ``ROUND``, ``IF``), one row per KPI with its
+  ``kpis.json`` key, the per-channel table, and a ``Checks`` block whose cells must read 0.
+* ``Provenance``: input files (name, SHA-256, rows), parameters, versions, computation notes.
+
+Rounding. Every displayed money figure is ``ROUND(..., 2)`` and every ratio ``ROUND(..., 4)``,
+as in ``kpis.json``. Pooled costs are split with ``ROUND(shared x key / SUM(key), 2)`` plus a
+visible *rounding adjustment* (a value): the cents that :func:`cac_toolkit.money.allocate`
+(largest remainder) moves so that the allocations add back to the pooled total exactly. The
+adjustment is ``allocate(...) - ROUND(pro rata, 2)`` computed here, so the formula totals
+equal ``kpis.json`` to the cent.
+
+A zero denominator never shows ``#DIV/0!``: the formula returns a sentence (``n/a: no new
+customer in the period``). Client text (channel names, lead ids, file names) goes through
+:mod:`cac_toolkit.safety` and is stored as a string cell, so it can never become a formula.
+
+Defined names (``in_*`` for inputs, ``kpi_*`` and ``ch_*`` for results, ``check_*``) let the
+controller jump to any figure from Excel's name box; formulas use them where they read better.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import __version__
+from .counting import acquisitions, acquisitions_in
+from .kpis import Notes, allocation_weights, channel_customers, last_data_day, period_spend
+from .loading import AuditData
+from .money import allocate, round_money
+from .params import AuditParameters
+from .periods import Period
+from .safety import write_excel_text
+
+#: Version of this workbook's layout (sheets, names, blocks), for readers that parse it.
+WORKBOOK_VERSION = 1
+
+#: Excel number formats per currency: a quoted literal symbol renders the same in Excel,
+#: LibreOffice and Numbers whatever the reader's locale (no ``[$€-x-euro2]`` locale tag).
+CURRENCY_FORMATS = {"EUR": '#,##0.00 "€"', "USD": '"$"#,##0.00', "GBP": '"£"#,##0.00'}
+COUNT_FORMAT = "#,##0"
+CREDIT_FORMAT = "#,##0.00"
+RATIO_FORMAT = "0.00"
+DAYS_FORMAT = "0.0"
+PERCENT_FORMAT = "0.0%"
+
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=14)
+_SECTION = Font(bold=True, size=12)
+_KEY_FONT = Font(italic=True, color="808080")
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_CHECK_FILL = PatternFill("solid", fgColor="FFF2CC")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "inputs_sheet": "Inputs",
+        "inputs_title": "Audit inputs, {start} to {end} ({currency})",
+        "inputs_note": "Values computed by cac-toolkit from the input files (see Provenance). "
+                       "Every KPI of the sheet KPIs is a formula over these cells.",
+        "spend_section": "1. Spend of the period, new customers and allocation key per channel",
+        "channel": "Channel",
+        "marketing": "Marketing spend",
+        "sales": "Sales spend",
+        "customers": "New customers",
+        "credits": "New customers (attribution credits: {model})",
+        "key": "Allocation key: {key}",
+        "key_new_customers": "new customers",
+        "key_opportunities": "opportunities created in the period",
+        "key_pipeline": "pipeline value of the opportunities created in the period",
+        "shared_row": "Pooled costs (shared)",
+        "deals_section": "2. Acquiring deals of the period's new customers",
+        "n": "New customers (accounts acquired in the period)",
+        "mrr_count": "Acquiring deals with an MRR",
+        "mrr_sum": "Sum of their MRR",
+        "params_section": "3. Parameters",
+        "gross_margin": "Gross margin",
+        "monthly_churn": "Monthly churn",
+        "lifetime": "Customer lifetime (months)",
+        "lifetime_from_churn": "= 1 / monthly churn",
+        "not_set": "not set",
+        "allocation_key": "Allocation key",
+        "attribution_model": "Attribution model",
+        "currency": "Currency",
+        "funnel_section": "4. Funnel: leads created in the period (a stage counts when its "
+                          "date is set)",
+        "leads": "Leads created", "qualified_leads": "Qualified leads (MQL date)",
+        "sqls": "SQLs (SQL date)", "meetings": "With a meeting", "opportunities":
+        "With an opportunity", "quotes": "With a quote", "won": "Won",
+        "won_with_quote": "Won with a quote",
+        "opp_count": "Opportunities with a value", "opp_sum": "Sum of those values",
+        "won_section": "5. Won leads of the cohort: sales cycle and conversion delay",
+        "lead": "Lead", "created": "Created", "opportunity": "Opportunity",
+        "won_date": "Won", "cycle": "Sales cycle (days)", "delay": "Conversion delay (days)",
+        "kpis_title": "KPIs, {start} to {end} ({currency})",
+        "kpis_note": "Every value is a live formula over the sheet {inputs}; the last column "
+                     "names the field of kpis.json it equals.",
+        "kpi": "KPI", "value": "Value", "how": "How it is computed", "json": "kpis.json",
+        "spend.marketing": "Marketing spend", "spend.sales": "Sales spend",
+        "spend.shared": "Pooled (shared) spend", "spend.direct": "Spend attributed to a channel",
+        "spend.total": "Total acquisition spend", "new_customers": "New customers",
+        "cac.global": "CAC", "cac.marketing": "Marketing CAC", "cac.sales": "Sales CAC",
+        "arpa_mrr": "ARPA (mean MRR of a new customer)", "ltv": "LTV", "ltv_cac": "LTV / CAC",
+        "payback_months": "CAC payback (months)",
+        "how.spend.marketing": "sum of the marketing column, pooled row included",
+        "how.spend.sales": "sum of the sales column, pooled row included",
+        "how.spend.shared": "marketing + sales of the pooled row",
+        "how.spend.direct": "total - pooled", "how.spend.total": "marketing + sales",
+        "how.new_customers": "accounts whose first paid 'new' deal is in the period",
+        "how.cac.global": "total spend / new customers",
+        "how.cac.marketing": "marketing spend / new customers",
+        "how.cac.sales": "sales spend / new customers",
+        "how.arpa_mrr": "sum of MRR / acquiring deals with an MRR",
+        "how.ltv": "ARPA x gross margin x lifetime (unrounded ARPA)",
+        "how.ltv_cac": "LTV / CAC (unrounded)",
+        "how.payback_months": "CAC / (ARPA x gross margin) (unrounded)",
+        "how.rate": "{num} / {den}",
+        "how.avg_opportunity_value": "sum of opportunity values / their count",
+        "how.mean": "AVERAGE of the won leads' days", "how.median": "MEDIAN of the won leads' days",
+        "funnel.lead_to_meeting": "Lead to meeting", "funnel.meeting_to_opportunity":
+        "Meeting to opportunity", "funnel.opportunity_to_win": "Opportunity to win",
+        "funnel.quote_conversion": "Quote conversion", "funnel.mql_to_sql": "MQL to SQL",
+        "funnel.sql_to_opportunity": "SQL to opportunity",
+        "funnel.avg_opportunity_value": "Average opportunity value",
+        "funnel.sales_cycle_days.mean": "Sales cycle, mean (days)",
+        "funnel.sales_cycle_days.median": "Sales cycle, median (days)",
+        "funnel.conversion_delay_days.mean": "Lead to win, mean (days)",
+        "funnel.conversion_delay_days.median": "Lead to win, median (days)",
+        "channels_section": "Per channel",
+        "spend_direct": "Direct spend", "cac_direct": "CAC direct", "key_col": "Allocation key",
+        "share": "Share of the key", "prorata": "Pooled costs pro rata, ROUND(.., 2)",
+        "adjustment": "Rounding adjustment (largest remainder)",
+        "shared_allocated": "Pooled costs allocated", "cac_fully_loaded": "CAC fully loaded",
+        "total": "Total",
+        "checks_section": "Checks (each difference must be 0)",
+        "check_allocation": "Pooled costs allocated - pooled spend",
+        "check_spend": "Direct spend of the channels + pooled spend - total spend",
+        "check_customers": "New customers of the channels - new customers",
+        "ok": "OK", "check": "CHECK",
+        "na_customer": "n/a: no new customer in the period",
+        "na_channel": "n/a: no new customer on this channel",
+        "na_key": "n/a: the allocation key is zero for every channel",
+        "na_mrr": "n/a: no MRR on the acquiring deals",
+        "na_params": "n/a: set gross_margin and lifetime_months or monthly_churn",
+        "na_cac": "n/a: LTV or CAC is undefined or zero",
+        "na_margin": "n/a: no monthly gross margin per customer",
+        "na_stage": "n/a: no lead at the previous stage",
+        "na_opportunity": "n/a: no opportunity with a value",
+        "na_won": "n/a: no won lead in the cohort",
+        "provenance_title": "Provenance",
+        "files_section": "Input files",
+        "table": "Table", "file": "File", "sha256": "SHA-256", "rows": "Rows",
+        "parameters_section": "Parameters", "name": "Name",
+        "software_section": "Versions",
+        "package_version": "cac-toolkit version", "kpi_file_version": "KPI file version",
+        "workbook_version": "Workbook layout version",
+        "period": "Period", "notes_section": "Notes of the KPI computation",
+        "reason": "Reason",
+        "howto_section": "How to audit this workbook",
+        "howto": "1. Check the files' SHA-256 against the files you were given.\n"
+                 "2. The sheet {inputs} holds values only; the sheet KPIs holds formulas only.\n"
+                 "3. Pooled costs are split pro rata of the allocation key, rounded to the "
+                 "cent; the rounding adjustment column moves the few leftover cents (largest "
+                 "remainder) so that the split adds back to the pooled total.\n"
+                 "4. Every cell of the Checks block must read 0.",
+    },
+    "fr": {
+        "inputs_sheet": "Saisies",
+        "inputs_title": "Données de l'audit, du {start} au {end} ({currency})",
+        "inputs_note": "Valeurs calculées par cac-toolkit à partir des fichiers reçus (voir "
+                       "Provenance). Chaque indicateur de la feuille KPIs est une formule sur "
+                       "ces cellules.",
+        "spend_section": "1. Dépenses de la période, nouveaux clients et clé de répartition "
+                         "par canal",
+        "channel": "Canal",
+        "marketing": "Dépenses marketing",
+        "sales": "Dépenses commerciales",
+        "customers": "Nouveaux clients",
+        "credits": "Nouveaux clients (crédits d'attribution : {model})",
+        "key": "Clé de répartition : {key}",
+        "key_new_customers": "nouveaux clients",
+        "key_opportunities": "opportunités créées sur la période",
+        "key_pipeline": "valeur du pipeline des opportunités créées sur la période",
+        "shared_row": "Coûts mutualisés (shared)",
+        "deals_section": "2. Contrats d'acquisition des nouveaux clients de la période",
+        "n": "Nouveaux clients (comptes acquis sur la période)",
+        "mrr_count": "Contrats d'acquisition avec un MRR",
+        "mrr_sum": "Somme de leur MRR",
+        "params_section": "3. Paramètres",
+        "gross_margin": "Marge brute",
+        "monthly_churn": "Churn mensuel",
+        "lifetime": "Durée de vie client (mois)",
+        "lifetime_from_churn": "= 1 / churn mensuel",
+        "not_set": "non renseigné",
+        "allocation_key": "Clé de répartition",
+        "attribution_model": "Modèle d'attribution",
+        "currency": "Devise",
+        "funnel_section": "4. Entonnoir : leads créés sur la période (une étape compte quand "
+                          "sa date est renseignée)",
+        "leads": "Leads créés", "qualified_leads": "Leads qualifiés (date MQL)",
+        "sqls": "SQL (date SQL)", "meetings": "Avec un rendez-vous", "opportunities":
+        "Avec une opportunité", "quotes": "Avec un devis", "won": "Gagnés",
+        "won_with_quote": "Gagnés avec un devis",
+        "opp_count": "Opportunités valorisées", "opp_sum": "Somme de ces valeurs",
+        "won_section": "5. Leads gagnés de la cohorte : cycle de vente et délai de conversion",
+        "lead": "Lead", "created": "Créé le", "opportunity": "Opportunité le",
+        "won_date": "Gagné le", "cycle": "Cycle de vente (jours)",
+        "delay": "Délai de conversion (jours)",
+        "kpis_title": "Indicateurs, du {start} au {end} ({currency})",
+        "kpis_note": "Chaque valeur est une formule sur la feuille {inputs} ; la dernière "
+                     "colonne nomme le champ de kpis.json auquel elle est égale.",
+        "kpi": "Indicateur", "value": "Valeur", "how": "Calcul", "json": "kpis.json",
+        "spend.marketing": "Dépenses marketing", "spend.sales": "Dépenses commerciales",
+        "spend.shared": "Dépenses mutualisées", "spend.direct": "Dépenses affectées à un canal",
+        "spend.total": "Dépenses d'acquisition totales", "new_customers": "Nouveaux clients",
+        "cac.global": "CAC", "cac.marketing": "CAC marketing", "cac.sales": "CAC commercial",
+        "arpa_mrr": "ARPA (MRR moyen d'un nouveau client)", "ltv": "LTV", "ltv_cac": "LTV / CAC",
+        "payback_months": "Délai de récupération du CAC (mois)",
+        "how.spend.marketing": "somme de la colonne marketing, ligne mutualisée comprise",
+        "how.spend.sales": "somme de la colonne commerciale, ligne mutualisée comprise",
+        "how.spend.shared": "marketing + commercial de la ligne mutualisée",
+        "how.spend.direct": "total - mutualisé", "how.spend.total": "marketing + commercial",
+        "how.new_customers": "comptes dont le premier contrat 'new' payé tombe dans la période",
+        "how.cac.global": "dépenses totales / nouveaux clients",
+        "how.cac.marketing": "dépenses marketing / nouveaux clients",
+        "how.cac.sales": "dépenses commerciales / nouveaux clients",
+        "how.arpa_mrr": "somme des MRR / contrats d'acquisition avec un MRR",
+        "how.ltv": "ARPA x marge brute x durée de vie (ARPA non arrondi)",
+        "how.ltv_cac": "LTV / CAC (non arrondis)",
+        "how.payback_months": "CAC / (ARPA x marge brute) (non arrondis)",
+        "how.rate": "{num} / {den}",
+        "how.avg_opportunity_value": "somme des valeurs d'opportunité / leur nombre",
+        "how.mean": "MOYENNE des jours des leads gagnés",
+        "how.median": "MEDIANE des jours des leads gagnés",
+        "funnel.lead_to_meeting": "Lead vers rendez-vous", "funnel.meeting_to_opportunity":
+        "Rendez-vous vers opportunité", "funnel.opportunity_to_win": "Opportunité vers signature",
+        "funnel.quote_conversion": "Transformation des devis", "funnel.mql_to_sql": "MQL vers SQL",
+        "funnel.sql_to_opportunity": "SQL vers opportunité",
+        "funnel.avg_opportunity_value": "Valeur moyenne d'une opportunité",
+        "funnel.sales_cycle_days.mean": "Cycle de vente, moyenne (jours)",
+        "funnel.sales_cycle_days.median": "Cycle de vente, médiane (jours)",
+        "funnel.conversion_delay_days.mean": "Du lead à la signature, moyenne (jours)",
+        "funnel.conversion_delay_days.median": "Du lead à la signature, médiane (jours)",
+        "channels_section": "Par canal",
+        "spend_direct": "Dépenses directes", "cac_direct": "CAC direct",
+        "key_col": "Clé de répartition", "share": "Part de la clé",
+        "prorata": "Coûts mutualisés au prorata, ARRONDI(.., 2)",
+        "adjustment": "Ajustement d'arrondi (plus forts restes)",
+        "shared_allocated": "Coûts mutualisés répartis", "cac_fully_loaded": "CAC complet",
+        "total": "Total",
+        "checks_section": "Contrôles (chaque écart doit valoir 0)",
+        "check_allocation": "Coûts mutualisés répartis - dépenses mutualisées",
+        "check_spend": "Dépenses directes des canaux + mutualisées - dépenses totales",
+        "check_customers": "Nouveaux clients des canaux - nouveaux clients",
+        "ok": "OK", "check": "A VERIFIER",
+        "na_customer": "n.d. : aucun nouveau client sur la période",
+        "na_channel": "n.d. : aucun nouveau client sur ce canal",
+        "na_key": "n.d. : la clé de répartition est nulle pour tous les canaux",
+        "na_mrr": "n.d. : aucun MRR sur les contrats d'acquisition",
+        "na_params": "n.d. : renseigner gross_margin et lifetime_months ou monthly_churn",
+        "na_cac": "n.d. : LTV ou CAC non défini ou nul",
+        "na_margin": "n.d. : aucune marge brute mensuelle par client",
+        "na_stage": "n.d. : aucun lead à l'étape précédente",
+        "na_opportunity": "n.d. : aucune opportunité valorisée",
+        "na_won": "n.d. : aucun lead gagné dans la cohorte",
+        "provenance_title": "Provenance",
+        "files_section": "Fichiers reçus",
+        "table": "Table", "file": "Fichier", "sha256": "SHA-256", "rows": "Lignes",
+        "parameters_section": "Paramètres", "name": "Nom",
+        "software_section": "Versions",
+        "package_version": "Version de cac-toolkit",
+        "kpi_file_version": "Version du fichier d'indicateurs",
+        "workbook_version": "Version de la structure du classeur",
+        "period": "Période", "notes_section": "Notes du calcul des indicateurs",
+        "reason": "Motif",
+        "howto_section": "Comment auditer ce classeur",
+        "howto": "1. Comparez les SHA-256 des fichiers à ceux des fichiers transmis.\n"
+                 "2. La feuille {inputs} ne contient que des valeurs, la feuille KPIs que des "
+                 "formules.\n"
+                 "3. Les coûts mutualisés sont répartis au prorata de la clé, arrondis au "
+                 "centime ; la colonne d'ajustement d'arrondi déplace les quelques centimes "
+                 "restants (plus forts restes) pour que la répartition retombe sur le total "
+                 "mutualisé.\n"
+                 "4. Chaque cellule du bloc Contrôles doit valoir 0.",
+    },
+}
+
+#: Funnel counts written on the inputs sheet, in display order.
+FUNNEL_COUNTS = ("leads", "qualified_leads", "sqls", "meetings", "opportunities", "quotes",
+                 "won", "won_with_quote")
+#: Funnel rates: kpis.json key -> (numerator count, denominator count).
+FUNNEL_RATES = {
+    "lead_to_meeting": ("meetings", "qualified_leads"),
+    "meeting_to_opportunity": ("opportunities", "meetings"),
+    "opportunity_to_win": ("won", "opportunities"),
+    "quote_conversion": ("won_with_quote", "quotes"),
+    "mql_to_sql": ("sqls", "qualified_leads"),
+    "sql_to_opportunity": ("opportunities", "sqls"),
+}
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass
+class WorkbookInputs:
+    """The values the workbook's formulas start from, recomputed from the audit data.
+
+    ``spend`` has one row per channel (index) and the columns ``marketing`` and ``sales``
+    (currency, to the cent); ``shared_marketing`` and ``shared_sales`` are the pooled lines.
+    ``customers`` and ``key`` are indexed like ``spend``. ``adjustment`` is, per channel, the
+    cents that largest-remainder allocation adds to ``ROUND(shared x key / SUM(key), 2)``
+    (``None`` when nothing is allocated by formula). ``won_leads`` lists the won leads of the
+    funnel cohort with their delays in days (``None`` without a leads table).
+    """
+
+    period: Period
+    spend: pd.DataFrame
+    shared_marketing: float
+    shared_sales: float
+    customers: pd.Series
+    key: pd.Series
+    adjustment: pd.Series | None
+    new_customers: int
+    mrr_sum: float
+    mrr_count: int
+    funnel: dict[str, float] | None
+    won_leads: pd.DataFrame | None
+
+    @property
+    def channels(self) -> list[str]:
+        return list(self.spend.index)
+
+    @property
+    def shared(self) -> float:
+        return round_money(self.shared_marketing + self.shared_sales)
+
+
+def excel_round(value: float, digits: int = 2) -> float:
+    """What Excel's ``ROUND(value, digits)`` returns: half away from zero on the shown digits."""
+    from .money import round_ratio
+
+    return round_ratio(value, digits)
+
+
+def workbook_inputs(data: AuditData, params: AuditParameters,
+                    period: Period | None = None) -> WorkbookInputs:
+    """Recompute, with the KPI module's own functions, the values the workbook starts from."""
+    period = period or params.period(last_data_day(data))
+    lines = period_spend(data.spend, period)
+    all_acquired = acquisitions(data.deals)
+    acquired = acquisitions_in(all_acquired, period)
+    customers = channel_customers(acquired, data, params, all_acquired, period, Notes())
+    key = allocation_weights(customers, data, params, period)
+
+    pooled = lines["channel"] == "shared"
+    by_category = (lines[~pooled].groupby(["channel", "category"])["cents"].sum()
+                   .unstack("category", fill_value=0))
+    # Same channel set and order as metrics.channel_cac, hence as kpis.json.
+    channels = sorted(set(by_category.index) | set(customers.index) | set(key[key > 0].index),
+                      key=str)
+    spend = pd.DataFrame(index=pd.Index(channels, name="channel"))
+    for category in ("marketing", "sales"):
+        column = by_category[category] if category in by_category else pd.Series(dtype="int64")
+        spend[category] = column.reindex(channels).fillna(0).astype("int64") / 100
+    shared_cents = lines[pooled].groupby("category")["cents"].sum()
+    shared_marketing = int(shared_cents.get("marketing", 0)) / 100
+    shared_sales = int(shared_cents.get("sales", 0)) / 100
+    customers = customers.reindex(channels).fillna(0.0).astype("float64")
+    key = key.reindex(channels).fillna(0.0).astype("float64")
+
+    shared = (int(shared_cents.sum()) if len(shared_cents) else 0) / 100
+    adjustment = None
+    key_sum = sum(float(k) for k in key)  # left to right, as Excel's SUM
+    if shared and key_sum > 0:
+        exact = allocate(shared, key).reindex(channels)
+        prorata = pd.Series([excel_round(shared * float(k) / key_sum, 2) for k in key],
+                            index=channels)
+        adjustment = (exact - prorata).map(lambda v: excel_round(v, 2))
+
+    mrr = acquired["mrr"].astype("float64").dropna() if len(acquired) else pd.Series(
+        dtype="float64")
+    funnel, won_leads = _funnel_inputs(data.leads, period)
+    return WorkbookInputs(period=period, spend=spend, shared_marketing=shared_marketing,
+                          shared_sales=shared_sales, customers=customers, key=key,
+                          adjustment=adjustment, new_customers=len(acquired),
+                          mrr_sum=float(mrr.sum()) if len(mrr) else 0.0, mrr_count=len(mrr),
+                          funnel=funnel, won_leads=won_leads)
+
+
+def _funnel_inputs(leads: pd.DataFrame | None,
+                   period: Period) -> tuple[dict[str, float] | None, pd.DataFrame | None]:
+    """Counts of the cohort's stages, opportunity values, and the won leads' delays."""
+    if leads is None:
+        return None, None
+    cohort = leads[period.contains(leads["created_date"])]
+    has = {stage: cohort[f"{stage}_date"].notna() for stage in
+           ("mql", "sql", "meeting", "opportunity", "quote", "won")}
+    counts: dict[str, float] = {
+        "leads": len(cohort), "qualified_leads": int(has["mql"].sum()),
+        "sqls": int(has["sql"].sum()), "meetings": int(has["meeting"].sum()),
+        "opportunities": int(has["opportunity"].sum()), "quotes": int(has["quote"].sum()),
+        "won": int(has["won"].sum()), "won_with_quote": int((has["won"] & has["quote"]).sum()),
+    }
+    values = cohort.loc[has["opportunity"], "opportunity_value"].dropna()
+    counts["opp_count"] = len(values)
+    counts["opp_sum"] = float(values.sum()) if len(values) else 0.0
+    won = cohort[has["won"]]
+    won_leads = pd.DataFrame({
+        "lead_id": won["lead_id"].astype(str).to_numpy(),
+        "created": won["created_date"].to_numpy(),
+        "opportunity": won["opportunity_date"].to_numpy(),
+        "won": won["won_date"].to_numpy(),
+        "cycle": (won["won_date"] - won["opportunity_date"]).dt.days.to_numpy(),
+        "delay": (won["won_date"] - won["created_date"]).dt.days.to_numpy(),
+    })
+    return counts, won_leads
+
+
+# --------------------------------------------------------------------------- writing helpers
+
+
+class _Sheet:
+    """A worksheet plus the workbook's defined names and the report language."""
+
+    def __init__(self, wb: Workbook, ws: Worksheet, labels: dict[str, str]) -> None:
+        self.wb, self.ws, self.labels = wb, ws, labels
+
+    def ref(self, row: int, col: int, absolute: bool = False, sheet: bool = True) -> str:
+        letter = get_column_letter(col)
+        cell = f"${letter}${row}" if absolute else f"{letter}{row}"
+        return f"'{self.ws.title}'!{cell}" if sheet else cell
+
+    def range(self, first: int, last: int, col: int) -> str | None:
+        """``'Sheet'!$B$6:$B$9``, or ``None`` for an empty range."""
+        if last < first:
+            return None
+        letter = get_column_letter(col)
+        return f"'{self.ws.title}'!${letter}${first}:${letter}${last}"
+
+    def name(self, name: str, target: str | None) -> None:
+        if target is not None:
+            self.wb.defined_names[name] = DefinedName(name, attr_text=target)
+
+    def text(self, row: int, col: int, value: object, font: Font | None = None):
+        cell = write_excel_text(self.ws.cell(row=row, column=col), value)
+        if font is not None:
+            cell.font = font
+        return cell
+
+    def number(self, row: int, col: int, value: float | int | None, fmt: str | None = None):
+        cell = self.ws.cell(row=row, column=col)
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return cell
+        cell.value = value
+        if fmt:
+            cell.number_format = fmt
+        return cell
+
+    def formula(self, row: int, col: int, formula: str, fmt: str | None = None):
+        cell = self.ws.cell(row=row, column=col)
+        cell.value = "=" + formula  # our own text, never client data
+        if fmt:
+            cell.number_format = fmt
+        return cell
+
+    def header(self, row: int, values: list[str], first_col: int = 1) -> None:
+        for offset, value in enumerate(values):
+            cell = self.text(row, first_col + offset, value, _BOLD)
+            cell.fill = _HEADER_FILL
+            cell.alignment = _WRAP
+
+    def widths(self, widths: dict[int, float]) -> None:
+        for col, width in widths.items():
+            self.ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def _quote(text: str) -> str:
+    """An Excel string literal for our own label text."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _sum(target: str | None) -> str:
+    return f"SUM({target})" if target else "0"
+
+
+# --------------------------------------------------------------------------- sheets
+
+
+@dataclass
+class _InputCells:
+    """Where the inputs sheet put things (row numbers and defined names)."""
+
+    first: int  # first channel row
+    last: int  # last channel row (first - 1 when there is no channel)
+    shared_row: int
+    funnel_rows: dict[str, int]
+    won_first: int
+    won_last: int
+
+
+def _write_inputs(s: _Sheet, inputs: WorkbookInputs, params: AuditParameters,
+                  money_fmt: str) -> _InputCells:
+    t = s.labels
+    period = inputs.period
+    s.text(1, 1, t["inputs_title"].format(start=period.start.date(), end=period.end.date(),
+                                          currency=params.currency), _TITLE)
+    s.text(2, 1, t["inputs_note"])
+
+    s.text(4, 1, t["spend_section"], _SECTION)
+    credits = params.attribution_model != "deal"
+    customers_label = (t["credits"].format(model=params.attribution_model) if credits
+                       else t["customers"])
+    key_label = t["key"].format(key=t[f"key_{params.allocation_key}"])
+    s.header(5, [t["channel"], t["marketing"], t["sales"], customers_label, key_label])
+    customers_fmt = CREDIT_FORMAT if credits else COUNT_FORMAT
+    key_fmt = {"new_customers": customers_fmt, "opportunities": COUNT_FORMAT,
+               "pipeline": money_fmt}[params.allocation_key]
+    first = row = 6
+    for channel in inputs.channels:
+        s.text(row, 1, channel)
+        s.number(row, 2, float(inputs.spend.at[channel, "marketing"]), money_fmt)
+        s.number(row, 3, float(inputs.spend.at[channel, "sales"]), money_fmt)
+        s.number(row, 4, float(inputs.customers[channel]), customers_fmt)
+        s.number(row, 5, float(inputs.key[channel]), key_fmt)
+        row += 1
+    last = row - 1
+    shared_row = row
+    s.text(shared_row, 1, t["shared_row"], _BOLD)
+    s.number(shared_row, 2, inputs.shared_marketing, money_fmt)
+    s.number(shared_row, 3, inputs.shared_sales, money_fmt)
+    s.name("in_channels", s.range(first, last, 1))
+    s.name("in_spend_marketing", s.range(first, last, 2))
+    s.name("in_spend_sales", s.range(first, last, 3))
+    s.name("in_customers", s.range(first, last, 4))
+    s.name("in_key", s.range(first, last, 5))
+    s.name("in_shared_marketing", s.ref(shared_row, 2, absolute=True))
+    s.name("in_shared_sales", s.ref(shared_row, 3, absolute=True))
+
+    row = shared_row + 2
+    s.text(row, 1, t["deals_section"], _SECTION)
+    for label, name, value, fmt in (("n", "in_new_customers", inputs.new_customers,
+                                     COUNT_FORMAT),
+                                    ("mrr_count", "in_mrr_count", inputs.mrr_count, COUNT_FORMAT),
+                                    ("mrr_sum", "in_mrr_sum", inputs.mrr_sum, money_fmt)):
+        row += 1
+        s.text(row, 1, t[label])
+        s.number(row, 2, value, fmt)
+        s.name(name, s.ref(row, 2, absolute=True))
+
+    row += 2
+    s.text(row, 1, t["params_section"], _SECTION)
+    row += 1
+    s.text(row, 1, t["gross_margin"])
+    if params.gross_margin is None:
+        s.text(row, 2, t["not_set"])
+    else:
+        s.number(row, 2, float(params.gross_margin), PERCENT_FORMAT)
+    s.name("in_gross_margin", s.ref(row, 2, absolute=True))
+    row += 1
+    s.text(row, 1, t["monthly_churn"])
+    if params.monthly_churn is None:
+        s.text(row, 2, t["not_set"])
+    else:
+        s.number(row, 2, float(params.monthly_churn), PERCENT_FORMAT)
+    s.name("in_monthly_churn", s.ref(row, 2, absolute=True))
+    row += 1
+    s.text(row, 1, t["lifetime"])
+    if params.lifetime is None:
+        s.text(row, 2, t["not_set"])
+    else:
+        s.number(row, 2, params.lifetime, "0.00")
+        if params.monthly_churn is not None:
+            s.text(row, 3, t["lifetime_from_churn"])
+    s.name("in_lifetime", s.ref(row, 2, absolute=True))
+    for label, value in (("allocation_key", params.allocation_key),
+                         ("attribution_model", params.attribution_model),
+                         ("currency", params.currency)):
+        row += 1
+        s.text(row, 1, t[label])
+        s.text(row, 2, value)
+
+    funnel_rows: dict[str, int] = {}
+    won_first, won_last = 0, -1
+    if inputs.funnel is not None:
+        row += 2
+        s.text(row, 1, t["funnel_section"], _SECTION)
+        for name in (*FUNNEL_COUNTS, "opp_count", "opp_sum"):
+            row += 1
+            s.text(row, 1, t[name])
+            s.number(row, 2, inputs.funnel[name], money_fmt if name == "opp_sum"
+                     else COUNT_FORMAT)
+            s.name(f"in_{name}", s.ref(row, 2, absolute=True))
+            funnel_rows[name] = row
+        row += 2
+        s.text(row, 1, t["won_section"], _SECTION)
+        row += 1
+        s.header(row, [t["lead"], t["created"], t["opportunity"], t["won_date"], t["cycle"],
+                       t["delay"]])
+        won_first = row + 1
+        for lead in inputs.won_leads.itertuples(index=False):
+            row += 1
+            s.text(row, 1, lead.lead_id)
+            for col, value in ((2, lead.created), (3, lead.opportunity), (4, lead.won)):
+                if not pd.isna(value):
+                    s.number(row, col, pd.Timestamp(value).to_pydatetime(), "yyyy-mm-dd")
+            for col, value in ((5, lead.cycle), (6, lead.delay)):
+                if not pd.isna(value):
+                    s.number(row, col, int(value), COUNT_FORMAT)
+        won_last = row
+        s.name("in_cycle_days", s.range(won_first, won_last, 5))
+        s.name("in_delay_days", s.range(won_first, won_last, 6))
+
+    s.widths({1: 52, 2: 18, 3: 18, 4: 22, 5: 26, 6: 18})
+    s.ws.freeze_panes = "B6"
+    return _InputCells(first, last, shared_row, funnel_rows, won_first, won_last)
+
+
+def _write_kpis(s: _Sheet, inputs_sheet: _Sheet, cells: _InputCells, inputs: WorkbookInputs,
+                params: AuditParameters, money_fmt: str) -> None:
+    t = s.labels
+    period = inputs.period
+    s.text(1, 1, t["kpis_title"].format(start=period.start.date(), end=period.end.date(),
+                                        currency=params.currency), _TITLE)
+    s.text(2, 1, t["kpis_note"].format(inputs=inputs_sheet.ws.title))
+    s.header(4, [t["kpi"], t["value"], t["how"], t["json"]])
+
+    na = {k: _quote(v) for k, v in t.items() if k.startswith("na_")}
+    has_mrr = "in_mrr_count>0"
+    params_set = "AND(ISNUMBER(in_gross_margin),ISNUMBER(in_lifetime))"
+    arpa = "in_mrr_sum/in_mrr_count"  # unrounded, as kpis.json uses it
+    ltv = f"{arpa}*in_gross_margin*in_lifetime"
+    cac = "kpi_spend_total/in_new_customers"
+    # Names of empty ranges are not defined: a period with no channel sums nothing.
+    channel_sum = (lambda name: _sum(name)) if inputs.channels else (lambda name: "0")
+    rows: list[tuple[str, str, str]] = [
+        ("spend.marketing", f"ROUND({channel_sum('in_spend_marketing')}+in_shared_marketing,2)",
+         money_fmt),
+        ("spend.sales", f"ROUND({channel_sum('in_spend_sales')}+in_shared_sales,2)", money_fmt),
+        ("spend.shared", "ROUND(in_shared_marketing+in_shared_sales,2)", money_fmt),
+        ("spend.direct", "ROUND(kpi_spend_total-kpi_spend_shared,2)", money_fmt),
+        ("spend.total", "ROUND(kpi_spend_marketing+kpi_spend_sales,2)", money_fmt),
+        ("new_customers", "in_new_customers", COUNT_FORMAT),
+        ("cac.global", f"IF(in_new_customers=0,{na['na_customer']},ROUND({cac},2))", money_fmt),
+        ("cac.marketing", f"IF(in_new_customers=0,{na['na_customer']},"
+                          "ROUND(kpi_spend_marketing/in_new_customers,2))", money_fmt),
+        ("cac.sales", f"IF(in_new_customers=0,{na['na_customer']},"
+                      "ROUND(kpi_spend_sales/in_new_customers,2))", money_fmt),
+        ("arpa_mrr", f"IF(in_new_customers=0,{na['na_customer']},IF({has_mrr},"
+                     f"ROUND({arpa},2),{na['na_mrr']}))", money_fmt),
+        ("ltv", f"IF(in_new_customers=0,{na['na_customer']},IF(NOT({has_mrr}),{na['na_mrr']},"
+                f"IF({params_set},ROUND({ltv},2),{na['na_params']})))", money_fmt),
+        ("ltv_cac", f"IF(AND(ISNUMBER(kpi_ltv),in_new_customers>0,kpi_spend_total<>0),"
+                    f"ROUND(({ltv})/({cac}),4),{na['na_cac']})", RATIO_FORMAT),
+        ("payback_months", "IF(NOT(ISNUMBER(kpi_arpa_mrr)),kpi_arpa_mrr,"
+                           f"IF(NOT(ISNUMBER(in_gross_margin)),{na['na_params']},"
+                           f"IF({arpa}*in_gross_margin=0,{na['na_margin']},"
+                           f"ROUND(({cac})/({arpa}*in_gross_margin),4))))", RATIO_FORMAT),
+    ]
+    if inputs.funnel is not None:
+        for key, (num, den) in FUNNEL_RATES.items():
+            rows.append((f"funnel.{key}", f"IF(in_{den}=0,{na['na_stage']},"
+                                          f"ROUND(in_{num}/in_{den},4))", PERCENT_FORMAT))
+        rows.append(("funnel.avg_opportunity_value",
+                     f"IF(in_opp_count=0,{na['na_opportunity']},"
+                     "ROUND(in_opp_sum/in_opp_count,2))", money_fmt))
+        for key, days in (("sales_cycle_days", "in_cycle_days"),
+                          ("conversion_delay_days", "in_delay_days")):
+            for stat, func in (("mean", "AVERAGE"), ("median", "MEDIAN")):
+                formula = (f"IF(COUNT({days})=0,{na['na_won']},ROUND({func}({days}),4))"
+                           if cells.won_last >= cells.won_first else na["na_won"])
+                rows.append((f"funnel.{key}.{stat}", formula, DAYS_FORMAT))
+
+    row = 4
+    for key, formula, fmt in rows:
+        row += 1
+        s.text(row, 1, t[key])
+        s.formula(row, 2, formula, fmt)
+        s.text(row, 3, _how(t, key))
+        s.text(row, 4, key, _KEY_FONT)
+        s.name("kpi_" + key.replace(".", "_"), s.ref(row, 2, absolute=True))
+
+    row = _write_channel_table(s, inputs_sheet, cells, inputs, params, money_fmt, row + 2)
+    _write_checks(s, row + 2, channel_sum)
+    s.widths({1: 40, 2: 18, 3: 20, 4: 22, 5: 18, 6: 14, 7: 22, 8: 22, 9: 20, 10: 18})
+    s.ws.freeze_panes = "B5"
+
+
+def _how(t: dict[str, str], key: str) -> str:
+    if f"how.{key}" in t:
+        return t[f"how.{key}"]
+    short = key.removeprefix("funnel.")
+    if short in FUNNEL_RATES:
+        num, den = FUNNEL_RATES[short]
+        return t["how.rate"].format(num=t[num], den=t[den])
+    if short == "avg_opportunity_value":
+        return t["how.avg_opportunity_value"]
+    return t["how.mean"] if key.endswith(".mean") else t["how.median"]
+
+
+#: Per-channel table: (label key, kpis.json field or "", defined name).
+_CHANNEL_COLUMNS = (
+    ("channel", "", "ch_channel"),
+    ("spend_direct", "spend_direct", "ch_spend_direct"),
+    ("customers", "new_customers", "ch_new_customers"),
+    ("cac_direct", "cac_direct", "ch_cac_direct"),
+    ("key_col", "allocation_weight", "ch_key"),
+    ("share", "", "ch_share"),
+    ("prorata", "", "ch_prorata"),
+    ("adjustment", "", "ch_adjustment"),
+    ("shared_allocated", "shared_allocated", "ch_shared_allocated"),
+    ("cac_fully_loaded", "cac_fully_loaded", "ch_cac_fully_loaded"),
+)
+
+
+def _write_channel_table(s: _Sheet, inputs_sheet: _Sheet, cells: _InputCells,
+                         inputs: WorkbookInputs, params: AuditParameters, money_fmt: str,
+                         row: int) -> int:
+    """The per-channel block; returns its last row."""
+    t = s.labels
+    s.text(row, 1, t["channels_section"], _SECTION)
+    row += 1
+    # The kpis.json field of each column, above its header, for the controller and for tests.
+    for col, (_, field, _) in enumerate(_CHANNEL_COLUMNS, start=1):
+        s.text(row, col, f"channels.<{t['channel'].lower()}>" if col == 1 else field,
+               _KEY_FONT)
+    row += 1
+    s.header(row, [t[label] for label, _, _ in _CHANNEL_COLUMNS])
+    first = row + 1
+    last = first + len(inputs.channels) - 1
+    credits_fmt = CREDIT_FORMAT if params.attribution_model != "deal" else COUNT_FORMAT
+    key_range = s.range(first, last, 5)
+    key_sum = f"SUM({key_range})" if key_range else "0"
+    na = {k: _quote(v) for k, v in t.items() if k.startswith("na_")}
+    for index, channel in enumerate(inputs.channels):
+        r = first + index
+        src = cells.first + index  # same channel's row on the inputs sheet
+
+        def inp(col: int, src: int = src) -> str:
+            return inputs_sheet.ref(src, col)
+
+        s.text(r, 1, channel)
+        s.formula(r, 2, f"ROUND({inp(2)}+{inp(3)},2)", money_fmt)
+        s.formula(r, 3, inp(4), credits_fmt)
+        s.formula(r, 4, f"IF(C{r}=0,{na['na_channel']},ROUND(B{r}/C{r},2))", money_fmt)
+        s.formula(r, 5, inp(5))
+        s.formula(r, 6, f"IF({key_sum}=0,{na['na_key']},E{r}/{key_sum})", PERCENT_FORMAT)
+        s.formula(r, 7, f"IF(kpi_spend_shared=0,0,IF({key_sum}=0,{na['na_key']},"
+                        f"ROUND(kpi_spend_shared*E{r}/{key_sum},2)))", money_fmt)
+        adjustment = inputs.adjustment[channel] if inputs.adjustment is not None else 0.0
+        s.number(r, 8, float(adjustment), money_fmt)
+        s.formula(r, 9, f"IF(ISNUMBER(G{r}),ROUND(G{r}+H{r},2),G{r})", money_fmt)
+        s.formula(r, 10, f"IF(C{r}=0,{na['na_channel']},IF(ISNUMBER(I{r}),"
+                         f"ROUND((B{r}+I{r})/C{r},2),{na['na_key']}))", money_fmt)
+        key_cell = s.ws.cell(row=r, column=5)
+        key_cell.number_format = inputs_sheet.ws.cell(row=src, column=5).number_format
+    for col, (_, _, name) in enumerate(_CHANNEL_COLUMNS, start=1):
+        s.name(name, s.range(first, last, col))
+    total = last + 1
+    s.text(total, 1, t["total"], _BOLD)
+    for col, fmt in ((2, money_fmt), (3, credits_fmt), (6, PERCENT_FORMAT), (7, money_fmt),
+                     (8, money_fmt), (9, money_fmt)):
+        target = s.range(first, last, col)
+        cell = s.formula(total, col, f"ROUND({_sum(target)},{6 if col in (3, 6) else 2})",
+                         fmt)
+        cell.font = _BOLD
+    return total
+
+
+def _write_checks(s: _Sheet, row: int, channel_sum) -> None:  # noqa: ANN001
+    t = s.labels
+    s.text(row, 1, t["checks_section"], _SECTION)
+    checks = (
+        ("check_allocation", f"ROUND({channel_sum('ch_shared_allocated')}-kpi_spend_shared,2)"),
+        ("check_spend",
+         f"ROUND({channel_sum('ch_spend_direct')}+kpi_spend_shared-kpi_spend_total,2)"),
+        ("check_customers", f"ROUND({channel_sum('ch_new_customers')}-in_new_customers,6)"),
+    )
+    for label, formula in checks:
+        row += 1
+        s.text(row, 1, t[label])
+        cell = s.formula(row, 2, formula, "0.00")
+        cell.fill = _CHECK_FILL
+        s.formula(row, 3, f'IF(B{row}=0,{_quote(t["ok"])},{_quote(t["check"])})')
+        s.name(label, s.ref(row, 2, absolute=True))
+
+
+def _write_provenance(s: _Sheet, inputs_sheet: _Sheet, data: AuditData,
+                      params: AuditParameters, kpis: dict[str, object],
+                      period: Period) -> None:
+    t = s.labels
+    s.text(1, 1, t["provenance_title"], _TITLE)
+    row = 3
+    s.text(row, 1, t["files_section"], _SECTION)
+    row += 1
+    s.header(row, [t["table"], t["file"], t["sha256"], t["rows"]])
+    files = kpis.get("inputs") or data.inputs()
+    for table, info in files.items():
+        row += 1
+        s.text(row, 1, table)
+        s.text(row, 2, info["file"])
+        s.text(row, 3, info["sha256"])
+        s.number(row, 4, int(info["rows"]), COUNT_FORMAT)
+
+    row += 2
+    s.text(row, 1, t["parameters_section"], _SECTION)
+    row += 1
+    s.header(row, [t["name"], t["value"]])
+    row += 1
+    s.text(row, 1, t["period"])
+    s.text(row, 2, f"{period.start.date()} - {period.end.date()}")
+    for name, value in params.as_dict().items():
+        row += 1
+        s.text(row, 1, name)
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            s.text(row, 2, "" if value is None else value)
+        else:
+            s.number(row, 2, value)
+
+    row += 2
+    s.text(row, 1, t["software_section"], _SECTION)
+    for label, value in (("package_version", kpis.get("version", __version__)),
+                         ("kpi_file_version", kpis.get("kpi_file_version")),
+                         ("workbook_version", WORKBOOK_VERSION)):
+        row += 1
+        s.text(row, 1, t[label])
+        s.text(row, 2, "" if value is None else str(value))
+
+    notes = kpis.get("notes") or []
+    if notes:
+        row += 2
+        s.text(row, 1, t["notes_section"], _SECTION)
+        row += 1
+        s.header(row, [t["json"], t["reason"]])
+        for note in notes:
+            row += 1
+            s.text(row, 1, note.get("key", ""))
+            s.text(row, 2, note.get("reason", ""))
+
+    row += 2
+    s.text(row, 1, t["howto_section"], _SECTION)
+    row += 1
+    cell = s.text(row, 1, t["howto"].format(inputs=inputs_sheet.ws.title))
+    cell.alignment = _WRAP
+    s.ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
+    s.ws.row_dimensions[row].height = 110
+    s.widths({1: 34, 2: 44, 3: 68, 4: 10})
+    s.ws.freeze_panes = "A2"
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def write_workbook(path: str | Path, data: AuditData, params: AuditParameters,
+                   kpis: dict[str, object]) -> Path:
+    """Write the audit workbook (``.xlsx``) for ``data`` and ``params`` to ``path``.
+
+    ``kpis`` is the result of :func:`cac_toolkit.kpis.compute_kpis` for the same data and
+    parameters (its period, provenance and notes are reused; a mismatch raises
+    ``ValueError``). Inputs are recomputed with the KPI module's functions and written as
+    values; every KPI is a formula, so that a recalculation gives ``kpis.json`` to the cent.
+    Returns the path written.
+    """
+    period = params.period(last_data_day(data))
+    expected_period = {"start": str(period.start.date()), "end": str(period.end.date())}
+    if kpis.get("period") not in (None, expected_period):
+        raise ValueError(f"the KPIs are for the period {kpis.get('period')}, the parameters "
+                         f"give {expected_period}: compute the KPIs with the same parameters")
+    if kpis.get("parameters") not in (None, params.as_dict()):
+        raise ValueError("the KPIs were computed with other parameters than the workbook's")
+    labels = LABELS[params.lang]
+    money_fmt = CURRENCY_FORMATS.get(params.currency, f'#,##0.00 "{params.currency}"')
+    inputs = workbook_inputs(data, params, period)
+
+    wb = Workbook()
+    inputs_sheet = _Sheet(wb, wb.active, labels)
+    inputs_sheet.ws.title = labels["inputs_sheet"]
+    kpi_sheet = _Sheet(wb, wb.create_sheet("KPIs"), labels)
+    provenance = _Sheet(wb, wb.create_sheet("Provenance"), labels)
+
+    cells = _write_inputs(inputs_sheet, inputs, params, money_fmt)
+    _write_kpis(kpi_sheet, inputs_sheet, cells, inputs, params, money_fmt)
+    _write_provenance(provenance, inputs_sheet, data, params, kpis, period)
+    wb.active = 1  # open on the KPIs
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
