@@ -122,7 +122,7 @@ LABELS: dict[str, dict[str, str]] = {
         "how.spend.shared": "marketing + sales of the pooled row",
         "how.spend.direct": "total - pooled", "how.spend.total": "marketing + sales",
         "how.new_customers": "accounts whose first paid 'new' deal is in the period",
-        "how.cac.global": "total spend / new customers",
+        "how.cac.global": "total spend / new customers (computed in cents)",
         "how.cac.marketing": "marketing spend / new customers",
         "how.cac.sales": "sales spend / new customers",
         "how.arpa_mrr": "sum of MRR / acquiring deals with an MRR",
@@ -130,6 +130,7 @@ LABELS: dict[str, dict[str, str]] = {
         "how.ltv_cac": "LTV / CAC (unrounded)",
         "how.payback_months": "CAC / (ARPA x gross margin) (unrounded)",
         "how.rate": "{num} / {den}",
+        "how.count": "count of the cohort's leads (inputs, section 4)",
         "how.avg_opportunity_value": "sum of opportunity values / their count",
         "how.mean": "AVERAGE of the won leads' days", "how.median": "MEDIAN of the won leads' days",
         "funnel.lead_to_meeting": "Lead to meeting", "funnel.meeting_to_opportunity":
@@ -236,7 +237,7 @@ LABELS: dict[str, dict[str, str]] = {
         "how.spend.shared": "marketing + commercial de la ligne mutualisée",
         "how.spend.direct": "total - mutualisé", "how.spend.total": "marketing + commercial",
         "how.new_customers": "comptes dont le premier contrat 'new' payé tombe dans la période",
-        "how.cac.global": "dépenses totales / nouveaux clients",
+        "how.cac.global": "dépenses totales / nouveaux clients (calcul en centimes)",
         "how.cac.marketing": "dépenses marketing / nouveaux clients",
         "how.cac.sales": "dépenses commerciales / nouveaux clients",
         "how.arpa_mrr": "somme des MRR / contrats d'acquisition avec un MRR",
@@ -244,6 +245,7 @@ LABELS: dict[str, dict[str, str]] = {
         "how.ltv_cac": "LTV / CAC (non arrondis)",
         "how.payback_months": "CAC / (ARPA x marge brute) (non arrondis)",
         "how.rate": "{num} / {den}",
+        "how.count": "nombre de leads de la cohorte (saisies, section 4)",
         "how.avg_opportunity_value": "somme des valeurs d'opportunité / leur nombre",
         "how.mean": "MOYENNE des jours des leads gagnés",
         "how.median": "MEDIANE des jours des leads gagnés",
@@ -495,6 +497,18 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def per_customer(amount: str, customers: str) -> str:
+    """Money per customer rounded half away from zero to the cent, identically everywhere.
+
+    ``ROUND(amount / customers, 2)`` meets binary floating point at half-cent ties:
+    49,043.90 / 20 is 2,452.1949999999997 as a double, which Excel and LibreOffice round
+    to 2,452.20 (they look at 15 significant digits) but an exact engine rounds to 2,452.19.
+    Working in whole cents, ``ROUND(100 x amount, 0)`` is an exact integer and a tie divides
+    to an exact ``.5``, so every engine gives the true half-up cent.
+    """
+    return f"ROUND(ROUND(100*({amount}),0)/({customers}),0)/100"
+
+
 def _sum(target: str | None) -> str:
     return f"SUM({target})" if target else "0"
 
@@ -656,11 +670,13 @@ def _write_kpis(s: _Sheet, inputs_sheet: _Sheet, cells: _InputCells, inputs: Wor
         ("spend.direct", "ROUND(kpi_spend_total-kpi_spend_shared,2)", money_fmt),
         ("spend.total", "ROUND(kpi_spend_marketing+kpi_spend_sales,2)", money_fmt),
         ("new_customers", "in_new_customers", COUNT_FORMAT),
-        ("cac.global", f"IF(in_new_customers=0,{na['na_customer']},ROUND({cac},2))", money_fmt),
+        ("cac.global", f"IF(in_new_customers=0,{na['na_customer']},"
+                       f"{per_customer('kpi_spend_total', 'in_new_customers')})", money_fmt),
         ("cac.marketing", f"IF(in_new_customers=0,{na['na_customer']},"
-                          "ROUND(kpi_spend_marketing/in_new_customers,2))", money_fmt),
+                          f"{per_customer('kpi_spend_marketing', 'in_new_customers')})",
+         money_fmt),
         ("cac.sales", f"IF(in_new_customers=0,{na['na_customer']},"
-                      "ROUND(kpi_spend_sales/in_new_customers,2))", money_fmt),
+                      f"{per_customer('kpi_spend_sales', 'in_new_customers')})", money_fmt),
         ("arpa_mrr", f"IF(in_new_customers=0,{na['na_customer']},IF({has_mrr},"
                      f"ROUND({arpa},2),{na['na_mrr']}))", money_fmt),
         ("ltv", f"IF(in_new_customers=0,{na['na_customer']},IF(NOT({has_mrr}),{na['na_mrr']},"
@@ -673,6 +689,8 @@ def _write_kpis(s: _Sheet, inputs_sheet: _Sheet, cells: _InputCells, inputs: Wor
                            f"ROUND(({cac})/({arpa}*in_gross_margin),4))))", RATIO_FORMAT),
     ]
     if inputs.funnel is not None:
+        for count in FUNNEL_COUNTS:
+            rows.append((f"funnel.{count}", f"in_{count}", COUNT_FORMAT))
         for key, (num, den) in FUNNEL_RATES.items():
             rows.append((f"funnel.{key}", f"IF(in_{den}=0,{na['na_stage']},"
                                           f"ROUND(in_{num}/in_{den},4))", PERCENT_FORMAT))
@@ -689,7 +707,7 @@ def _write_kpis(s: _Sheet, inputs_sheet: _Sheet, cells: _InputCells, inputs: Wor
     row = 4
     for key, formula, fmt in rows:
         row += 1
-        s.text(row, 1, t[key])
+        s.text(row, 1, t[key] if key in t else t[key.removeprefix("funnel.")])
         s.formula(row, 2, formula, fmt)
         s.text(row, 3, _how(t, key))
         s.text(row, 4, key, _KEY_FONT)
@@ -705,6 +723,8 @@ def _how(t: dict[str, str], key: str) -> str:
     if f"how.{key}" in t:
         return t[f"how.{key}"]
     short = key.removeprefix("funnel.")
+    if short in FUNNEL_COUNTS:
+        return t["how.count"]
     if short in FUNNEL_RATES:
         num, den = FUNNEL_RATES[short]
         return t["how.rate"].format(num=t[num], den=t[den])
@@ -757,7 +777,8 @@ def _write_channel_table(s: _Sheet, inputs_sheet: _Sheet, cells: _InputCells,
         s.text(r, 1, channel)
         s.formula(r, 2, f"ROUND({inp(2)}+{inp(3)},2)", money_fmt)
         s.formula(r, 3, inp(4), credits_fmt)
-        s.formula(r, 4, f"IF(C{r}=0,{na['na_channel']},ROUND(B{r}/C{r},2))", money_fmt)
+        s.formula(r, 4, f"IF(C{r}=0,{na['na_channel']},{per_customer(f'B{r}', f'C{r}')})",
+                  money_fmt)
         s.formula(r, 5, inp(5))
         s.formula(r, 6, f"IF({key_sum}=0,{na['na_key']},E{r}/{key_sum})", PERCENT_FORMAT)
         s.formula(r, 7, f"IF(kpi_spend_shared=0,0,IF({key_sum}=0,{na['na_key']},"
@@ -766,7 +787,7 @@ def _write_channel_table(s: _Sheet, inputs_sheet: _Sheet, cells: _InputCells,
         s.number(r, 8, float(adjustment), money_fmt)
         s.formula(r, 9, f"IF(ISNUMBER(G{r}),ROUND(G{r}+H{r},2),G{r})", money_fmt)
         s.formula(r, 10, f"IF(C{r}=0,{na['na_channel']},IF(ISNUMBER(I{r}),"
-                         f"ROUND((B{r}+I{r})/C{r},2),{na['na_key']}))", money_fmt)
+                         f"{per_customer(f'B{r}+I{r}', f'C{r}')},{na['na_key']}))", money_fmt)
         key_cell = s.ws.cell(row=r, column=5)
         key_cell.number_format = inputs_sheet.ws.cell(row=src, column=5).number_format
     for col, (_, _, name) in enumerate(_CHANNEL_COLUMNS, start=1):
@@ -796,7 +817,12 @@ def _write_checks(s: _Sheet, row: int, channel_sum) -> None:  # noqa: ANN001
         s.text(row, 1, t[label])
         cell = s.formula(row, 2, formula, "0.00")
         cell.fill = _CHECK_FILL
-        s.formula(row, 3, f'IF(B{row}=0,{_quote(t["ok"])},{_quote(t["check"])})')
+        status = f'IF(B{row}=0,{_quote(t["ok"])},{_quote(t["check"])})'
+        if label == "check_allocation" and channel_sum("ch_key") != "0":
+            # Nothing to split by: the difference is real and its reason is shown.
+            status = f'IF(B{row}=0,{_quote(t["ok"])},IF({channel_sum("ch_key")}=0,' \
+                     f'{_quote(t["na_key"])},{_quote(t["check"])}))'
+        s.formula(row, 3, status)
         s.name(label, s.ref(row, 2, absolute=True))
 
 
