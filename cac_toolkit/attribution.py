@@ -93,6 +93,10 @@ _IPF_MAX_ITERATIONS = 5000
 _IPF_STALL = 1e-14  # the split no longer moves: infeasible targets, at their limit
 _IPF_WEIGHT_FLOOR = 1e-15
 _NEGLIGIBLE_SHARE = 1e-12
+#: Up to this many matrix entries, all removal systems are solved in one batched LAPACK call.
+_MARKOV_BATCH_ENTRIES = 1 << 21
+#: Up to this many possible state codes, states are numbered through a table instead of a sort.
+_MARKOV_DENSE_CODES = 1 << 22
 _TOUCH_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
 
 
@@ -144,29 +148,20 @@ def markov_removal_effects(converting_paths: Any, non_converting_paths: Any,
     Paths are given either as an iterable of paths (each counted once) or as a mapping /
     Series from path to its count; a path is a sequence of channel names or a string
     ``"A > B > C"``. Empty paths are ignored. Pass aggregated paths (distinct path -> count)
-    for large inputs: parsing is per distinct path.
+    for large inputs: parsing is per distinct path, and two Series over the same paths (the
+    conversion and null columns of one table) are parsed once.
 
     ``removal_effect(c) = 1 - P(conv | chain without c) / P(conv)`` (dimensionless, in [0, 1]).
     Returns a Series indexed by channel (sorted), named ``removal_effect``; ``attrs`` holds
     ``conversion_probability`` = P(conv) of the full chain.
     """
     order = _check_order(order)
-    conv_names, conv_lengths, conv_weights = _parse_paths(converting_paths, "converting_paths")
-    null_names, null_lengths, null_weights = _parse_paths(non_converting_paths,
-                                                          "non_converting_paths")
-    names = np.concatenate([conv_names, null_names])
-    # Hash once, then give the few distinct names their sorted codes.
-    found, distinct = pd.factorize(names)
-    channels = pd.Index(distinct, dtype="str").sort_values()
-    codes = channels.get_indexer(pd.Index(distinct, dtype="str")).astype(np.int64)[found]
-    lengths = np.concatenate([conv_lengths, null_lengths])
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    converted = np.r_[np.ones(len(conv_lengths), bool), np.zeros(len(null_lengths), bool)]
-    weights = np.concatenate([conv_weights, null_weights])
-    p_conv, effects = _markov_removal(codes, starts, converted, weights, len(channels), order)
+    channels, codes, lengths, conversions, nulls = _path_table(converting_paths,
+                                                               non_converting_paths)
+    p_conv, effects = _markov_removal(codes, lengths, conversions, nulls, len(channels), order)
     present = ~np.isnan(effects)
-    out = pd.Series(effects[present], index=channels[present], name="removal_effect",
-                    dtype="float64")
+    out = pd.Series(effects[present], index=pd.Index(channels, dtype="str")[present],
+                    name="removal_effect", dtype="float64")
     out.index.name = "channel"
     out.attrs["conversion_probability"] = p_conv
     return out
@@ -522,8 +517,9 @@ def _markov_targets(j: _Journeys, order: int) -> np.ndarray:
         return np.zeros(k)
     ch = np.r_[j.ch, j.nc_ch]
     starts = np.r_[j.starts, j.nc_starts + len(j.ch)].astype(np.int64)
-    converted = np.r_[np.ones(j.n_touched, bool), np.zeros(len(j.nc_starts), bool)]
-    _, effects = _markov_removal(ch, starts, converted, np.ones(len(starts)), k, order)
+    lengths = np.diff(np.r_[starts, len(ch)])
+    converted = np.r_[np.ones(j.n_touched), np.zeros(len(j.nc_starts))]
+    _, effects = _markov_removal(ch, lengths, converted, 1.0 - converted, k, order)
     effects = np.nan_to_num(effects, nan=0.0)
     return effects / effects.sum() * j.n_touched
 
@@ -573,42 +569,42 @@ def _fit_proportional_weights(incidence: np.ndarray, counts: np.ndarray,
     return weights
 
 
-def _markov_removal(ch: np.ndarray, starts: np.ndarray, converted: np.ndarray,
-                    path_weights: np.ndarray, n_channels: int,
-                    order: int) -> tuple[float, np.ndarray]:
+def _markov_removal(ch: np.ndarray, lengths: np.ndarray, conversions: np.ndarray,
+                    nulls: np.ndarray, n_channels: int, order: int) -> tuple[float, np.ndarray]:
     """P(conversion) and removal effect per channel code (NaN when absent from the chain).
 
-    ``ch``: channel codes of all paths laid end to end; ``starts``: first index of each
-    (non-empty) path; ``converted``: whether the path ends in conversion; ``path_weights``:
-    how many times the path occurs.
+    ``ch``: channel codes of all paths laid end to end; ``lengths``: number of touches of each
+    path (all > 0); ``conversions`` / ``nulls``: how many times the path ends in conversion /
+    without one (a path may do both; paths with neither are not passed).
     """
-    if not np.any(path_weights[converted] > 0):
+    if not np.any(conversions > 0):
         raise ValueError("Markov attribution needs at least one converting path")
-    path = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(ch)]))
-    first = np.zeros(len(ch), dtype=bool)
-    first[starts] = True
+    ch = np.asarray(ch, dtype=np.int64)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
     # Collapse consecutive repeats within a path (neutral for order 1, see module docstring).
-    keep = first | np.r_[True, ch[1:] != ch[:-1]]
-    ch, path, first = ch[keep], path[keep], first[keep]
-    last = np.r_[first[1:], True]
+    repeat = ch[1:] == ch[:-1]
+    repeat[starts[1:] - 1] = False  # a path's first touch repeats nothing
+    if repeat.any():
+        keep = np.r_[True, ~repeat]
+        ch = ch[keep]
+        lengths = np.add.reduceat(keep, starts, dtype=np.int64)
+        starts = np.cumsum(lengths) - lengths
 
-    states, node = _markov_states(ch, path, n_channels, order)
-    n_nodes = len(states) + 1  # node 0 is the start state
-    node = node + 1
-    weight = path_weights[path]
-    source = np.where(first, 0, np.r_[0, node[:-1]])
-    moves = np.bincount(source * n_nodes + node, weight, minlength=n_nodes * n_nodes)
-    moves = moves.reshape(n_nodes, n_nodes)
-    ends = node[last]
-    end_weight = weight[last]
-    conversions = np.bincount(ends, end_weight * converted, minlength=n_nodes)
-    nulls = np.bincount(ends, end_weight * ~converted, minlength=n_nodes)
-    outflow = moves.sum(axis=1) + conversions + nulls
+    states, node = _markov_states(ch, starts, lengths, n_channels, order)
+    n_nodes = len(states) + 1  # node 0 is the start state, states are 1..n_nodes - 1
+    # Flat (source, target) pair of each move; a path's first move leaves the start node.
+    pair = node.copy()
+    pair[1:] += node[:-1] * n_nodes
+    pair[starts] = node[starts]
+    # One weighted count of the pairs: the transition counts, integers as floats.
+    moves = np.bincount(pair, np.repeat(conversions + nulls, lengths),
+                        minlength=n_nodes * n_nodes).reshape(n_nodes, n_nodes)
+    ends = node[starts + lengths - 1]
+    to_conversion = np.bincount(ends, conversions, minlength=n_nodes)
+    outflow = moves.sum(axis=1) + to_conversion + np.bincount(ends, nulls, minlength=n_nodes)
     system = np.eye(n_nodes) - moves / outflow[:, None]
-    absorb = conversions / outflow
-    p_conv = float(np.linalg.solve(system, absorb)[0])
-    if p_conv <= 0:
-        raise ValueError("Markov attribution needs at least one converting path")
+    absorb = to_conversion / outflow
 
     contains = np.zeros((len(states), n_channels), dtype=bool)
     base = n_channels + 1
@@ -616,34 +612,68 @@ def _markov_removal(ch: np.ndarray, starts: np.ndarray, converted: np.ndarray,
         digit = (states // base**lag) % base
         has = digit > 0
         contains[np.flatnonzero(has), digit[has] - 1] = True
+    present = np.flatnonzero(contains.any(axis=0))
+    removed = np.zeros((len(present), n_nodes), dtype=bool)
+    removed[:, 1:] = contains[:, present].T
+    p_conv, *p_without = _start_absorption(system, absorb, removed)
+    if p_conv <= 0:
+        raise ValueError("Markov attribution needs at least one converting path")
     effects = np.full(n_channels, np.nan)
-    for channel in np.flatnonzero(contains.any(axis=0)):
-        kept = np.r_[True, ~contains[:, channel]]
-        p_without = float(np.linalg.solve(system[np.ix_(kept, kept)], absorb[kept])[0])
-        effects[channel] = min(1.0, max(0.0, 1.0 - p_without / p_conv))
+    effects[present] = np.clip(1.0 - np.asarray(p_without) / p_conv, 0.0, 1.0)
     return p_conv, effects
 
 
-def _markov_states(ch: np.ndarray, path: np.ndarray, n_channels: int,
+def _start_absorption(system: np.ndarray, absorb: np.ndarray,
+                      removed: np.ndarray) -> list[float]:
+    """P(conversion) from the start node: full chain, then without each row's ``removed`` nodes.
+
+    Solves ``(I - Q) x = r`` exactly (LU). Deleting nodes R is the same as giving them the
+    equations ``x_R = 0`` (flow into R goes to null), so every variant has the full size and
+    all of them go to LAPACK in one batched call; past a few MiB of matrices, each variant
+    solves its own smaller system instead.
+    """
+    n = len(absorb)
+    if (len(removed) + 1) * n * n <= _MARKOV_BATCH_ENTRIES:
+        deleted = np.r_[np.zeros((1, n), dtype=bool), removed]
+        matrices = np.where(deleted[:, :, None], np.eye(n), system)
+        targets = np.where(deleted, 0.0, absorb)[:, :, None]
+        return [float(x) for x in np.linalg.solve(matrices, targets)[:, 0, 0]]
+    out = [float(np.linalg.solve(system, absorb)[0])]
+    for deleted in removed:
+        kept = ~deleted
+        out.append(float(np.linalg.solve(system[np.ix_(kept, kept)], absorb[kept])[0]))
+    return out
+
+
+def _markov_states(ch: np.ndarray, starts: np.ndarray, lengths: np.ndarray, n_channels: int,
                    order: int) -> tuple[np.ndarray, np.ndarray]:
     """Encode each touch's state (its last ``order`` channels) and number the distinct states.
 
     Code = sum over lag of (channel at t - lag, + 1) x base^lag, 0 for lags before the path's
-    start, so a path's first states are shorter tuples. Returns (sorted codes, state index).
+    start, so a path's first states are shorter tuples. Returns (sorted codes, node of each
+    touch), nodes numbered from 1 in code order (0 is left for the start node).
     """
     base = n_channels + 1
     if order * math.log2(base) >= 62:
         raise ValueError(f"markov_order {order} is too high for {n_channels} channels")
-    code = ch.astype(np.int64) + 1
-    for lag in range(1, order):
-        same = np.r_[np.zeros(min(lag, len(ch)), bool), path[lag:] == path[:-lag]]
-        earlier = np.r_[np.zeros(min(lag, len(ch)), np.int64), ch[:-lag] + 1]
-        code = code + np.where(same, earlier, 0) * base**lag
-    states, index = np.unique(code, return_inverse=True)
+    code = ch + 1
+    if order > 1:
+        position = np.arange(len(ch)) - np.repeat(starts, lengths)
+        for lag in range(1, order):
+            earlier = np.r_[np.zeros(min(lag, len(ch)), np.int64), ch[:-lag] + 1]
+            code = code + np.where(position >= lag, earlier, 0) * base**lag
+    if base**order <= _MARKOV_DENSE_CODES:  # number the codes through a table, no sort
+        seen = np.zeros(base**order, dtype=bool)
+        seen[code] = True
+        states = np.flatnonzero(seen)
+        node = np.cumsum(seen, dtype=np.int64)[code]
+    else:
+        states, index = np.unique(code, return_inverse=True)
+        node = index.astype(np.int64) + 1
     if len(states) > MAX_MARKOV_STATES:
         raise ValueError(f"Markov chain of order {order} has {len(states)} states (limit "
                          f"{MAX_MARKOV_STATES} for an exact solve); use a lower markov_order")
-    return states, index.astype(np.int64)
+    return states, node
 
 
 # --------------------------------------------------------------------------------------------
@@ -702,8 +732,45 @@ def shapley_values(journeys_by_set: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # Path parsing for markov_removal_effects
 # --------------------------------------------------------------------------------------------
-def _parse_paths(paths: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(channel names laid end to end, path lengths, path weights) of non-empty paths."""
+def _path_table(converting: Any, non_converting: Any,
+                ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(sorted channel names, channel codes laid end to end, path lengths, conversions, nulls).
+
+    Only paths with at least one touch and a positive count are kept; a channel named only in
+    other paths stays in the list (the chain leaves it out).
+    """
+    conv_items, conv_counts = _path_items(converting, "converting_paths")
+    null_items, null_counts = _path_items(non_converting, "non_converting_paths")
+    if (isinstance(converting, pd.Series) and isinstance(non_converting, pd.Series)
+            and (converting.index is non_converting.index
+                 or converting.index.equals(non_converting.index))):
+        parts = [_encode_paths(conv_items)]  # one table, two count columns: parse once
+        conversions, nulls = conv_counts, null_counts
+    else:
+        parts = [_encode_paths(conv_items), _encode_paths(null_items)]
+        conversions = np.r_[conv_counts, np.zeros(len(null_counts))]
+        nulls = np.r_[np.zeros(len(conv_counts)), null_counts]
+    channels = sorted({name for _, _, names in parts for name in names})
+    position = {name: code for code, name in enumerate(channels)}
+    # Each part's local codes to global ones; local -1 (a dropped token) picks the final -1.
+    codes = [np.array([position[name] for name in names] + [-1], dtype=np.int64)[local]
+             for local, _, names in parts]
+    codes = codes[0] if len(codes) == 1 else np.concatenate(codes)
+    lengths = np.concatenate([part_lengths for _, part_lengths, _ in parts])
+    if np.any(codes < 0):
+        kept = codes >= 0
+        path = np.repeat(np.arange(len(lengths)), lengths)
+        codes = codes[kept]
+        lengths = np.bincount(path[kept], minlength=len(lengths))
+    occurs = (lengths > 0) & (conversions + nulls > 0)
+    if not occurs.all():
+        codes = codes[np.repeat(occurs, lengths)]
+        lengths, conversions, nulls = lengths[occurs], conversions[occurs], nulls[occurs]
+    return channels, codes, lengths, conversions, nulls
+
+
+def _path_items(paths: Any, name: str) -> tuple[Any, np.ndarray]:
+    """(paths as a list-like, count of each path as float64) of one argument."""
     if isinstance(paths, pd.Series):
         items, weights = paths.index, paths.to_numpy(dtype=np.float64)
         if isinstance(items, pd.MultiIndex):  # tuple keys; ragged ones are padded with NaN
@@ -717,32 +784,43 @@ def _parse_paths(paths: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndar
         weights = np.ones(len(items))
     if np.any(~np.isfinite(weights)) or np.any(weights < 0):
         raise ValueError(f"{name}: path counts must be finite and >= 0")
+    return items, weights
+
+
+def _encode_paths(items: Any) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(codes of the channel names laid end to end, -1 for a dropped token; path lengths
+    counting all tokens; the names the codes point to)."""
     if len(items) and pd.api.types.infer_dtype(items, skipna=False) == "string":
-        names, lengths = _split_path_strings(items)
-    else:
-        split = pd.Series(items, dtype=object).map(_split_path)
-        lengths = split.map(len).to_numpy(dtype=np.int64) if len(split) else np.zeros(0, int)
-        names = (split.explode().dropna().to_numpy(dtype=object) if lengths.any()
-                 else np.zeros(0, object))
-    keep = weights > 0
-    names = names[np.repeat(keep, lengths)]
-    keep &= lengths > 0
-    return names.astype(object), lengths[keep], weights[keep]
+        return _encode_path_strings(items)
+    split = [_split_path(path) for path in items]
+    lengths = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+    codes, names = pd.factorize(np.array([step for path in split for step in path],
+                                         dtype=object))
+    return codes.astype(np.int64), lengths, [str(step) for step in names]
 
 
-def _split_path_strings(paths: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Split "A > B > C" strings in Arrow (vectorised): names laid end to end, path lengths."""
+def _encode_path_strings(paths: Any) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``_encode_paths`` of "A > B > C" strings, in Arrow: split, then one dictionary encoding.
+
+    Names are trimmed and checked on the dictionary (a few distinct tokens), not per token;
+    an empty name ("A >> B", a trailing ">") is a dropped token.
+    """
     import pyarrow as pa  # a dependency of the package (pandas' string storage)
     import pyarrow.compute as pc
 
     # pandas' own Arrow strings convert without a copy; lists and numpy arrays also work.
-    text = pd.array(paths, dtype="str")
-    parts = pc.split_pattern(pa.array(text, type=pa.large_string()), ">")
-    names = pc.utf8_trim_whitespace(pc.list_flatten(parts)).to_numpy(zero_copy_only=False)
-    lengths = pc.list_value_length(parts).to_numpy().astype(np.int64)
-    path = np.repeat(np.arange(len(paths)), lengths)
-    named = names != ""  # "A >> B" or a trailing ">" leave empty names
-    return names[named], np.bincount(path[named], minlength=len(paths)).astype(np.int64)
+    text = pa.array(pd.array(paths, dtype="str"))
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    parts = pc.split_pattern(text.fill_null(""), ">")
+    lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False).astype(np.int64)
+    tokens = pc.dictionary_encode(pc.list_flatten(parts))
+    trimmed = pc.utf8_trim_whitespace(tokens.dictionary).to_pylist()
+    named = np.array([name != "" for name in trimmed], dtype=bool)
+    codes = tokens.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    if not named.all():
+        codes = np.where(named, np.cumsum(named) - 1, -1)[codes]
+    return codes, lengths, [name for name in trimmed if name]
 
 
 def _split_path(path: Any) -> list[str]:
