@@ -92,7 +92,7 @@ LABELS: dict[str, dict[str, str]] = {
         "gross_margin": "Gross margin",
         "monthly_churn": "Monthly churn",
         "lifetime": "Customer lifetime (months)",
-        "lifetime_from_churn": "= 1 / monthly churn",
+        "lifetime_from_churn": "(1 / monthly churn)",
         "not_set": "not set",
         "allocation_key": "Allocation key",
         "attribution_model": "Attribution model",
@@ -108,7 +108,7 @@ LABELS: dict[str, dict[str, str]] = {
         "lead": "Lead", "created": "Created", "opportunity": "Opportunity",
         "won_date": "Won", "cycle": "Sales cycle (days)", "delay": "Conversion delay (days)",
         "kpis_title": "KPIs, {start} to {end} ({currency})",
-        "kpis_note": "Every value is a live formula over the sheet {inputs}; the last column "
+        "kpis_note": "Every value is a live formula over the sheet {inputs}; the third column "
                      "names the field of kpis.json it equals.",
         "kpi": "KPI", "value": "Value", "how": "How it is computed", "json": "kpis.json",
         "spend.marketing": "Marketing spend", "spend.sales": "Sales spend",
@@ -150,7 +150,7 @@ LABELS: dict[str, dict[str, str]] = {
         "total": "Total",
         "checks_section": "Checks (each difference must be 0)",
         "check_allocation": "Pooled costs allocated - pooled spend",
-        "check_spend": "Direct spend of the channels + pooled spend - total spend",
+        "check_spend": "Channels' direct spend + pooled - total spend",
         "check_customers": "New customers of the channels - new customers",
         "ok": "OK", "check": "CHECK",
         "na_customer": "n/a: no new customer in the period",
@@ -206,7 +206,7 @@ LABELS: dict[str, dict[str, str]] = {
         "gross_margin": "Marge brute",
         "monthly_churn": "Churn mensuel",
         "lifetime": "Durée de vie client (mois)",
-        "lifetime_from_churn": "= 1 / churn mensuel",
+        "lifetime_from_churn": "(1 / churn mensuel)",
         "not_set": "non renseigné",
         "allocation_key": "Clé de répartition",
         "attribution_model": "Modèle d'attribution",
@@ -223,7 +223,7 @@ LABELS: dict[str, dict[str, str]] = {
         "won_date": "Gagné le", "cycle": "Cycle de vente (jours)",
         "delay": "Délai de conversion (jours)",
         "kpis_title": "Indicateurs, du {start} au {end} ({currency})",
-        "kpis_note": "Chaque valeur est une formule sur la feuille {inputs} ; la dernière "
+        "kpis_note": "Chaque valeur est une formule sur la feuille {inputs} ; la troisième "
                      "colonne nomme le champ de kpis.json auquel elle est égale.",
         "kpi": "Indicateur", "value": "Valeur", "how": "Calcul", "json": "kpis.json",
         "spend.marketing": "Dépenses marketing", "spend.sales": "Dépenses commerciales",
@@ -267,7 +267,7 @@ LABELS: dict[str, dict[str, str]] = {
         "total": "Total",
         "checks_section": "Contrôles (chaque écart doit valoir 0)",
         "check_allocation": "Coûts mutualisés répartis - dépenses mutualisées",
-        "check_spend": "Dépenses directes des canaux + mutualisées - dépenses totales",
+        "check_spend": "Dépenses directes + mutualisées - dépenses totales",
         "check_customers": "Nouveaux clients des canaux - nouveaux clients",
         "ok": "OK", "check": "A VERIFIER",
         "na_customer": "n.d. : aucun nouveau client sur la période",
@@ -486,10 +486,18 @@ class _Sheet:
             cell = self.text(row, first_col + offset, value, _BOLD)
             cell.fill = _HEADER_FILL
             cell.alignment = _WRAP
+        self.ws.row_dimensions[row].height = 30  # room for wrapped labels
 
     def widths(self, widths: dict[int, float]) -> None:
         for col, width in widths.items():
             self.ws.column_dimensions[get_column_letter(col)].width = width
+
+    def printable(self) -> None:
+        """Print landscape, one page wide, as many pages tall as needed."""
+        self.ws.page_setup.orientation = "landscape"
+        self.ws.page_setup.fitToWidth = 1
+        self.ws.page_setup.fitToHeight = 0
+        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _quote(text: str) -> str:
@@ -652,7 +660,7 @@ def _write_kpis(s: _Sheet, inputs_sheet: _Sheet, cells: _InputCells, inputs: Wor
     s.text(1, 1, t["kpis_title"].format(start=period.start.date(), end=period.end.date(),
                                         currency=params.currency), _TITLE)
     s.text(2, 1, t["kpis_note"].format(inputs=inputs_sheet.ws.title))
-    s.header(4, [t["kpi"], t["value"], t["how"], t["json"]])
+    s.header(4, [t["kpi"], t["value"], t["json"], t["how"]])
 
     na = {k: _quote(v) for k, v in t.items() if k.startswith("na_")}
     has_mrr = "in_mrr_count>0"
@@ -709,13 +717,13 @@ def _write_kpis(s: _Sheet, inputs_sheet: _Sheet, cells: _InputCells, inputs: Wor
         row += 1
         s.text(row, 1, t[key] if key in t else t[key.removeprefix("funnel.")])
         s.formula(row, 2, formula, fmt)
-        s.text(row, 3, _how(t, key))
-        s.text(row, 4, key, _KEY_FONT)
+        s.text(row, 3, key, _KEY_FONT)
+        s.text(row, 4, _how(t, key))  # overflows into the empty columns to its right
         s.name("kpi_" + key.replace(".", "_"), s.ref(row, 2, absolute=True))
 
     row = _write_channel_table(s, inputs_sheet, cells, inputs, params, money_fmt, row + 2)
     _write_checks(s, row + 2, channel_sum)
-    s.widths({1: 40, 2: 18, 3: 20, 4: 22, 5: 18, 6: 14, 7: 22, 8: 22, 9: 20, 10: 18})
+    s.widths({1: 48, 2: 18, 3: 36, 4: 18, 5: 18, 6: 14, 7: 22, 8: 22, 9: 20, 10: 18})
     s.ws.freeze_panes = "B5"
 
 
@@ -922,7 +930,11 @@ def write_workbook(path: str | Path, data: AuditData, params: AuditParameters,
     cells = _write_inputs(inputs_sheet, inputs, params, money_fmt)
     _write_kpis(kpi_sheet, inputs_sheet, cells, inputs, params, money_fmt)
     _write_provenance(provenance, inputs_sheet, data, params, kpis, period)
+    for sheet in (inputs_sheet, kpi_sheet, provenance):
+        sheet.printable()
     wb.active = 1  # open on the KPIs
+    for sheet in wb.worksheets:
+        sheet.sheet_view.tabSelected = sheet.title == "KPIs"
 
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)

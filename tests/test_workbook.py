@@ -91,7 +91,7 @@ def workbook_kpis(path: Path, lookup: Lookup) -> dict[str, object]:
     ws = wb["KPIs"]
     out: dict[str, object] = {}
     for row in range(5, ws.max_row + 1):
-        key = ws.cell(row, 4).value
+        key = ws.cell(row, 3).value
         if isinstance(key, str) and ws.cell(row, 2).data_type == "f":
             out[key] = lookup("KPIs", f"B{row}")
     if "ch_channel" in wb.defined_names:
