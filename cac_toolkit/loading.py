@@ -1,37 +1,83 @@
 """Read an audit folder: the ``spend``, ``deals``, ``leads`` and ``touchpoints`` tables.
 
-Each table is one file named after it, in CSV (``,`` or ``;``, decimal point or comma, ISO or
-French dates, UTF-8 with or without BOM, or Windows-1252), Excel (first sheet) or Parquet.
-Values are parsed here by hand, because the conventions of French exports (``1 500,50``,
-``01/07/2026``) are ours to decide; the parsed frame is then checked by a pandera schema
-(``cac_toolkit.schemas``). Every problem becomes a one-line :class:`InputError` naming the
-file, the column, the row and what was expected. Input files are only ever read.
+Each table is one file named after it, in CSV (``,``, ``;``, tab or ``|``; decimal point or
+comma; ISO or French dates; UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252 or
+Latin-1), Excel (first sheet) or Parquet. The conventions of French exports (``1 500,50``,
+``01/07/2026``) are ours to decide, so values are parsed here, column by column with
+vectorised string operations (a million rows load in a few seconds); the rules that span
+rows are then checked by a pandera schema (``cac_toolkit.schemas``). Every problem becomes a
+one-line :class:`InputError` naming the file, the column, the row (as a spreadsheet numbers
+it) and what was expected. Input files are only ever read. ``docs/data-format.md`` is the
+user-facing description of what is accepted.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import InputError
-from .schemas import TABLES, ColumnSpec, TableSpec, check_table
+from .schemas import MAX_TOTAL, TABLES, ColumnSpec, TableSpec, check_table
 
-SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet")
-_SPACES = re.compile(r"[\s\u00a0\u202f]+")
-_THOUSANDS_COMMA = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
-_THOUSANDS_DOT = re.compile(r"^[-+]?\d{1,3}(\.\d{3})+(,\d+)?$")
-_CURRENCY_MARKS = re.compile(r"(€|\$|£|\bEUR\b|\bUSD\b|\bGBP\b)", re.IGNORECASE)
-_TRUE = {"true", "t", "yes", "y", "1", "oui", "o", "vrai", "x"}
+SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet")
+#: Files named after a table in a format we cannot read: refused, not ignored.
+UNSUPPORTED_SUFFIXES = (".xls", ".xlsb", ".ods", ".numbers", ".json", ".xml", ".zip")
+SEPARATORS = (";", ",", "\t", "|")
+HEADER_SEARCH_ROWS = 15
+PLAUSIBLE_YEARS = (1990, 2100)
+
+# The patterns below run on Arrow strings (RE2) and on Python strings (re): they only use
+# syntax both engines share, with characters above U+007F written literally.
+_SPACE_CHARS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f"
+                "\u205f\u3000")
+_SPACES = f"[{_SPACE_CHARS}]+"
+_INVISIBLE = "[\u00ad\u200b\u200c\u200d\u2060\ufeff]"
+_CONTROLS = r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]"
+_NON_ASCII = r"[^\x00-\x7f]"
+_SPACES_RE = re.compile(_SPACES)
+_INVISIBLE_RE = re.compile(_INVISIBLE)
+_CONTROLS_RE = re.compile(_CONTROLS)
+_UNPRINTABLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+_TRUE = {"true", "t", "yes", "y", "1", "oui", "o", "vrai", "v", "x"}
 _FALSE = {"false", "f", "no", "n", "0", "non", "faux"}
-_PLAUSIBLE_YEARS = (1990, 2100)
+
+# Currency marks in money cells: symbols and three-letter codes at either end of a number.
+_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY"}
+_CURRENCY_MARK = r"(?:€|\$|£|¥|\b[A-Za-z]{3}\b)"
+_LEADING_MARK = rf"^{_CURRENCY_MARK} ?"
+_TRAILING_MARK = rf" ?{_CURRENCY_MARK}$"
+
+# Numbers once spaces are a single " " and currency marks are gone. Thousands groups may be
+# separated by a space, an apostrophe or the mark that is not the decimal mark.
+_NUMBER_BODY = {
+    ",": "(?:[0-9]{1,3}(?:[ .'’\u00a0\u202f][0-9]{3})+|[0-9]+)(?:,[0-9]*)?|,[0-9]+",
+    ".": "(?:[0-9]{1,3}(?:[ ,'’\u00a0\u202f][0-9]{3})+|[0-9]+)(?:\\.[0-9]*)?|\\.[0-9]+",
+}
+_EXPONENT = {",": r"[0-9]+(?:,[0-9]+)?[eE][+-]?[0-9]{1,3}",
+             ".": r"[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]{1,3}"}
+_GROUP_CHARS = {",": "[ .'’\u00a0\u202f]", ".": "[ ,'’\u00a0\u202f]"}
+
+# Dates: French day-first and year-first slashes are rewritten as ISO, then checked strictly.
+_OFFSET = (r"([0-9]:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?) ?"
+           r"(?:[zZ]|UTC|GMT|[+-][0-9]{2}(?::?[0-9]{2})?)$")
+_DAY_FIRST = r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})(?:[ T]|$)"
+_YEAR_FIRST = r"^([0-9]{4})[/.]([0-9]{1,2})[/.]([0-9]{1,2})(?:[ T]|$)"
+_ISO_SHAPE = (r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+              r"(?:[T ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?)?$")
+_DATE_EXPECTED = "a date such as 2026-07-01 or 01/07/2026"
 
 
 @dataclass
@@ -68,13 +114,38 @@ class AuditData:
 
 @dataclass
 class RawTable:
-    """Cells as read (strings or native Excel/Parquet values), with spreadsheet row numbers."""
+    """Cells as read, with the row number a spreadsheet shows for each record.
+
+    CSV cells are strings (``str`` dtype, ``""`` for an empty cell); Excel and Parquet cells
+    keep their native values (numbers, datetimes, booleans, ``None``).
+    """
 
     label: str  # file name shown in errors
     frame: pd.DataFrame  # columns already trimmed and lower-cased
     rows: np.ndarray  # the row number of each record, as a spreadsheet would show it
     header_row: int
     decimal_hint: str  # "," for semicolon-separated exports, else "."
+    marks: dict[str, pd.Series] = field(default_factory=dict)  # currency marks seen, by column
+
+
+@dataclass(frozen=True)
+class _ExcelProblem:
+    """An Excel cell that has no usable value: an error value or a formula never computed."""
+
+    cell: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class _MergedCopy:
+    """The value of a merged range, seen from a cell other than its top-left one."""
+
+    value: object
+    cell: str
+    range: str
 
 
 def sha256_of(path: Path) -> str:
@@ -86,79 +157,185 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _decode(data: bytes, label: str) -> str:
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+def _line_of(data: bytes, position: int) -> int:
+    return data.count(b"\n", 0, position) + 1
+
+
+def decode_text(data: bytes, label: str) -> str:
+    """Decode a text file: UTF-8 (BOM optional), UTF-16 with BOM, else Windows-1252/Latin-1.
+
+    A file mixing UTF-8 sequences with bytes that are not UTF-8 (two exports pasted
+    together) is refused: decoding it either way would corrupt some names silently.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(label, "", expected="a text file in UTF-8 or Windows-1252")  # pragma: no cover
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(label, "", row=_line_of(data, exc.start),
+                             expected="valid UTF-16 text") from None
+        return text.lstrip("\ufeff")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    if re.search(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}", data):
+        raise InputError(label, "the file mixes UTF-8 with another encoding; ",
+                         row=_line_of(data, first_bad),
+                         expected="one encoding for the whole file (save it again as UTF-8)")
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # every byte is a Latin-1 character
 
 
-def _normalise_name(name: object) -> str:
-    return _SPACES.sub(" ", str(name if name is not None else "")).strip().lstrip("\ufeff").lower()
+def normalise_name(name: object) -> str:
+    """A column name as matched: spaces collapsed and trimmed, invisible marks dropped, lower."""
+    text = re.sub(_INVISIBLE, "", str(name if name is not None else ""))
+    return unicodedata.normalize("NFC", _SPACES_RE.sub(" ", text)).strip().lower()
 
 
-def _header_score(cells: list[str], spec: TableSpec) -> int:
-    names = {_normalise_name(c) for c in cells}
+def _header_score(cells: Iterable[object], spec: TableSpec) -> int:
+    names = {normalise_name(c) for c in cells if c is not None}
     return len(names & set(spec.columns))
 
 
-def _find_header(rows: list[list[object]], spec: TableSpec) -> int:
-    """Index of the header among the first rows: the one naming most known columns."""
-    best, best_index = 0, 0
-    for index, cells in enumerate(rows[:15]):
-        score = _header_score([str(c) for c in cells if c is not None], spec)
-        if score > best:
-            best, best_index = score, index
-    return best_index
+def _no_header(label: str, spec: TableSpec) -> InputError:
+    return InputError(label, "no header row found in the first "
+                      f"{HEADER_SEARCH_ROWS} rows; ", row=1,
+                      expected=f"columns named {', '.join(spec.required)}")
 
 
-def _read_csv(path: Path, spec: TableSpec) -> RawTable:
+def _csv_records(text: str, sep: str, strict: bool = False) -> Iterator[list[str]]:
+    return csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=strict)
+
+
+def _find_csv_header(text: str, label: str, spec: TableSpec) -> tuple[str, int]:
+    """The separator and the record index of the header: the row naming most known columns."""
+    best = (0, HEADER_SEARCH_ROWS, ";")
+    head = text[:1 << 16]  # the first rows; the whole text only if they are very long
+    if head.count("\n") < HEADER_SEARCH_ROWS + 1:
+        head = text
+    for sep in SEPARATORS:
+        try:
+            for index, cells in enumerate(_csv_records(head, sep)):
+                if index >= HEADER_SEARCH_ROWS:
+                    break
+                score = _header_score(cells, spec)
+                if score > best[0] or (score == best[0] and index < best[1]):
+                    best = (score, index, sep)
+        except csv.Error:
+            continue
+    if best[0] == 0:
+        raise _no_header(label, spec)
+    return best[2], best[1]
+
+
+def _offset_after(text: str, sep: str, records: int) -> int:
+    """Character offset where record number ``records`` (0-based) starts."""
+    consumed = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal consumed
+        for line in io.StringIO(text, newline=""):
+            consumed += len(line)
+            yield line
+
+    reader = csv.reader(lines(), delimiter=sep)
+    for _ in range(records):
+        next(reader)
+    return consumed
+
+
+def _fast_records(body: str, sep: str) -> pd.DataFrame | None:
+    """All records as strings with pandas' C parser, or None when a row is irregular."""
+    try:
+        frame = pd.read_csv(io.StringIO(body), sep=sep, header=None, dtype=str, na_filter=False,
+                            skip_blank_lines=False, engine="c", quotechar='"', doublequote=True)
+    except (pd.errors.ParserError, ValueError):
+        return None  # more fields than the header, a quote never closed...: the slow path says
+    return frame.fillna("")
+
+
+def _slow_records(body: str, sep: str, label: str, first_row: int) -> pd.DataFrame:
+    """All records with the csv module, row by row, explaining each irregularity."""
+    records: list[list[str]] = []
+    reader = _csv_records(body, sep, strict=True)
+    width = 0
+    while True:
+        row = first_row + len(records)
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise InputError(label, f"the row cannot be split into cells ({exc}); ", row=row,
+                             expected="quotes that open at the start of a cell and close "
+                             "at its end") from None
+        if not records:
+            width = len(cells)
+        elif len(cells) > width:
+            if any(c.strip() for c in cells[width:]):
+                raise InputError(label, f"the row has {len(cells)} cells but the header has "
+                                 f"{width}; ", row=row,
+                                 expected="one value per header column (quote values that "
+                                 f"contain the separator '{sep}')")
+            cells = cells[:width]
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        records.append(cells)
+    frame = pd.DataFrame(records, columns=range(width), dtype=str) if records else (
+        pd.DataFrame(columns=range(width), dtype=str))
+    return frame
+
+
+def _read_csv(path: Path, spec: TableSpec, *, fast: bool = True) -> RawTable:
     label = path.name
     data = path.read_bytes()
-    text = _decode(data, label)
+    text = decode_text(data, label)
+    if "\x00" in text:
+        raise InputError(label, "the file holds a NUL byte, so it is not a text table; ",
+                         row=text.count("\n", 0, text.index("\x00")) + 1,
+                         expected="a CSV file (for Excel, keep the .xlsx extension)")
     if not text.strip():
         raise InputError(label, "the file is empty; ",
                          expected=f"a header row with the columns {', '.join(spec.required)}")
-    lines = text.splitlines()
-    # The separator is the one that makes the header name the most known columns.
-    best: tuple[int, int, str] = (-1, 0, ",")
-    for sep in (";", ",", "\t", "|"):
-        for index, line in enumerate(lines[:15]):
-            if not line.strip():
-                continue
-            cells = next(csv.reader([line], delimiter=sep), [])
-            score = _header_score(cells, spec)
-            if score > best[0] or (score == best[0] and score > 0 and index < best[1]):
-                best = (score, index, sep)
-    score, header_index, sep = best
-    if score <= 0:
-        raise InputError(label, "no header row found; ", row=1,
-                         expected=f"columns named {', '.join(spec.required)}")
-    reader = csv.reader(io.StringIO("\n".join(lines[header_index:])), delimiter=sep)
-    header = [_normalise_name(c) for c in next(reader)]
-    records: list[list[str]] = []
-    row_numbers: list[int] = []
-    width = len(header)
-    for cells in reader:
-        if not any(c.strip() for c in cells):
-            continue  # blank line or a line of separators only
-        line_number = header_index + reader.line_num
-        if len(cells) > width:
-            if any(c.strip() for c in cells[width:]):
-                raise InputError(label, f"the row has {len(cells)} fields but the header has "
-                                 f"{width}; ", row=line_number,
-                                 expected="one value per header column")
-            cells = cells[:width]
-        elif len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
-        records.append(cells)
-        row_numbers.append(line_number)
-    frame = pd.DataFrame(records, columns=range(width), dtype=object)
+    sep, header_index = _find_csv_header(text, label, spec)
+    body = text[_offset_after(text, sep, header_index):]
+    frame = _fast_records(body, sep) if fast else None
+    if frame is None:
+        frame = _slow_records(body, sep, label, header_index + 1)
+    rows = np.arange(header_index + 1, header_index + 1 + len(frame), dtype="int64")
+    header = [normalise_name(c) for c in frame.iloc[0]]
+    frame = frame.iloc[1:]
+    rows = rows[1:]
+    blank = np.ones(len(frame), dtype=bool)
+    for position in frame.columns:
+        blank &= (frame[position].str.strip() == "").to_numpy()
+    frame = frame[~blank].reset_index(drop=True)
+    rows = rows[~blank]
+    if '"' in body:  # only a quoted cell can span lines
+        _refuse_swallowed_rows(frame, rows, label, sep)
     frame = _name_columns(frame, header, label, header_index + 1)
-    return RawTable(label, frame, np.asarray(row_numbers, dtype="int64"), header_index + 1,
-                    "," if sep == ";" else ".")
+    return RawTable(label, frame, rows, header_index + 1, "," if sep == ";" else ".")
+
+
+def _refuse_swallowed_rows(frame: pd.DataFrame, rows: np.ndarray, label: str, sep: str) -> None:
+    """A cell spanning lines that also holds the separator is a quote left open."""
+    for position in frame.columns:
+        cells = frame[position]
+        suspect = (cells.str.contains("\n", regex=False) | cells.str.contains("\r", regex=False)
+                   ) & cells.str.contains(sep, regex=False)
+        if suspect.any():
+            index = int(np.flatnonzero(suspect.to_numpy())[0])
+            raise InputError(label, "a quote opened in this row runs over the next lines, "
+                             "which would merge several rows into one; ", row=int(rows[index]),
+                             expected="a closing quote at the end of the cell")
+
+
+def _cell_ref(row: int, col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(col)}{row}"
 
 
 def _read_excel(path: Path, spec: TableSpec) -> RawTable:
@@ -166,46 +343,87 @@ def _read_excel(path: Path, spec: TableSpec) -> RawTable:
 
     label = path.name
     try:
-        book = openpyxl.load_workbook(path, data_only=True)
-    except Exception as exc:  # a corrupt or password-protected file
-        raise InputError(label, f"cannot be opened as an Excel workbook ({exc.__class__.__name__})"
-                         ) from None
+        book = openpyxl.load_workbook(path, data_only=False)
+    except Exception as exc:  # a corrupt, renamed or password-protected file
+        raise InputError(label, f"cannot be opened as an Excel workbook "
+                         f"({exc.__class__.__name__}); ", expected="an .xlsx file") from None
     sheet = book.worksheets[0]
-    # Merged cells keep their value in the top-left cell only: copy it to the whole range.
-    for merged in list(sheet.merged_cells.ranges):
-        value = sheet.cell(merged.min_row, merged.min_col).value
-        sheet.unmerge_cells(str(merged))
-        for row in range(merged.min_row, merged.max_row + 1):
-            for col in range(merged.min_col, merged.max_col + 1):
-                sheet.cell(row, col).value = value
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    label = f"{path.name} (sheet '{sheet.title}')"
-    if not rows or all(all(v is None for v in r) for r in rows):
+    label = f"{path.name} (sheet '{_printable(sheet.title)}')"
+    height, width = sheet.max_row, sheet.max_column
+    grid: list[list[object]] = [[None] * width for _ in range(height)]
+    formulas: list[tuple[int, int, str]] = []
+    for line in sheet.iter_rows(min_row=1, min_col=1, max_row=height, max_col=width):
+        for cell in line:
+            if cell.value is None:
+                continue
+            r, c = cell.row - 1, cell.column - 1
+            if cell.data_type == "f":
+                formulas.append((r, c, str(getattr(cell.value, "text", None) or cell.value)))
+            elif cell.data_type == "e":
+                grid[r][c] = _ExcelProblem(cell.coordinate, f"the Excel error {cell.value} "
+                                           f"in cell {cell.coordinate}")
+            else:
+                grid[r][c] = cell.value
+    if formulas:  # the values Excel saved with the formulas, if it did
+        cached = openpyxl.load_workbook(path, data_only=True).worksheets[0]
+        for r, c, formula in formulas:
+            cell = cached.cell(r + 1, c + 1)
+            ref = cell.coordinate
+            if cell.value is None:
+                grid[r][c] = _ExcelProblem(ref, f"the formula {formula} in cell {ref}, which has "
+                                           "no saved result (open the file in Excel or "
+                                           "LibreOffice and save it, or paste values)")
+            elif cell.data_type == "e":
+                grid[r][c] = _ExcelProblem(ref, f"the Excel error {cell.value} in cell {ref}")
+            else:
+                grid[r][c] = cell.value
+    for merged in sheet.merged_cells.ranges:
+        value = grid[merged.min_row - 1][merged.min_col - 1]
+        for r in range(merged.min_row, merged.max_row + 1):
+            for c in range(merged.min_col, merged.max_col + 1):
+                if (r, c) != (merged.min_row, merged.min_col):
+                    grid[r - 1][c - 1] = _MergedCopy(value, _cell_ref(r, c), merged.coord)
+    if not grid or all(_is_blank(v) for line in grid for v in line):
         raise InputError(label, "the sheet is empty; ",
                          expected=f"a header row with the columns {', '.join(spec.required)}")
-    header_index = _find_header(rows, spec)
-    header = [_normalise_name(c) for c in rows[header_index]]
+    scores = [_header_score([_unmerged(v) for v in line], spec)
+              for line in grid[:HEADER_SEARCH_ROWS]]
+    if max(scores) == 0:
+        raise _no_header(label, spec)
+    header_index = scores.index(max(scores))
+    header = [normalise_name(_unmerged(c)) for c in grid[header_index]]
     body, numbers = [], []
-    for offset, cells in enumerate(rows[header_index + 1:], start=header_index + 2):
-        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+    for offset, cells in enumerate(grid[header_index + 1:], start=header_index + 2):
+        if all(_is_blank(_unmerged(c)) for c in cells):
             continue
         body.append(cells)
         numbers.append(offset)
-    frame = pd.DataFrame(body, columns=range(len(header)), dtype=object)
+    frame = pd.DataFrame(body, columns=range(width), dtype=object)
     frame = _name_columns(frame, header, label, header_index + 1)
     return RawTable(label, frame, np.asarray(numbers, dtype="int64"), header_index + 1, ".")
+
+
+def _unmerged(value: object) -> object:
+    return value.value if isinstance(value, _MergedCopy) else value
 
 
 def _read_parquet(path: Path, spec: TableSpec) -> RawTable:
     label = path.name
     try:
         frame = pd.read_parquet(path)
-    except Exception as exc:
-        raise InputError(label, f"cannot be read as Parquet ({exc.__class__.__name__})") from None
-    header = [_normalise_name(c) for c in frame.columns]
-    frame = frame.astype(object)
+    except Exception as exc:  # any reader failure means the file is not usable Parquet
+        raise InputError(label, f"cannot be read as Parquet ({exc.__class__.__name__}); ",
+                         expected="a Parquet file") from None
+    header = [normalise_name(c) for c in frame.columns]
+    frame = frame.reset_index(drop=True)
     frame.columns = range(len(header))
-    frame = _name_columns(frame.reset_index(drop=True), header, label, 1)
+    for position in frame.columns:
+        column = frame[position]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            frame[position] = column.astype(object)
+        elif isinstance(column.dtype, pd.DatetimeTZDtype):
+            frame[position] = column.dt.tz_localize(None)  # the wall-clock time as written
+    frame = _name_columns(frame, header, label, 1)
     # Parquet has no spreadsheet rows: records are numbered from 1.
     return RawTable(label, frame, np.arange(1, len(frame) + 1, dtype="int64"), 0, ".")
 
@@ -215,13 +433,13 @@ def _name_columns(frame: pd.DataFrame, header: list[str], label: str, header_row
     keep, names = [], []
     for position, name in enumerate(header):
         if not name:
-            if frame[position].map(lambda v: v is not None and str(v).strip() != "").any():
+            if (~_blank_mask(frame[position])).any():
                 raise InputError(label, "a column has values but no name; ", row=header_row,
                                  expected="a name in every header cell")
-            continue  # trailing separator: an empty, unnamed column
+            continue  # a trailing separator: an empty, unnamed column
         if name in names:
-            raise InputError(label, "the column appears twice; ", column=name, row=header_row,
-                             expected="each column once")
+            raise InputError(label, "the column appears twice; ", column=_printable(name),
+                             row=header_row, expected="each column once")
         keep.append(position)
         names.append(name)
     out = frame[keep].copy()
@@ -231,8 +449,9 @@ def _name_columns(frame: pd.DataFrame, header: list[str], label: str, header_row
 
 def read_raw(path: Path, spec: TableSpec) -> RawTable:
     """Read a table file's cells without interpreting them."""
+    path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
+    if suffix in (".csv", ".txt", ".tsv"):
         return _read_csv(path, spec)
     if suffix in (".xlsx", ".xlsm"):
         return _read_excel(path, spec)
@@ -241,203 +460,432 @@ def read_raw(path: Path, spec: TableSpec) -> RawTable:
     raise InputError(path.name, "", expected="a .csv, .xlsx or .parquet file")
 
 
-# --------------------------------------------------------------------------- value parsing
+# --------------------------------------------------------------------------- cell helpers
 
 
 def _is_blank(value: object) -> bool:
-    if value is None:
+    if value is None or value is pd.NaT or value is pd.NA:
         return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    if value is pd.NaT or value is pd.NA:
+    if isinstance(value, float | np.floating) and np.isnan(value):
         return True
     return isinstance(value, str) and not value.strip()
 
 
+def _is_text_dtype(values: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(values) and values.dtype != object
+
+
+def _blank_mask(values: pd.Series) -> pd.Series:
+    if _is_text_dtype(values):
+        return values.isna() | (values.str.strip() == "")
+    if values.dtype == object:
+        return values.map(lambda v: _is_blank(_unmerged(v))).astype(bool)
+    return values.isna()
+
+
+@dataclass
+class _Cells:
+    """A column split by kind of cell; ``text`` and ``native`` carry the original index."""
+
+    blank: np.ndarray  # bool per row
+    text: pd.Series  # the cells holding text, as str
+    native: pd.Series  # the other non-blank cells (numbers, dates, booleans), as read
+
+
+def _split_cells(values: pd.Series) -> _Cells:
+    if _is_text_dtype(values):
+        blank = (values.isna() | (values.str.strip() == "")).to_numpy(dtype=bool)
+        text = values[~blank] if blank.any() else values
+        return _Cells(blank, text.astype("str"), values.iloc[:0].astype(object))
+    if values.dtype == object:
+        blank = values.map(_is_blank).to_numpy(dtype=bool)
+        is_text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool) & ~blank
+        return _Cells(blank, values[is_text].astype("str"), values[~is_text & ~blank])
+    blank = values.isna().to_numpy(dtype=bool)
+    return _Cells(blank, values.iloc[:0].astype("str"), values[~blank])
+
+
+def _positions(part: pd.Series) -> np.ndarray:
+    """Row positions of a subset of a raw column (raw frames have a RangeIndex)."""
+    return part.index.to_numpy(dtype="int64")
+
+
+def _printable(value: object) -> str:
+    """A value shown in an error: control characters and line separators escaped."""
+    text = str(value)
+    return _UNPRINTABLE_RE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def _fail(raw: RawTable, column: str, index: int, expected: str, got: object) -> InputError:
-    shown = "an empty cell" if _is_blank(got) else got
-    error = InputError(raw.label, "", column=column, row=int(raw.rows[index]), expected=expected,
-                       got=shown)
-    if _is_blank(got):  # say "got an empty cell" without quotes
-        error.args = (str(error).replace("'an empty cell'", "an empty cell"),)
-    return error
+    """The error for the cell at position ``index`` of the raw frame."""
+    row = int(raw.rows[index])
+    if _is_blank(got) or isinstance(got, _ExcelProblem):
+        error = InputError(raw.label, "", column=column, row=row, expected=expected, got="")
+        shown = got.text if isinstance(got, _ExcelProblem) else "an empty cell"
+        error.args = (str(error).replace(", got ''", f", got {shown}"),)
+        return error
+    if isinstance(got, dt.date | np.datetime64):
+        got = _native_text(got)
+    return InputError(raw.label, "", column=column, row=row, expected=expected,
+                      got=_printable(got))
+
+
+def _first(mask: pd.Series | np.ndarray) -> int | None:
+    positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+    return int(positions[0]) if len(positions) else None
+
+
+def _fail_in(raw: RawTable, column: str, part: pd.Series, bad: int, expected: str
+             ) -> InputError:
+    """The error for the ``bad``-th cell of ``part`` (a subset of the raw column)."""
+    position = int(part.index[bad])
+    return _fail(raw, column, position, expected, raw.frame[column].iloc[position])
+
+
+# Cells needing more than a plain scan: anything outside printable ASCII, or irregular spaces.
+_UNUSUAL_TEXT = r"[^\x20-\x7e]|^ | $|  "
+
+
+def clean_text(values: pd.Series) -> pd.Series:
+    """Text as compared: invisible marks and control characters dropped, spaces collapsed,
+    trimmed, Unicode NFC (so an ``É`` typed in two ways is one letter); blanks become NA."""
+    out = values.astype("str")
+    unusual = out.str.contains(_UNUSUAL_TEXT, regex=True).fillna(False).to_numpy(dtype=bool)
+    if unusual.any():
+        part = (out[unusual].str.replace(_INVISIBLE, "", regex=True)
+                .str.replace(_CONTROLS, "", regex=True).str.replace(_SPACES, " ", regex=True)
+                .str.strip())
+        mapping = {u: unicodedata.normalize("NFC", u) for u in part.unique()}
+        out = out.copy()
+        out[unusual] = part.map(mapping).astype("str")
+    return out.where(out != "")
+
+
+def _native_text(value: object) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))  # an id typed as a number in Excel: 1001.0 -> "1001"
+    if isinstance(value, dt.datetime | np.datetime64):
+        return str(pd.Timestamp(value)).removesuffix(" 00:00:00")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+# --------------------------------------------------------------------------- value parsing
 
 
 def parse_text(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
-    """Trimmed text; integers read from Excel (``1001.0``) become ``"1001"``; blanks are NA."""
+    """Trimmed text (see :func:`clean_text`); numbers read from Excel (``1001.0``) become
+    ``"1001"``; blanks are NA."""
     values = raw.frame[column]
-
-    def as_text(v: object) -> object:
-        if _is_blank(v):
-            return pd.NA
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        if isinstance(v, pd.Timestamp):
-            return v.date().isoformat()
-        return _SPACES.sub(" ", str(v)).strip()
-
-    out = values.map(as_text).astype("string")
+    cells = _split_cells(values)
+    if len(cells.text) == len(values):
+        out = clean_text(cells.text).astype("string")
+    else:
+        parts = np.full(len(values), None, dtype=object)
+        if len(cells.text):
+            parts[_positions(cells.text)] = clean_text(cells.text).to_numpy(dtype=object)
+        if len(cells.native):
+            parts[_positions(cells.native)] = clean_text(
+                cells.native.map(_native_text)).to_numpy(dtype=object)
+        out = pd.Series(parts, index=values.index, dtype="string")
     if spec.required:
-        missing = out.isna().to_numpy().nonzero()[0]
-        if len(missing):
-            raise _fail(raw, column, missing[0], spec.expected or "a non-empty text", None)
+        missing = _first(out.isna())
+        if missing is not None:
+            raise _fail(raw, column, missing, spec.expected or "a non-empty text", None)
     return out
 
 
-def _decimal_mark(strings: pd.Series, hint: str) -> str:
-    """Decide whether a column writes decimals with ``,`` or ``.``."""
-    has_comma = strings.str.contains(",", regex=False)
-    has_dot = strings.str.contains(".", regex=False)
-    only_comma = strings[has_comma & ~has_dot]
-    only_dot = strings[has_dot & ~has_comma]
-    if (~only_comma.str.match(_THOUSANDS_COMMA)).any():
-        return ","  # "12,5" or "1500,50": a comma that cannot be a thousands separator
-    if (~only_dot.str.match(_THOUSANDS_DOT)).any():
-        return "."
-    return hint
+# A number cell needing more than a plain scan: currency marks, brackets, letters, invisible
+# or irregular spaces, a sign followed by a space.
+_UNUSUAL_NUMBER = ("[^0-9,.+\\- '’\u00a0\u202f]|^[ \u00a0\u202f]|[ \u00a0\u202f]$"
+                   "|[ \u00a0\u202f]{2}|^[+-] ")
+
+
+def _number_strings(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """``(strings, negative, marks)``: cells with currency marks, accounting parentheses and
+    irregular spaces removed; which were in parentheses; the currency of each mark (or NA)."""
+    s = text
+    negative = np.zeros(len(s), dtype=bool)
+    codes = pd.Series(pd.NA, index=s.index, dtype=object)
+    unusual = s.str.contains(_UNUSUAL_NUMBER, regex=True).fillna(False).to_numpy(dtype=bool)
+    if unusual.any():
+        part = (s[unusual].str.replace(_INVISIBLE, "", regex=True)
+                .str.replace(_SPACES, " ", regex=True).str.strip())
+        marks = pd.Series(pd.NA, index=part.index, dtype=object)
+        bracketed_any = np.zeros(len(part), dtype=bool)
+        for _ in range(2):  # "(1 500 €)" and "(1 500) €"
+            found = part.str.extract(f"^({_CURRENCY_MARK})|({_CURRENCY_MARK})$")
+            marks = marks.where(marks.notna(), found[0].fillna(found[1]).astype(object))
+            part = (part.str.replace(_LEADING_MARK, "", regex=True)
+                    .str.replace(_TRAILING_MARK, "", regex=True).str.strip())
+            bracketed = part.str.match(r"^\(.*\)$").fillna(False).to_numpy(dtype=bool)
+            bracketed_any |= bracketed
+            part = part.where(~bracketed, part.str.slice(1, -1).str.strip())
+        part = part.str.replace(r"^([+-]) ", r"\1", regex=True)
+        s = s.copy()
+        s[unusual] = part
+        negative[unusual] = bracketed_any
+        codes[unusual] = marks.map(lambda m: _SYMBOLS.get(m, str(m).upper())
+                                   if isinstance(m, str) else m)
+    return s, pd.Series(negative, index=s.index), codes
+
+
+# Which mark a cell shows to be decimal: the last of two different marks; a single mark not
+# followed by exactly three digits ("12,5", "1500,50"); "0,500"; a repeated mark being the
+# thousands separator ("1.500.000"). "1,500" and "1 500" show nothing.
+_SHOWS_DECIMAL = {
+    ",": (r"^[+-]?(?:[^.,]*,(?:[0-9]{0,2}|[0-9]{4,})(?:[eE][+-]?[0-9]+)?|0,[0-9]{3}"
+          r"|[^,]*\.[^,]*,[^.]*|[^,]*\.[^,]*\.[^,]*)$"),
+    ".": (r"^[+-]?(?:[^.,]*\.(?:[0-9]{0,2}|[0-9]{4,})(?:[eE][+-]?[0-9]+)?|0\.[0-9]{3}"
+          r"|[^.]*,[^.]*\.[^,]*|[^.]*,[^.]*,[^.]*)$"),
+}
+
+
+def _decimal_evidence(s: pd.Series) -> np.ndarray:
+    """Per cell: ``","`` or ``"."`` when the cell shows which mark is decimal, else ``""``."""
+    out = np.full(len(s), "", dtype=object)
+    for mark in (",", "."):
+        if s.str.contains(mark, regex=False).any():
+            out[s.str.match(_SHOWS_DECIMAL[mark]).fillna(False).to_numpy(dtype=bool)] = mark
+    return out
+
+
+def _parse_number_text(raw: RawTable, column: str, spec: ColumnSpec, text: pd.Series
+                       ) -> np.ndarray:
+    """The numbers of the text cells of a column (see :func:`parse_number`)."""
+    s, negative, codes = _number_strings(text)
+    raw.marks[column] = codes.dropna()
+    evidence = _decimal_evidence(s)
+    shown = np.flatnonzero(evidence != "")
+    mark = evidence[shown[0]] if len(shown) else raw.decimal_hint
+    disagree = _first(evidence[shown] != mark)
+    if disagree is not None:
+        first_row = raw.rows[int(text.index[shown[0]])]
+        raise _fail_in(raw, column, text, int(shown[disagree]),
+                       f"one decimal mark in the whole column ('{mark}' as in row {first_row})")
+    pattern = rf"^[+-]?(?:{_NUMBER_BODY[mark]}|{_EXPONENT[mark]})$"
+    bad = _first(~s.str.match(pattern).fillna(False).to_numpy(dtype=bool))
+    if bad is not None:
+        raise _fail_in(raw, column, text, bad, spec.expected or "a number")
+    canonical = s.str.replace(_GROUP_CHARS[mark], "", regex=True)
+    if mark == ",":
+        canonical = canonical.str.replace(",", ".", regex=False)
+    parsed = pc.cast(pa.array(canonical.array), pa.float64()).to_numpy(zero_copy_only=False)
+    return np.where(negative.to_numpy(), -parsed, parsed)
 
 
 def parse_number(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
-    """Numbers in either convention: ``1 500,50``, ``1,500.50``, ``1500.5``, ``(120)``, ``€ 12``."""
+    """Numbers in either convention: ``1 500,50``, ``1.500,50``, ``1,500.50``, ``1500.5``,
+    ``(120)``, ``€ 12``, ``1.5E+03``.
+
+    The decimal mark is decided per column: a cell such as ``12,5`` or ``1.500,50`` shows it;
+    when no cell does (``1,500`` alone), ``,`` is decimal in ``;``-separated files and ``.``
+    elsewhere. A column whose cells disagree is refused at the first disagreeing row.
+    """
     values = raw.frame[column]
-    out = pd.Series(np.nan, index=values.index, dtype="float64")
-    native = values.map(
-        lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool))
-    if native.any():
-        out[native] = values[native].astype("float64")
-    text_mask = ~native & ~values.map(_is_blank)
-    if text_mask.any():
-        strings = values[text_mask].astype(str).str.replace(_CURRENCY_MARKS, "", regex=True)
-        strings = strings.str.replace(_SPACES, "", regex=True).str.replace("'", "", regex=False)
-        negative = strings.str.match(r"^\(.*\)$")
-        strings = strings.str.strip("()")
-        mark = _decimal_mark(strings, raw.decimal_hint)
-        both = strings.str.contains(",", regex=False) & strings.str.contains(".", regex=False)
-        # With both marks, the rightmost one is the decimal mark whatever the column says.
-        comma_last = strings.str.rfind(",") > strings.str.rfind(".")
-        use_comma = (both & comma_last) | (~both & (mark == ","))
-        cleaned = strings.where(~use_comma, strings.str.replace(".", "", regex=False)
-                                .str.replace(",", ".", regex=False))
-        cleaned = cleaned.where(use_comma, strings.str.replace(",", "", regex=False))
-        parsed = pd.to_numeric(cleaned, errors="coerce").astype("float64")
-        parsed[negative] = -parsed[negative]
-        out[text_mask] = parsed
-        bad = text_mask & out.isna()
-        if bad.any():
-            index = int(np.flatnonzero(bad.to_numpy())[0])
-            raise _fail(raw, column, index, spec.expected or "a number", values.iloc[index])
+    cells = _split_cells(values)
+    out = np.full(len(values), np.nan)
+    expected = spec.expected or "a number"
+    native = cells.native
+    if len(native):
+        if pd.api.types.is_numeric_dtype(native.dtype) and not pd.api.types.is_bool_dtype(
+                native.dtype):
+            out[_positions(native)] = native.to_numpy(dtype="float64")
+        else:
+            numeric = native.map(lambda v: isinstance(v, int | float | np.number)
+                                 and not isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
+            bad = _first(~numeric)
+            if bad is not None:
+                raise _fail_in(raw, column, native, bad, expected)
+            out[_positions(native)] = native.to_numpy(dtype="float64")
+    if len(cells.text):
+        out[_positions(cells.text)] = _parse_number_text(raw, column, spec, cells.text)
+    infinite = _first(np.isinf(out))
+    if infinite is not None:
+        raise _fail(raw, column, infinite, expected, values.iloc[infinite])
     if spec.required:
-        missing = np.flatnonzero(out.isna().to_numpy())
-        if len(missing):
-            raise _fail(raw, column, missing[0], spec.expected or "a number", None)
+        missing = _first(np.isnan(out))
+        if missing is not None:
+            raise _fail(raw, column, missing, expected, None)
     if spec.minimum is not None:
-        below = np.flatnonzero((out < spec.minimum).to_numpy())
-        if len(below):
-            raise _fail(raw, column, below[0], spec.expected or f"a number >= {spec.minimum}",
-                        values.iloc[below[0]])
+        below = _first(out < spec.minimum)
+        if below is not None:
+            raise _fail(raw, column, below, expected, values.iloc[below])
     if spec.maximum is not None:
-        above = np.flatnonzero((out > spec.maximum).to_numpy())
-        if len(above):
-            raise _fail(raw, column, above[0], spec.expected or f"a number <= {spec.maximum}",
-                        values.iloc[above[0]])
-    return out
+        above = _first(out > spec.maximum)
+        if above is not None:
+            raise _fail(raw, column, above, f"at most {spec.maximum:,.0f} on one line",
+                        values.iloc[above])
+        beyond = _first(np.cumsum(np.abs(np.nan_to_num(out))) > MAX_TOTAL)
+        if beyond is not None:
+            raise _fail(raw, column, beyond, f"a column total of at most {MAX_TOTAL:,.0f} "
+                        "(the running total passes it here)", values.iloc[beyond])
+    return pd.Series(out, index=values.index, dtype="float64")
 
 
-_DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d.%m.%Y", "%d-%m-%Y",
-                 "%Y/%m/%d", "%d/%m/%y")
+def _as_timestamps(native: pd.Series) -> pd.Series | int:
+    """Native Excel/Parquet dates as ``datetime64[us]``, or the position of a non-date."""
+    if pd.api.types.is_datetime64_any_dtype(native.dtype):
+        return native.astype("datetime64[us]")
+    is_date = native.map(lambda v: isinstance(v, dt.date | np.datetime64)).to_numpy(dtype=bool)
+    bad = _first(~is_date)
+    if bad is not None:
+        return bad
+    stamps = native.map(lambda v: pd.Timestamp(v).tz_localize(None)
+                        if getattr(v, "tzinfo", None) else pd.Timestamp(v))
+    return pd.Series(stamps.to_numpy(dtype="datetime64[us]"), index=native.index)
+
+
+# Formats read directly when a whole column uses them (the common exports).
+_PLAIN_DATES = ((r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$", "%d/%m/%Y"),
+                (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "%Y-%m-%d"))
+
+
+def _parse_date_text(s: pd.Series) -> pd.Series:
+    """Dates of text cells (``datetime64[us]``, NaT where a cell is not a date)."""
+    s = s.str.strip()
+    for pattern, fmt in _PLAIN_DATES:
+        if s.str.match(pattern).fillna(False).all():
+            return pd.to_datetime(s, format=fmt, errors="coerce").astype("datetime64[us]")
+    s = s.str.replace(_OFFSET, r"\1", regex=True)
+    s = s.str.replace(_DAY_FIRST, r"\3-\2-\1 ", regex=True)
+    s = s.str.replace(_YEAR_FIRST, r"\1-\2-\3 ", regex=True).str.strip()
+    s = s.str.replace(r"([0-9]:[0-9]{2}:[0-9]{2}),([0-9])", r"\1.\2", regex=True)
+    shaped = s.str.match(_ISO_SHAPE).fillna(False).to_numpy(dtype=bool)
+    parsed = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    if shaped.any():
+        parsed[shaped] = pd.to_datetime(s[shaped], format="ISO8601", errors="coerce"
+                                        ).astype("datetime64[us]")
+    return parsed
 
 
 def parse_date(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
-    """Dates: ISO (``2026-07-01``, with or without a time), French (``01/07/2026``), native.
+    """Dates: ISO (``2026-07-01``, with a time and an offset or not), French day-first
+    (``01/07/2026``, ``01.07.2026``, ``01-07-2026``, with a time or not), ``2026/07/01``,
+    native Excel and Parquet dates.
 
-    Dates keep their time of day only when the column spec asks for timestamps; otherwise
-    they are cut to the day.
+    An offset (``Z``, ``+02:00``) is dropped: the date and time are kept as written. Dates
+    keep their time of day only when the column is a timestamp; otherwise they are cut to the
+    day. Two-digit years, month names, impossible days (``31/02/2026``) and day numbers (Excel
+    serials such as ``46023``) are refused, and so is a year outside 1990-2100.
     """
     values = raw.frame[column]
-    blank = values.map(_is_blank)
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    native = values.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64)
-                        or hasattr(v, "year") and hasattr(v, "month"))
-    if native.any():
-        out[native] = pd.to_datetime(values[native].map(pd.Timestamp), errors="coerce")
-    todo = ~native & ~blank
-    if todo.any():
-        strings = values[todo].astype(str).str.strip()
-        iso = strings.str.match(r"^\d{4}-\d{1,2}-\d{1,2}")
-        parsed = pd.Series(pd.NaT, index=strings.index, dtype="datetime64[ns]")
-        if iso.any():
-            parsed[iso] = pd.to_datetime(strings[iso], format="ISO8601", errors="coerce")
-        rest = ~iso
-        for fmt in _DATE_FORMATS:
-            pending = rest & parsed.isna()
-            if not pending.any():
-                break
-            parsed[pending] = pd.to_datetime(strings[pending], format=fmt, errors="coerce")
-        out[todo] = parsed
-        bad = todo & out.isna()
-        if bad.any():
-            index = int(np.flatnonzero(bad.to_numpy())[0])
-            raise _fail(raw, column, index, "a date such as 2026-07-01 or 01/07/2026",
-                        values.iloc[index])
-    if getattr(out.dt, "tz", None) is not None:
-        out = out.dt.tz_localize(None)
-    years = out.dt.year
-    implausible = np.flatnonzero(((years < _PLAUSIBLE_YEARS[0]) | (years > _PLAUSIBLE_YEARS[1]))
-                                 .fillna(False).to_numpy())
-    if len(implausible):
-        raise _fail(raw, column, implausible[0], f"a date between {_PLAUSIBLE_YEARS[0]} and "
-                    f"{_PLAUSIBLE_YEARS[1]}", values.iloc[implausible[0]])
+    cells = _split_cells(values)
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[us]")
+    if len(cells.native):
+        stamps = _as_timestamps(cells.native)
+        if isinstance(stamps, int):
+            raise _fail_in(raw, column, cells.native, stamps, _DATE_EXPECTED)
+        out[_positions(cells.native)] = stamps.to_numpy(dtype="datetime64[us]")
+    if len(cells.text):
+        parsed = _parse_date_text(cells.text)
+        bad = _first(parsed.isna())
+        if bad is not None:
+            raise _fail_in(raw, column, cells.text, bad, _DATE_EXPECTED)
+        out[_positions(cells.text)] = parsed.to_numpy(dtype="datetime64[us]")
+    years = out.astype("datetime64[Y]").astype("float64") + 1970
+    years[np.isnat(out)] = np.nan
+    implausible = _first((years < PLAUSIBLE_YEARS[0]) | (years > PLAUSIBLE_YEARS[1]))
+    if implausible is not None:
+        raise _fail(raw, column, implausible, f"a date between {PLAUSIBLE_YEARS[0]} and "
+                    f"{PLAUSIBLE_YEARS[1]}", values.iloc[implausible])
     if spec.required:
-        missing = np.flatnonzero(out.isna().to_numpy())
-        if len(missing):
-            raise _fail(raw, column, missing[0], "a date such as 2026-07-01 or 01/07/2026", None)
-    return out if spec.kind == "timestamp" else out.dt.normalize()
+        missing = _first(np.isnat(out))
+        if missing is not None:
+            raise _fail(raw, column, missing, _DATE_EXPECTED, None)
+    result = pd.Series(out.astype("datetime64[ns]"), index=values.index)
+    return result if spec.kind == "timestamp" else result.dt.normalize()
+
+
+def _clean_one(text: str) -> str:
+    """:func:`clean_text` for one Python string."""
+    text = _SPACES_RE.sub(" ", _CONTROLS_RE.sub("", _INVISIBLE_RE.sub("", text))).strip()
+    return unicodedata.normalize("NFC", text)
+
+
+def _word(value: object) -> str | None:
+    """A cell as a lower-case word for choice and boolean columns (None when blank)."""
+    if _is_blank(value):
+        return None
+    text = _clean_one(value if isinstance(value, str) else _native_text(value))
+    return text.lower() or None
+
+
+def _map_words(values: pd.Series, convert: object) -> pd.Series:
+    """Apply ``convert`` to each distinct cell once (choice columns hold few distinct words)."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    converted = np.array([convert(u) for u in uniques] + [convert(None)], dtype=object)
+    return pd.Series(converted[codes], index=values.index, dtype=object)
 
 
 def parse_bool(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
-    """Booleans: true/false, yes/no, oui/non, vrai/faux, 1/0; blanks take the default."""
+    """Booleans: true/false, yes/no, oui/non, vrai/faux, 1/0, x; blanks take the default."""
     values = raw.frame[column]
 
     def as_bool(v: object) -> object:
-        if _is_blank(v):
-            return spec.default
         if isinstance(v, bool | np.bool_):
             return bool(v)
-        if isinstance(v, int | float) and v in (0, 1):
-            return bool(v)
-        text = str(v).strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        return None
+        if isinstance(v, int | float | np.number) and not _is_blank(v):
+            return bool(v) if v in (0, 1) else None
+        word = _word(v)
+        if word is None:
+            return spec.default
+        return True if word in _TRUE else False if word in _FALSE else None
 
-    out = values.map(as_bool)
-    bad = np.flatnonzero(out.isna().to_numpy())
-    if len(bad):
-        raise _fail(raw, column, bad[0], "true or false (also yes/no, oui/non, 1/0)",
-                    values.iloc[bad[0]])
+    out = _map_words(values, as_bool)
+    bad = _first(out.isna())
+    if bad is not None:
+        raise _fail(raw, column, bad, "true or false (also yes/no, oui/non, vrai/faux, 1/0)",
+                    values.iloc[bad])
     return out.astype(bool)
 
 
 def parse_choice(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
     """One of a fixed set of words, case-insensitive, with the synonyms the spec lists."""
     values = raw.frame[column]
-    text = values.map(lambda v: pd.NA if _is_blank(v) else
-                      _SPACES.sub(" ", str(v)).strip().lower()).astype("string")
-    if spec.default is not None:
-        text = text.fillna(spec.default)
-    mapped = text.map(lambda v: spec.synonyms.get(v, v) if isinstance(v, str) else v)
     allowed = set(spec.choices or ())
-    bad = np.flatnonzero(mapped.map(lambda v: v not in allowed).to_numpy())
-    if len(bad):
-        choices = ", ".join(spec.choices or ())
-        raise _fail(raw, column, bad[0], f"one of {choices}", values.iloc[bad[0]])
-    return mapped.astype("string")
+
+    def as_choice(v: object) -> object:
+        word = _word(v)
+        if word is None:
+            return spec.default
+        word = spec.synonyms.get(word, word)
+        return word if word in allowed else None
+
+    out = _map_words(values, as_choice)
+    bad = _first(out.isna())
+    if bad is not None:
+        raise _fail(raw, column, bad, f"one of {', '.join(spec.choices or ())}",
+                    values.iloc[bad])
+    return out.astype("string")
 
 
 _PARSERS = {"text": parse_text, "number": parse_number, "date": parse_date,
             "timestamp": parse_date, "bool": parse_bool, "choice": parse_choice}
+
+
+def _resolve_excel_cells(raw: RawTable, column: str, spec: ColumnSpec) -> None:
+    """Excel cells without a plain value: refuse errors and uncomputed formulas; fill merged
+    ranges in text and date columns, refuse them in number columns (a total spread over
+    several rows would be counted once per row)."""
+    values = raw.frame[column]
+    if values.dtype != object:
+        return
+    special = values.map(lambda v: isinstance(v, _ExcelProblem | _MergedCopy)).astype(bool)
+    if not special.any():
+        return
+    for index in np.flatnonzero(special.to_numpy()):
+        value = values.iloc[index]
+        if isinstance(value, _ExcelProblem):
+            raise _fail(raw, column, int(index), spec.expected or f"a {spec.kind} value", value)
+        if spec.kind == "number" and not _is_blank(value.value):
+            raise InputError(raw.label, f"cell {value.cell} belongs to the merged range "
+                             f"{value.range}; ", column=column, row=int(raw.rows[index]),
+                             expected="one amount per row (unmerge the cells)")
+    raw.frame[column] = values.map(_unmerged)
 
 
 def parse_table(raw: RawTable, spec: TableSpec) -> pd.DataFrame:
@@ -445,13 +893,14 @@ def parse_table(raw: RawTable, spec: TableSpec) -> pd.DataFrame:
     present = set(raw.frame.columns)
     missing = [c for c in spec.required if c not in present]
     if missing:
-        found = ", ".join(raw.frame.columns) or "none"
+        found = ", ".join(_printable(c) for c in raw.frame.columns) or "none"
         raise InputError(raw.label, "missing column; ", column=missing[0],
                          row=raw.header_row or None,
                          expected=f"a header with {', '.join(spec.required)} (found: {found})")
     out = pd.DataFrame(index=raw.frame.index)
     for name, column in spec.columns.items():
         if name in present:
+            _resolve_excel_cells(raw, name, column)
             out[name] = _PARSERS[column.kind](raw, name, column)
         else:
             out[name] = _absent(column, len(raw.frame))
@@ -471,17 +920,68 @@ def _absent(column: ColumnSpec, length: int) -> pd.Series:
                      index=range(length), dtype="string")
 
 
+# --------------------------------------------------------------------------- currencies
+
+
+@dataclass(frozen=True)
+class _CurrencySeen:
+    code: str
+    label: str
+    column: str
+    row: int
+    value: object
+
+
+def _currency_codes(raw: RawTable) -> list[_CurrencySeen]:
+    """The first cell of each currency a parsed table names: its ``currency`` column and the
+    marks (``€``, ``USD``...) of its money cells."""
+    seen: list[_CurrencySeen] = []
+    columns: dict[str, pd.Series] = dict(raw.marks)
+    if "currency" in raw.frame.columns:
+        text = _split_cells(raw.frame["currency"].map(_unmerged)
+                            if raw.frame["currency"].dtype == object
+                            else raw.frame["currency"]).text
+        codes = clean_text(text).dropna().str.upper()
+        columns["currency"] = codes.map(lambda c: _SYMBOLS.get(c, c)).astype(object)
+    for column, codes in columns.items():
+        for code in pd.unique(codes.to_numpy(dtype=object)):
+            position = int(codes.index[int(np.flatnonzero(codes.to_numpy() == code)[0])])
+            seen.append(_CurrencySeen(str(code), raw.label, column, int(raw.rows[position]),
+                                      raw.frame[column].iloc[position]))
+    return seen
+
+
+def _single_currency(seen: list[_CurrencySeen], expected: str | None) -> str | None:
+    """The audit's currency; refuses a second one, pointing at its first cell."""
+    if not seen:
+        return expected.upper() if expected else None
+    ordered = sorted(seen, key=lambda s: (s.label, s.row))
+    reference = expected.upper() if expected else ordered[0].code
+    source = "" if expected else f" as in {ordered[0].label}, row {ordered[0].row}"
+    for item in ordered:
+        if item.code != reference:
+            raise InputError(item.label, "", column=item.column, row=item.row,
+                             expected=f"amounts in a single currency ({reference}{source})",
+                             got=_printable(item.value))
+    return reference
+
+
 # --------------------------------------------------------------------------- folders
 
 
 def find_table_file(folder: Path, table: str) -> Path | None:
     """The file holding ``table`` in ``folder`` (name matched case-insensitively), if any."""
-    matches = sorted(p for p in folder.iterdir()
-                     if p.is_file() and p.stem.lower() == table and p.suffix.lower() in SUFFIXES)
+    candidates = [p for p in folder.iterdir() if p.is_file() and p.stem.lower() == table]
+    matches = sorted(p for p in candidates if p.suffix.lower() in SUFFIXES)
     if len(matches) > 1:
         names = ", ".join(p.name for p in matches)
         raise InputError(str(folder), f"two files for the table '{table}' ({names}); ",
                          expected="exactly one")
+    if not matches:
+        unreadable = sorted(p for p in candidates if p.suffix.lower() in UNSUPPORTED_SUFFIXES)
+        if unreadable:
+            raise InputError(unreadable[0].name, "this format is not read; ",
+                             expected=f"{table}.csv, {table}.xlsx or {table}.parquet")
     return matches[0] if matches else None
 
 
@@ -494,13 +994,16 @@ def load_table(path: str | Path, table: str) -> pd.DataFrame:
 def load_folder(folder: str | Path, currency: str | None = None) -> AuditData:
     """Read every table of an audit folder, check it, and harmonise channel names.
 
-    ``currency``, when given, must match any ``currency`` column of the spend and deals.
+    The inputs must name at most one currency (``currency`` columns and marks such as ``€``
+    or ``USD`` in amounts); ``currency``, when given, must be that one. ``AuditData.currency``
+    is the currency found (or ``currency``), None when the files name none.
     """
     root = Path(folder)
     if not root.is_dir():
         raise InputError(str(root), "", expected="a folder holding spend and deals files")
     frames: dict[str, pd.DataFrame | None] = {}
     files: dict[str, FileInfo] = {}
+    seen: list[_CurrencySeen] = []
     for name, spec in TABLES.items():
         path = find_table_file(root, name)
         if path is None:
@@ -509,61 +1012,61 @@ def load_folder(folder: str | Path, currency: str | None = None) -> AuditData:
                                  expected=f"a file {name}.csv, {name}.xlsx or {name}.parquet")
             frames[name] = None
             continue
+        digest = sha256_of(path)
         raw = read_raw(path, spec)
-        frame = parse_table(raw, spec)
-        found = _check_currency(raw, frame, currency)
-        currency = currency or found
+        frames[name] = parse_table(raw, spec)
+        seen += _currency_codes(raw)
+        _refuse_reserved_channel(frames[name], name, raw)
+        files[name] = FileInfo(name, path, digest, len(frames[name]))
+    found = _single_currency(seen, currency)
+    present = [name for name in frames if frames[name] is not None]
+    harmonised = harmonise_channels([frames[name] for name in present])
+    for name, frame in zip(present, harmonised, strict=True):
         frames[name] = frame
-        files[name] = FileInfo(name, path, sha256_of(path), len(frame))
-    harmonised = harmonise_channels([f for f in frames.values() if f is not None])
-    for name in frames:
-        if frames[name] is not None:
-            frames[name] = harmonised.pop(0)
     spend = frames["spend"]
     spend["channel"] = spend["channel"].fillna("shared")
-    spend.loc[spend["channel"].str.lower() == "shared", "channel"] = "shared"
+    spend.loc[spend["channel"].str.casefold() == "shared", "channel"] = "shared"
     return AuditData(spend=spend, deals=frames["deals"], leads=frames["leads"],
-                     touchpoints=frames["touchpoints"], files=files, currency=currency)
+                     touchpoints=frames["touchpoints"], files=files, currency=found)
 
 
-def _check_currency(raw: RawTable, frame: pd.DataFrame, expected: str | None) -> str | None:
-    """Refuse a table that mixes currencies or differs from the audit currency."""
-    if "currency" not in raw.frame.columns:
-        return None
-    codes = raw.frame["currency"].map(lambda v: None if _is_blank(v) else str(v).strip().upper())
-    present = codes.dropna()
-    if present.empty:
-        return None
-    reference = expected.upper() if expected else present.iloc[0]
-    different = np.flatnonzero(codes.map(lambda c: c is not None and c != reference).to_numpy())
-    if len(different):
-        index = int(different[0])
-        raise InputError(raw.label, "", column="currency", row=int(raw.rows[index]),
-                         expected=f"a single currency ({reference}) for the whole audit",
-                         got=raw.frame["currency"].iloc[index])
-    return reference
+def _refuse_reserved_channel(frame: pd.DataFrame, table: str, raw: RawTable) -> None:
+    """``shared`` names pooled costs; an acquiring channel cannot be called that."""
+    if table != "deals":
+        return
+    bad = _first((frame["channel"].str.casefold() == "shared").fillna(False))
+    if bad is not None:
+        raise _fail(raw, "channel", bad, "the channel that brought the deal ('shared' is "
+                    "reserved for pooled costs in spend)", raw.frame["channel"].iloc[bad])
+
+
+def channel_key(name: str) -> str:
+    """The key under which channel spellings merge: case-folded cleaned text."""
+    return name.casefold()
 
 
 def harmonise_channels(frames: Iterable[pd.DataFrame]) -> list[pd.DataFrame]:
-    """Merge channel spellings that differ only by case or spacing, across all tables.
+    """Merge channel spellings that differ only by case, across all tables.
 
-    The display name is the most frequent spelling (ties: the first in sorted order), so
-    ``SEO``, ``seo`` and ``Seo `` become one channel, while ``Événements`` and
-    ``Evenements`` stay two (accents may carry meaning).
+    Names arrive cleaned (spaces collapsed and trimmed, Unicode NFC, invisible characters
+    dropped), so ``SEO``, ``seo `` and ``Seo`` differ only by case and become one channel.
+    The display name is the most frequent spelling (ties: the first in sorted order).
+    ``Événements`` and ``Evenements`` stay two channels: an accent may carry meaning.
     """
-    frames = [f.copy() for f in frames]
-    spellings = pd.concat([f["channel"].dropna() for f in frames if "channel" in f],
-                          ignore_index=True)
+    frames = [f.copy(deep=False) for f in frames]
+    spellings = pd.concat([f["channel"].dropna().astype(object) for f in frames
+                           if "channel" in f], ignore_index=True)
     if spellings.empty:
         return frames
     counts = spellings.value_counts()
-    table = pd.DataFrame({"spelling": counts.index.astype(str), "n": counts.to_numpy()})
-    table["key"] = table["spelling"].str.casefold()
+    table = pd.DataFrame({"spelling": [str(s) for s in counts.index], "n": counts.to_numpy()})
+    table["key"] = table["spelling"].map(channel_key)
     table = table.sort_values(["key", "n", "spelling"], ascending=[True, False, True])
     display = table.drop_duplicates("key").set_index("key")["spelling"]
     mapping = dict(zip(table["spelling"], table["key"].map(display), strict=True))
+    if all(spelling == name for spelling, name in mapping.items()):
+        return frames  # nothing to merge
     for frame in frames:
         if "channel" in frame:
-            frame["channel"] = frame["channel"].map(
-                lambda v: mapping.get(v, v) if isinstance(v, str) else v).astype("string")
+            frame["channel"] = frame["channel"].map(mapping).astype("string")
     return frames

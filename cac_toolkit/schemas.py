@@ -50,11 +50,17 @@ class TableSpec:
 
 
 _MONEY = "a number >= 0 such as 1500.50 or 1 500,50"
+#: Largest amount on one line (one trillion), and largest total of a money column (one
+#: quadrillion): beyond them a figure is a typing or export error, and totals in integer cents
+#: would no longer be exact in 64 bits.
+MAX_AMOUNT = 1e12
+MAX_TOTAL = 1e15
 
 TABLES: dict[str, TableSpec] = {
     "spend": TableSpec("spend", {
         "date": ColumnSpec("date", required=True),
-        "amount": ColumnSpec("number", required=True, minimum=0.0, expected=_MONEY),
+        "amount": ColumnSpec("number", required=True, minimum=0.0, maximum=MAX_AMOUNT,
+                             expected=_MONEY),
         "category": ColumnSpec("choice", required=True, choices=CATEGORIES,
                                synonyms={"commercial": "sales", "ventes": "sales",
                                          "vente": "sales", "sale": "sales"}),
@@ -72,8 +78,8 @@ TABLES: dict[str, TableSpec] = {
                                      "nouveau": "new", "renouvellement": "renewal",
                                      "réactivation": "reactivation"}),
         "paid": ColumnSpec("bool", default=True),
-        "mrr": ColumnSpec("number", minimum=0.0, expected=_MONEY),
-        "amount": ColumnSpec("number", minimum=0.0, expected=_MONEY),
+        "mrr": ColumnSpec("number", minimum=0.0, maximum=MAX_AMOUNT, expected=_MONEY),
+        "amount": ColumnSpec("number", minimum=0.0, maximum=MAX_AMOUNT, expected=_MONEY),
         "segment": ColumnSpec("text"),
     }, required_table=True, unique=("deal_id",)),
     "leads": TableSpec("leads", {
@@ -83,7 +89,8 @@ TABLES: dict[str, TableSpec] = {
         "segment": ColumnSpec("text"),
         "owner": ColumnSpec("text"),
         **{stage: ColumnSpec("date") for stage in STAGE_DATES},
-        "opportunity_value": ColumnSpec("number", minimum=0.0, expected=_MONEY),
+        "opportunity_value": ColumnSpec("number", minimum=0.0, maximum=MAX_AMOUNT,
+                                        expected=_MONEY),
         "account_id": ColumnSpec("text"),
     }, required_table=False, unique=("lead_id",)),
     "touchpoints": TableSpec("touchpoints", {
