@@ -418,3 +418,15 @@ def test_harmless_text_is_unchanged_and_html_is_escaped() -> None:
     assert excel_text(None) == "" and excel_text(float("nan")) == "" and html_text(pd.NA) == ""
     assert excel_text("bad\x01char") == "bad\ufffdchar"  # openpyxl refuses control chars
     assert len(excel_text("=" * 40_000)) == 32_767
+
+
+@pytest.mark.parametrize(("currency", "money_format"), [("USD", '"$"#,##0.00'),
+                                                        ("CHF", '#,##0.00 "CHF"')])
+def test_money_format_follows_the_currency(currency: str, money_format: str,
+                                           tmp_path: Path) -> None:
+    path, _ = build(data_path("saas_quarter"), tmp_path / "c.xlsx", **QUARTER,
+                    gross_margin=0.7, lifetime_months=30, currency=currency)
+    wb = openpyxl.load_workbook(path)
+    for name in ("kpi_cac_global", "kpi_spend_total", "in_mrr_sum"):
+        sheet, (cell,) = name_cells(wb, name)
+        assert wb[sheet][cell].number_format == money_format, name
