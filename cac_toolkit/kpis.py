@@ -19,7 +19,7 @@ from .counting import acquisitions, acquisitions_in
 from .errors import InputError, ParameterError
 from .loading import AuditData
 from .metrics import channel_cac
-from .money import round_money, round_ratio
+from .money import divide_money, round_money, round_ratio
 from .params import AuditParameters
 from .periods import Period
 
@@ -52,8 +52,9 @@ def _ratio_or_note(notes: Notes, key: str, numerator: float | None, denominator:
     if numerator is None or denominator is None or denominator == 0 or pd.isna(denominator):
         notes.add(key, code, reason)
         return None
-    value = float(numerator) / float(denominator)
-    return round_money(value) if money else round_ratio(value)
+    if money:
+        return divide_money(numerator, denominator)
+    return round_ratio(float(numerator) / float(denominator))
 
 
 def period_spend(spend: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -190,7 +191,7 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
         notes.add("arpa_mrr", "no_mrr", "the acquiring deals carry no MRR")
     elif not n:
         notes.add("arpa_mrr", "no_new_customer", no_customer)
-    out["arpa_mrr"] = round_money(arpa) if arpa is not None else None
+    out["arpa_mrr"] = divide_money(float(mrr.sum()), len(mrr)) if arpa is not None else None
     margin, lifetime = params.gross_margin, params.lifetime
     ltv = None
     if arpa is not None and margin is not None and lifetime is not None:
@@ -244,9 +245,10 @@ def channel_table(lines: pd.DataFrame, acquired: pd.DataFrame, data: AuditData,
             "spend_direct": round_money(row["spend_direct"]),
             "new_customers": (int(customers_c) if float(customers_c).is_integer()
                               else round_ratio(customers_c)),
-            "cac_direct": _nullable_money(row["cac_direct"], customers_c, row["spend_direct"]),
+            "cac_direct": _channel_cac(row["spend_direct"], customers_c),
             "shared_allocated": round_money(row["shared_allocated"]),
-            "cac_fully_loaded": _nullable_money(row["cac_fully_loaded"], customers_c, 1.0),
+            "cac_fully_loaded": None if pd.isna(row["shared_allocated"]) else _channel_cac(
+                row["spend_direct"] + row["shared_allocated"], customers_c),
             "allocation_weight": round_ratio(float(key.get(channel, 0.0))),
             "budget_share": round_ratio(float(loaded[channel]) / total_loaded)
             if total_loaded else None,
@@ -260,11 +262,11 @@ def channel_table(lines: pd.DataFrame, acquired: pd.DataFrame, data: AuditData,
     return out
 
 
-def _nullable_money(value: float, customers: float, spend: float) -> float | None:
-    if customers == 0 or pd.isna(value):
+def _channel_cac(spend: float, customers: float) -> float | None:
+    """A channel's CAC to the cent, or ``None`` when it has no new customer."""
+    if customers == 0:
         return None
-    return round_money(value) if spend else 0.0
-
+    return divide_money(spend, customers)
 
 def dependence(channels: dict[str, dict[str, object]], leads: pd.DataFrame | None,
                period: Period) -> dict[str, object]:

@@ -61,6 +61,17 @@ def allocate(total: float, weights: pd.Series) -> pd.Series:
     return pd.Series(cents / 100, index=w.index, dtype="float64")
 
 
+def divide_money(amount: float, denominator: float) -> float:
+    """``amount / denominator`` rounded half away from zero to the cent, computed exactly.
+
+    The amount is taken in whole cents and divided as a decimal, so a true half cent such as
+    49,043.90 / 20 = 2,452.195 rounds up to 2,452.20 as a spreadsheet does, where binary floats
+    would give 2,452.1949999... and round down.
+    """
+    exact = Decimal(to_cents(amount)) / Decimal(repr(float(denominator))) / 100
+    return float(exact.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
 def format_money(amount: float | None, currency: str = "EUR", lang: str = "en") -> str:
     """Format an amount for a reader: ``EUR 1,500.00`` in English, ``1 500,00 €`` in French."""
     if amount is None or (isinstance(amount, float) and np.isnan(amount)):
