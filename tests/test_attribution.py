@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cac_toolkit import attribution
 from cac_toolkit.attribution import (
     MODELS,
     account_credits,
@@ -281,6 +282,31 @@ def test_ties_in_time_keep_the_row_order():
     assert credits_of("b", account_credits(a, t, "first_touch")) == {"Early": 1.0}
 
 
+def test_ties_keep_the_row_order_when_rows_are_already_grouped():
+    # Rows grouped by account in time order are used as they are (no sort): same tie rule.
+    a = acq(("a", "2026-01-15", "Deal"))
+    t = tps(("a", "2026-01-02 10:00", "Earliest"), ("a", "2026-01-05 10:00", "RowFirst"),
+            ("a", "2026-01-05 10:00", "RowSecond"))
+    assert credits_of("a", account_credits(a, t, "last_touch")) == {"RowSecond": 1.0}
+    swapped = t.iloc[[0, 2, 1]]
+    assert credits_of("a", account_credits(a, swapped, "last_touch")) == {"RowFirst": 1.0}
+    assert credits_of("a", account_credits(a, swapped, "first_touch")) == {"Earliest": 1.0}
+
+
+@pytest.mark.parametrize("model", JOURNEY_MODELS)
+def test_credits_do_not_depend_on_the_order_of_touchpoint_rows(model):
+    # journeys_to_frames writes rows grouped by account in time order (used as they are);
+    # shuffled, the same rows need the sort. Timestamps within an account are distinct.
+    a, t = journeys_to_frames(TOY_CONVERTING, TOY_NULL, untouched=("Partners",))
+    shuffled = t.sample(frac=1.0, random_state=5)
+    runs = (shuffled["account_id"] != shuffled["account_id"].shift()).sum()
+    assert runs > shuffled["account_id"].nunique()  # really not grouped any more
+    pd.testing.assert_series_equal(channel_credits(a, shuffled, model),
+                                   channel_credits(a, t, model), atol=1e-12)
+    pd.testing.assert_frame_equal(account_credits(a, shuffled, model),
+                                  account_credits(a, t, model), atol=1e-12)
+
+
 def test_incomplete_touchpoint_rows_are_ignored():
     a = acq(("a", "2026-01-15", "Deal"))
     t = tps(("a", "2026-01-01", "Search"), ("a", "2026-01-02", "Email"))
@@ -408,6 +434,22 @@ def test_markov_input_forms_agree():
     pd.testing.assert_series_equal(as_strings, as_lists, atol=1e-14)
 
 
+def test_markov_one_table_with_conversion_and_null_columns():
+    # Two count columns of one table (zeros included) share their paths, parsed once.
+    table = pd.DataFrame({"conv": pd.Series(TOY_CONVERTING), "null": pd.Series(TOY_NULL)})
+    table = table.fillna(0)
+    table.loc["Partners > Search"] = [0, 0]  # a path that never occurs: not in the chain
+    effects = markov_removal_effects(table["conv"], table["null"])
+    assert effects.to_dict() == pytest.approx(TOY_EFFECTS, abs=1e-12)
+    assert effects.attrs["conversion_probability"] == pytest.approx(5 / 14, abs=1e-15)
+    # Equal paths in another Index object, or in another order: the same chain.
+    relabelled = markov_removal_effects(table["conv"],
+                                        table["null"].set_axis(list(table.index)))
+    pd.testing.assert_series_equal(relabelled, effects)
+    reordered = markov_removal_effects(table["conv"], table["null"].iloc[::-1])
+    pd.testing.assert_series_equal(reordered, effects, atol=1e-14)
+
+
 def test_markov_path_strings_tolerate_stray_separators_and_empty_paths():
     messy = markov_removal_effects(["A >> B >", "", " A"], ["B", ">"])
     clean = markov_removal_effects([["A", "B"], ["A"]], [["B"]])
@@ -499,6 +541,26 @@ def test_markov_equals_an_independent_exact_solve(seed, order):
     assert set(ours.index) == set(reference)
     for channel, value in reference.items():
         assert ours[channel] == pytest.approx(value, abs=1e-9)
+
+
+@pytest.mark.parametrize(("batch_entries", "dense_codes"), [(0, 1 << 22), (1 << 21, 0), (0, 0)])
+def test_markov_solve_and_state_numbering_fallbacks_stay_exact(monkeypatch, batch_entries,
+                                                               dense_codes):
+    # Large chains solve each removal's own system; large state codes are numbered by a sort.
+    monkeypatch.setattr(attribution, "_MARKOV_BATCH_ENTRIES", batch_entries)
+    monkeypatch.setattr(attribution, "_MARKOV_DENSE_CODES", dense_codes)
+    rng = np.random.default_rng(11)
+    channels = ["A", "B", "C", "D"]
+
+    def random_paths(count: int) -> list[list[str]]:
+        return [list(rng.choice(channels, size=rng.integers(1, 6))) for _ in range(count)]
+
+    converting, non_converting = random_paths(25), random_paths(40)
+    for order in (1, 2):
+        ours = markov_removal_effects(converting, non_converting, order=order)
+        reference = reference_removal_effects(converting, non_converting, order=order,
+                                              collapse=True)
+        assert ours.to_dict() == pytest.approx(reference, abs=1e-9)
 
 
 # ---------------------------------------------------------------------------------------------
