@@ -1,0 +1,723 @@
+"""Charts of the audit and of the course: each function returns a ``matplotlib.figure.Figure``.
+
+Every label goes through :func:`cac_toolkit.i18n.t` (``lang="en"`` or ``"fr"``) and every
+number on a chart through :mod:`cac_toolkit.money` (``1 500 €`` / ``€1,500``), so a French
+report is French down to the tick labels. Functions never call ``plt.show()``: figures are
+created with ``plt.subplots`` (a notebook displays them at the end of the cell; end the line
+with ``;``), and a caller that saves them should ``plt.close(fig)``.
+
+Colours follow one palette: blue for the firm's own figures, green/amber/red for verdicts,
+grey for references (targets, sector ranges).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from . import metrics, targets
+from .i18n import label_or, t
+from .money import format_money, format_number, format_percent
+
+#: Palette: the firm's figures in blues, verdicts in green / amber / red, references in grey.
+COLORS = {
+    "primary": "#1f4e79",
+    "secondary": "#7fa7d1",
+    "accent": "#e07a1f",
+    "good": "#2e8b57",
+    "watch": "#e0a31f",
+    "bad": "#c0392b",
+    "under": "#5d8aa8",
+    "reference": "#8c8c8c",
+    "band": "#d9ead3",
+    "grid": "#e6e6e6",
+}
+
+STYLE = {
+    "figure.dpi": 100,
+    "savefig.dpi": 120,
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#555555",
+    "axes.grid": True,
+    "axes.axisbelow": True,
+    "grid.color": COLORS["grid"],
+    "grid.linewidth": 0.8,
+    "legend.frameon": False,
+    "legend.fontsize": 9,
+    "xtick.color": "#333333",
+    "ytick.color": "#333333",
+}
+
+_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    with plt.rc_context(STYLE):
+        yield
+
+
+def money_short(value: float | None, currency: str = "EUR", lang: str = "en") -> str:
+    """An amount without cents for axes and bar labels: ``€1,500`` / ``1 500 €``.
+
+    Same conventions as :func:`cac_toolkit.money.format_money`, rounded to the unit.
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return format_money(None, currency, lang)
+    number = format_number(float(value), 0, lang)
+    if number.startswith("-"):
+        sign, number = "-", number[1:]
+    else:
+        sign = ""
+    symbol = _SYMBOLS.get(currency, currency)
+    if lang == "fr":
+        return f"{sign}{number}\u00a0{symbol}"
+    if symbol in _SYMBOLS.values():
+        return f"{sign}{symbol}{number}"
+    return f"{sign}{number} {symbol}"
+
+
+def _money_axis(ax_axis, currency: str, lang: str) -> None:  # noqa: ANN001 (matplotlib Axis)
+    ax_axis.set_major_formatter(FuncFormatter(lambda v, _pos: money_short(v, currency, lang)))
+
+
+def _percent_axis(ax_axis, lang: str, digits: int = 0) -> None:  # noqa: ANN001
+    ax_axis.set_major_formatter(FuncFormatter(lambda v, _pos: format_percent(v, digits, lang)))
+
+
+def _number_axis(ax_axis, lang: str, digits: int = 0) -> None:  # noqa: ANN001
+    ax_axis.set_major_formatter(FuncFormatter(lambda v, _pos: format_number(v, digits, lang)))
+
+
+def _num(value: object) -> float:
+    """A KPI value as float, ``None`` -> NaN (so that pandas and matplotlib skip it)."""
+    if value is None:
+        return float("nan")
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def channel_frame(channels: pd.DataFrame | Mapping[str, Mapping[str, object]]) -> pd.DataFrame:
+    """``kpis["channels"]`` (a dict of dicts) or a frame -> a float frame indexed by channel.
+
+    ``None`` becomes NaN; the index is named ``channel`` and keeps the given order.
+    """
+    if isinstance(channels, pd.DataFrame):
+        frame = channels.copy()
+    else:
+        frame = pd.DataFrame.from_dict({str(k): dict(v) for k, v in channels.items()},
+                                       orient="index")
+    frame = frame.apply(lambda col: col.map(_num)).astype("float64")
+    frame.index = pd.Index([str(i) for i in frame.index], name="channel")
+    return frame
+
+
+# --------------------------------------------------------------------------------- CAC
+
+
+def cac_by_channel(channels: pd.DataFrame | Mapping[str, Mapping[str, object]],
+                   sector: str | None = "saas", currency: str = "EUR", lang: str = "en",
+                   cac_global: float | None = None) -> Figure:
+    """Grouped bars of direct and fully loaded CAC per channel, against references.
+
+    ``channels``: a frame like ``kpis["channels"]`` (index channel; columns ``cac_direct``,
+    ``cac_fully_loaded`` and, to draw the global line without ``cac_global``,
+    ``spend_direct``, ``shared_allocated``, ``new_customers``). The sector's indicative range
+    (:data:`cac_toolkit.targets.SECTOR_CAC_RANGES`, in EUR, so drawn only when ``currency`` is
+    EUR) is shaded; the global CAC is a dashed line: ``cac_global``, or by default
+    ``sum(spend_direct + shared_allocated) / sum(new_customers)``. A channel without new
+    customers has no bar and says so.
+    """
+    frame = channel_frame(channels)
+    if cac_global is None and {"spend_direct", "shared_allocated", "new_customers"} <= set(
+            frame.columns) and frame["new_customers"].sum() > 0:
+        spend = frame["spend_direct"].sum() + frame["shared_allocated"].fillna(0).sum()
+        cac_global = spend / frame["new_customers"].sum()
+    with _style():
+        fig, ax = plt.subplots(figsize=(10, 5.4))
+        x = np.arange(len(frame))
+        width = 0.38
+        series = (("cac_direct", COLORS["secondary"], -width / 2),
+                  ("cac_fully_loaded", COLORS["primary"], width / 2))
+        top = 0.0
+        for column, color, offset in series:
+            values = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
+            bars = ax.bar(x + offset, values.fillna(0).to_numpy(), width,
+                          color=color, label=t(f"metric.{column}", lang))
+            for bar, value in zip(bars, values, strict=True):
+                if np.isnan(value):
+                    bar.set_visible(False)
+                    continue
+                ax.annotate(money_short(value, currency, lang),
+                            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                            xytext=(0, 2), textcoords="offset points", ha="center",
+                            va="bottom", fontsize=8, color="#333333")
+            top = max(top, float(np.nanmax(values.to_numpy(), initial=0.0)))
+        for i, channel in enumerate(frame.index):
+            row = frame.loc[channel]
+            if all(np.isnan(row.get(c, np.nan)) for c, _, _ in series):
+                ax.text(i, 0, t("chart.no_customer", lang), ha="center", va="bottom",
+                        fontsize=8, color=COLORS["bad"])
+        if sector is not None and currency == "EUR":
+            low, high = targets.SECTOR_CAC_RANGES[sector]
+            name = targets.SECTOR_NAMES[sector][lang]
+            upper = high if high is not None else max(top, low or 0) * 1.25
+            if high is None:
+                label = t("chart.sector_band_open", lang, sector=name,
+                          low=money_short(low, currency, lang))
+            else:
+                label = t("chart.sector_band", lang, sector=name,
+                          low=money_short(low, currency, lang),
+                          high=money_short(high, currency, lang))
+            ax.axhspan(low or 0, upper, color=COLORS["band"], alpha=0.8, zorder=0, label=label)
+            top = max(top, upper)
+        if cac_global is not None and not np.isnan(cac_global):
+            ax.axhline(cac_global, color=COLORS["accent"], linestyle="--", linewidth=1.6,
+                       label=t("chart.global_line", lang,
+                               value=money_short(cac_global, currency, lang)))
+            top = max(top, cac_global)
+        ax.set_ylim(0, top * 1.18 if top else 1)
+        ax.set_xticks(x, [str(c) for c in frame.index])
+        ax.set_xlabel(t("channel", lang))
+        ax.set_ylabel(t("chart.cac_axis", lang))
+        _money_axis(ax.yaxis, currency, lang)
+        ax.grid(axis="x", visible=False)
+        ax.set_title(t("chart.cac_by_channel", lang))
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2)
+        fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------- funnel
+
+FUNNEL_STAGES = ("leads", "qualified_leads", "sqls", "meetings", "opportunities", "quotes",
+                 "won")
+
+
+def funnel(counts: Mapping[str, object], lang: str = "en") -> Figure:
+    """Horizontal funnel, leads -> MQL -> SQL -> meeting -> opportunity -> quote -> won.
+
+    ``counts``: stage -> number of leads that reached it (``kpis["funnel"]`` works: the known
+    stages are taken in funnel order and the rates ignored; any other mapping is drawn in its
+    own order). Each bar shows its count and ``count / previous count``; missing (``None``)
+    stages are skipped.
+    """
+    if any(k in FUNNEL_STAGES for k in counts):
+        items = [(k, counts[k]) for k in FUNNEL_STAGES if k in counts]
+    else:
+        items = list(counts.items())
+    items = [(k, float(v)) for k, v in items if v is not None and not pd.isna(v)]
+    labels = [label_or(f"stage.{k}", str(k), lang) for k, _ in items]
+    values = np.array([v for _, v in items], dtype="float64")
+    with _style():
+        fig, ax = plt.subplots(figsize=(9, 0.55 * max(len(items), 1) + 1.4))
+        widest = float(values.max()) if len(values) else 1.0
+        y = np.arange(len(items))[::-1]
+        shades = sns.light_palette(COLORS["primary"], n_colors=len(items) + 2)[2:][::-1]
+        ax.barh(y, values, left=(widest - values) / 2, color=shades[::-1] if len(items) else None,
+                height=0.72)
+        for i, (yi, value) in enumerate(zip(y, values, strict=True)):
+            text = format_number(value, 0, lang)
+            if value > 0.2 * widest:  # wide enough to hold its count
+                ax.text(widest / 2, yi, text, ha="center", va="center", fontsize=9,
+                        color="white" if i >= len(values) / 3 else "#222222",
+                        fontweight="bold")
+            else:
+                ax.text((widest + value) / 2 + widest * 0.01, yi, text, ha="left",
+                        va="center", fontsize=9, color="#222222", fontweight="bold")
+            if i:
+                previous = values[i - 1]
+                rate = format_percent(value / previous, 1, lang) if previous else "n/a"
+                ax.text(widest * 1.02, yi, t("chart.funnel_rate", lang, rate=rate),
+                        ha="left", va="center", fontsize=9, color="#333333")
+        ax.set_yticks(y, labels)
+        ax.set_xlim(0, widest * 1.45)
+        ax.set_xticks([])
+        ax.grid(False)
+        for side in ("left", "bottom"):
+            ax.spines[side].set_visible(False)
+        ax.tick_params(axis="y", length=0)
+        ax.set_title(t("chart.funnel", lang))
+        fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------- payback
+
+
+def payback_curve(cac: float, monthly_revenue: float, gross_margin: float, months: int = 36,
+                  lang: str = "en", currency: str = "EUR") -> Figure:
+    """One customer's cumulative gross margin month by month against its CAC.
+
+    Uses :func:`cac_toolkit.metrics.payback_curve`; the payback month
+    ``cac / (monthly_revenue x gross_margin)`` is marked where the curve crosses the CAC
+    line. When it is later than ``months`` the chart says so.
+    """
+    curve = metrics.payback_curve(cac, monthly_revenue, gross_margin, months)
+    monthly_margin = monthly_revenue * gross_margin
+    payback = cac / monthly_margin if monthly_margin > 0 else None
+    with _style():
+        fig, ax = plt.subplots(figsize=(9, 4.2))
+        ax.plot(curve["month"], curve["cumulative_margin"], color=COLORS["primary"],
+                linewidth=2, label=t("metric.cumulative_margin", lang))
+        ax.axhline(cac, color=COLORS["accent"], linestyle="--", linewidth=1.5,
+                   label=t("chart.cac_line", lang, value=money_short(cac, currency, lang)))
+        below = curve["cumulative_margin"] <= cac
+        ax.fill_between(curve["month"], curve["cumulative_margin"], cac, where=below,
+                        color=COLORS["bad"], alpha=0.12, interpolate=True)
+        ax.fill_between(curve["month"], curve["cumulative_margin"], cac, where=~below,
+                        color=COLORS["good"], alpha=0.15, interpolate=True)
+        if payback is not None and payback <= months:
+            ax.axvline(payback, color=COLORS["reference"], linestyle=":", linewidth=1.2)
+            ax.plot([payback], [cac], "o", color=COLORS["accent"], markersize=7)
+            ax.annotate(t("chart.payback_at", lang, months=format_number(payback, 1, lang)),
+                        (payback, cac), xytext=(8, -16), textcoords="offset points",
+                        fontsize=9, fontweight="bold", color="#333333")
+        else:
+            ax.text(0.98, 0.05, t("chart.payback_never", lang, months=months),
+                    transform=ax.transAxes, ha="right", fontsize=9, color=COLORS["bad"],
+                    fontweight="bold")
+        ax.set_xlim(0, months)
+        ax.set_ylim(0, max(float(curve["cumulative_margin"].max()), cac) * 1.08)
+        ax.set_xlabel(t("month", lang))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        _money_axis(ax.yaxis, currency, lang)
+        ax.set_title(t("chart.payback", lang))
+        ax.legend(loc="upper left")
+        fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------- trends
+
+_MONEY_METRICS = {"cac_global", "cac_marketing", "cac_sales", "arpa_mrr", "ltv",
+                  "spend_total", "spend_marketing", "spend_sales", "new_revenue_mrr"}
+_RATE_METRICS = {"mql_to_sql", "sql_to_opportunity", "opportunity_to_win", "lead_to_meeting",
+                 "meeting_to_opportunity", "quote_conversion"}
+
+
+def trend(frame: pd.DataFrame, lang: str = "en", currency: str = "EUR",
+          index: bool = False) -> Figure:
+    """Lines of a few KPIs over the last periods (index: period labels, one column per KPI).
+
+    Columns named like the KPIs (``cac_global``, ``arpa_mrr``, ``ltv_cac``...) get their
+    translated names. With ``index=True`` each series is rebased to 100 at its first defined
+    value, which shows at a glance whether the CAC grows faster than the ARPA.
+    """
+    data = frame.apply(lambda col: col.map(_num)).astype("float64")
+    if index:
+        first = data.apply(lambda col: col.dropna().iloc[0] if col.notna().any() else np.nan)
+        data = data / first.where(first != 0) * 100
+    columns = list(data.columns)
+    palette = [COLORS["primary"], COLORS["accent"], COLORS["good"], COLORS["bad"],
+               COLORS["secondary"], COLORS["watch"]]
+    with _style():
+        fig, ax = plt.subplots(figsize=(9, 4.2))
+        x = np.arange(len(data))
+        for i, column in enumerate(columns):
+            ax.plot(x, data[column].to_numpy(), marker="o", linewidth=2,
+                    color=palette[i % len(palette)],
+                    label=label_or(f"metric.{column}", str(column), lang))
+        ax.set_xticks(x, [str(p) for p in data.index])
+        if index:
+            ax.axhline(100, color=COLORS["reference"], linewidth=1, linestyle=":")
+            ax.set_ylabel(t("chart.trend_index", lang))
+            _number_axis(ax.yaxis, lang)
+        elif columns and set(columns) <= _MONEY_METRICS:
+            _money_axis(ax.yaxis, currency, lang)
+        elif columns and set(columns) <= _RATE_METRICS:
+            _percent_axis(ax.yaxis, lang)
+        else:
+            _number_axis(ax.yaxis, lang, 1)
+        ax.set_xlabel(t("period", lang))
+        ax.set_title(t("chart.trend", lang))
+        ax.legend(loc="best")
+        fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------- budget
+
+
+def budget_vs_revenue(channels: pd.DataFrame | Mapping[str, Mapping[str, object]],
+                      lang: str = "en") -> Figure:
+    """Each channel's share of the fully loaded budget next to its share of new revenue.
+
+    ``channels``: columns ``budget_share`` and ``revenue_share`` (0-1, as in
+    ``kpis["channels"]``). A channel whose revenue share is well below its budget share
+    costs more than it brings.
+    """
+    frame = channel_frame(channels)[["budget_share", "revenue_share"]]
+    with _style():
+        fig, ax = plt.subplots(figsize=(9, 0.6 * max(len(frame), 1) + 1.6))
+        y = np.arange(len(frame))[::-1]
+        height = 0.38
+        for column, color, offset in (("budget_share", COLORS["secondary"], height / 2),
+                                      ("revenue_share", COLORS["good"], -height / 2)):
+            values = frame[column].fillna(0).to_numpy()
+            bars = ax.barh(y + offset, values, height, color=color,
+                           label=t(f"metric.{column}", lang))
+            for bar, value in zip(bars, frame[column], strict=True):
+                ax.text(bar.get_width() + 0.004, bar.get_y() + bar.get_height() / 2,
+                        format_percent(value, 1, lang), va="center", fontsize=8)
+        ax.set_yticks(y, [str(c) for c in frame.index])
+        _percent_axis(ax.xaxis, lang)
+        ax.set_xlim(0, max(float(np.nanmax(frame.to_numpy(), initial=0.0)) * 1.2, 0.1))
+        ax.grid(axis="y", visible=False)
+        ax.set_title(t("chart.budget_vs_revenue", lang))
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=2)
+        fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------- targets
+
+
+def kpi_targets(values: Mapping[str, object], lang: str = "en") -> Figure:
+    """The rate KPIs of :data:`cac_toolkit.targets.TEN_KPIS` against their target bands.
+
+    ``values``: KPI key -> rate (0-1); ``kpis["funnel"]`` works. Each bar is green when it
+    reaches the target minimum, red below, grey when the KPI has no numeric target; the
+    band ``target_min``-``target_max`` is shaded.
+    """
+    rates = [k for k in targets.TEN_KPIS if k.unit == "ratio"]
+    with _style():
+        fig, ax = plt.subplots(figsize=(9, 0.7 * len(rates) + 1.4))
+        y = np.arange(len(rates))[::-1]
+        top = 0.0
+        for yi, kpi in zip(y, rates, strict=True):
+            value = _num(values.get(kpi.key))
+            if kpi.target_min is not None:
+                ax.fill_betweenx([yi - 0.4, yi + 0.4], kpi.target_min,
+                                 kpi.target_max or kpi.target_min, color=COLORS["band"],
+                                 zorder=0)
+                ax.plot([kpi.target_min] * 2, [yi - 0.4, yi + 0.4], color=COLORS["good"],
+                        linewidth=1.2)
+                top = max(top, kpi.target_max or kpi.target_min)
+            if np.isnan(value):
+                ax.text(0.005, yi, t("chart.undefined", lang), va="center", fontsize=9,
+                        color=COLORS["reference"])
+                continue
+            verdict = targets.assess_kpi(kpi.key, value).status
+            color = {"good": COLORS["good"], "bad": COLORS["bad"]}.get(verdict,
+                                                                          COLORS["reference"])
+            ax.barh(yi, value, height=0.45, color=color)
+            note = "" if kpi.target_min is not None else f"  ({t('chart.no_target', lang)})"
+            ax.text(value + 0.006, yi, format_percent(value, 1, lang) + note, va="center",
+                    fontsize=9)
+            top = max(top, value)
+        ax.set_yticks(y, [kpi.name(lang) for kpi in rates])
+        _percent_axis(ax.xaxis, lang)
+        # Room on the right for the value labels (and the "no target" note).
+        ax.set_xlim(0, max(top * 1.55, 0.1))
+        ax.grid(axis="y", visible=False)
+        ax.fill_between([], [], color=COLORS["band"], label=t("chart.target_band", lang))
+        ax.set_title(t("chart.kpi_targets", lang))
+        ax.legend(loc="lower right")
+        fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------- heatmap
+
+
+def _cell_text(value: float, fmt: str, lang: str, currency: str) -> str:
+    if np.isnan(value):
+        return ""
+    if fmt == "percent":
+        return format_percent(value, 0, lang)
+    if fmt == "percent1":
+        return format_percent(value, 1, lang)
+    if fmt == "money":
+        return money_short(value, currency, lang)
+    if fmt == "count":
+        return format_number(value, 0, lang)
+    if fmt == "number":
+        return format_number(value, 1, lang)
+    if fmt == "ratio":
+        return format_number(value, 2, lang)
+    text = format(value, fmt)  # a Python format spec such as ".2f"
+    if lang == "fr":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
+def heatmap(frame: pd.DataFrame, title: str, fmt: str = "number", lang: str = "en",
+            center: float | None = None, currency: str = "EUR", cmap: str | None = None,
+            xlabel: str | None = None, ylabel: str | None = None) -> Figure:
+    """A generic annotated heatmap (cohort retention, sensitivity grids...).
+
+    ``fmt``: ``percent``, ``percent1``, ``money``, ``count``, ``number``, ``ratio`` or a
+    Python format spec (``".2f"``), written in the reader's convention. ``title``,
+    ``xlabel`` and ``ylabel`` are i18n keys when such a key exists, else shown as given.
+    ``center`` switches to a diverging palette around that value (e.g. LTV/CAC 3).
+    """
+    data = frame.apply(lambda col: col.map(_num)).astype("float64")
+    annot = np.vectorize(lambda v: _cell_text(v, fmt, lang, currency), otypes=[object])(
+        data.to_numpy()) if data.size else np.empty(data.shape, dtype=object)
+    if cmap is None:
+        cmap = "RdYlGn" if center is not None else "Blues"
+    rows, cols = data.shape
+    with _style():
+        fig, ax = plt.subplots(figsize=(min(1.0 + 0.75 * max(cols, 1), 14) + 1.5,
+                                        min(0.8 + 0.4 * max(rows, 1), 12) + 0.8))
+        sns.heatmap(data, annot=annot, fmt="", cmap=cmap, center=center, ax=ax,
+                    linewidths=0.5, linecolor="white", cbar=True,
+                    annot_kws={"fontsize": 8}, mask=data.isna())
+        ax.grid(False)
+        ax.set_title(label_or(title, title, lang))
+        ax.set_xlabel(label_or(xlabel, xlabel, lang) if xlabel else (data.columns.name or ""))
+        ax.set_ylabel(label_or(ylabel, ylabel, lang) if ylabel else (data.index.name or ""))
+        ax.tick_params(axis="x", rotation=0 if cols <= 12 else 90)
+        ax.tick_params(axis="y", rotation=0)
+        colorbar = ax.collections[0].colorbar if ax.collections else None
+        if colorbar is not None:
+            colorbar.ax.yaxis.set_major_formatter(
+                FuncFormatter(lambda v, _pos: _cell_text(v, fmt, lang, currency)))
+        fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------- attribution
+
+
+def attribution_models(table: pd.DataFrame, lang: str = "en") -> Figure:
+    """Grouped bars: customers credited to each channel (rows) by each model (columns).
+
+    ``table``: the channels x models frame of ``attribution.compare_models``; model names are
+    translated. Every model's credits add up to the same number of new customers, so the
+    bars show how the same customers move between channels from one reading to another.
+    """
+    data = table.apply(lambda col: col.map(_num)).astype("float64")
+    models = list(data.columns)
+    palette = sns.color_palette("tab10", n_colors=max(len(models), 1))
+    with _style():
+        fig, ax = plt.subplots(figsize=(max(9, 1.2 * len(data) + 3), 4.8))
+        x = np.arange(len(data))
+        width = 0.8 / max(len(models), 1)
+        for i, model in enumerate(models):
+            ax.bar(x - 0.4 + width * (i + 0.5), data[model].fillna(0).to_numpy(), width,
+                   color=palette[i], label=label_or(f"model.{model}", str(model), lang))
+        ax.set_xticks(x, [str(c) for c in data.index])
+        ax.set_xlabel(t("channel", lang))
+        ax.set_ylabel(t("metric.credits", lang))
+        _number_axis(ax.yaxis, lang)
+        ax.grid(axis="x", visible=False)
+        ax.set_title(t("chart.attribution", lang))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------- LTV/CAC
+
+
+def ltv_cac_gauge(ratio: float | None, lang: str = "en",
+                  previous: float | None = None) -> Figure:
+    """The LTV/CAC ratio on a band split at 2, 3 and 5 (:mod:`cac_toolkit.targets`).
+
+    Below 2 fragile (red), 2-3 below target (amber), 3-5 healthy (green), above 5 possibly
+    under-investing (blue). The ratio is a marker; ``previous`` (last period) a hollow one.
+    """
+    fragile, healthy, under = (targets.LTV_CAC_FRAGILE, targets.LTV_CAC_HEALTHY,
+                               targets.LTV_CAC_UNDER_INVESTING)
+    value = _num(ratio)
+    before = _num(previous)
+    end = max(7.0, np.nanmax([value, before, 0.0]) * 1.15)
+    zones = ((0, fragile, COLORS["bad"], "fragile"), (fragile, healthy, COLORS["watch"], "watch"),
+             (healthy, under, COLORS["good"], "healthy"), (under, end, COLORS["under"], "under"))
+    with _style():
+        fig, ax = plt.subplots(figsize=(9, 1.9))
+        for low, high, color, name in zones:
+            ax.barh(0, high - low, left=low, height=0.5, color=color, alpha=0.35)
+            ax.text((low + high) / 2, 0.38, t(f"chart.ltv_cac_zone.{name}", lang),
+                    ha="center", va="bottom", fontsize=8, color="#333333")
+        for threshold in (fragile, healthy, under):
+            ax.axvline(threshold, color="#555555", linewidth=0.8, ymin=0.15, ymax=0.75)
+        if not np.isnan(before):
+            ax.plot([before], [0], "o", markersize=11, markerfacecolor="white",
+                    markeredgecolor="#333333", label=t("previous_period", lang))
+        if np.isnan(value):
+            ax.text(end / 2, -0.45, t("chart.undefined", lang), ha="center", fontsize=10,
+                    color=COLORS["bad"])
+        else:
+            ax.plot([value], [0], "D", markersize=11, color=COLORS["primary"],
+                    label=t("this_period", lang))
+            ax.annotate(format_number(value, 2, lang), (value, 0), xytext=(0, -20),
+                        textcoords="offset points", ha="center", fontsize=10,
+                        fontweight="bold", color=COLORS["primary"])
+        ax.set_xlim(0, end)
+        ax.set_ylim(-0.7, 0.7)
+        ax.set_yticks([])
+        ax.grid(False)
+        ax.spines["left"].set_visible(False)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        _number_axis(ax.xaxis, lang)
+        ax.set_title(t("chart.ltv_cac", lang))
+        if not np.isnan(value) or not np.isnan(before):
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------ course: periods, sectors, levers
+
+_COURSE_LABELS = {
+    "cac_by_period": ("One company, three CACs: monthly, quarterly, yearly",
+                      "Une entreprise, trois CAC : mensuel, trimestriel, annuel"),
+    "cac_monthly": ("monthly CAC", "CAC mensuel"),
+    "cac_quarterly": ("quarterly CAC", "CAC trimestriel"),
+    "cac_yearly": ("yearly CAC", "CAC annuel"),
+    "sector_ranges": ("Indicative CAC ranges by sector (not norms)",
+                      "Ordres de grandeur du CAC par secteur (non normatifs)"),
+    "open_ended": ("and above", "et plus"),
+    "lever_waterfall": ("From today's CAC to the CAC after the levers",
+                        "Du CAC actuel au CAC après les leviers"),
+    "start": ("today", "aujourd'hui"),
+    "after": ("after", "après"),
+}
+
+
+def _course_label(key: str, lang: str) -> str:
+    english, french = _COURSE_LABELS[key]
+    return label_or(f"chart.{key}", french if lang == "fr" else english, lang)
+
+
+def cac_by_period(monthly: pd.Series, quarterly: pd.Series, yearly: pd.Series | None = None,
+                  currency: str = "EUR", lang: str = "en") -> Figure:
+    """The same company's CAC read month by month, quarter by quarter and year by year.
+
+    Each series holds CACs (currency per customer) indexed by ``pandas.Period`` (freq ``M``,
+    ``Q`` and ``Y``); each value is drawn over the days its period covers: months as light
+    bars, quarters as thick steps, years as a dashed line. A NaN (a period without new
+    customer) leaves a gap.
+    """
+    with _style():
+        fig, ax = plt.subplots(figsize=(10, 4.6))
+        monthly = monthly.astype("float64")
+        starts = monthly.index.to_timestamp(how="start")
+        widths = (monthly.index.to_timestamp(how="end") - starts).days + 1
+        ax.bar(starts, monthly.fillna(0).to_numpy(), width=widths * 0.9, align="edge",
+               color=COLORS["secondary"], alpha=0.55, label=_course_label("cac_monthly", lang))
+        layers = ((quarterly, COLORS["primary"], "-", 3.0, "cac_quarterly"),
+                  (yearly, COLORS["accent"], "--", 2.0, "cac_yearly"))
+        for series, color, style, width, key in layers:
+            if series is None:
+                continue
+            label = _course_label(key, lang)
+            for period, value in series.astype("float64").items():
+                if np.isnan(value):
+                    continue
+                ax.hlines(value, period.start_time, period.end_time, colors=color,
+                          linestyles=style, linewidth=width, label=label)
+                label = None  # one legend entry per series
+                ax.annotate(money_short(value, currency, lang),
+                            (period.start_time + (period.end_time - period.start_time) / 2,
+                             value), xytext=(0, 5), textcoords="offset points", ha="center",
+                            fontsize=8, color=color)
+        _money_axis(ax.yaxis, currency, lang)
+        ax.set_title(_course_label("cac_by_period", lang))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        fig.tight_layout()
+    return fig
+
+
+def sector_ranges(cac: float | Mapping[str, float] | None = None, currency: str = "EUR",
+                  lang: str = "en") -> Figure:
+    """The article's indicative CAC ranges per sector, with one or more CACs placed on them.
+
+    Ranges come from :data:`cac_toolkit.targets.SECTOR_CAC_RANGES` (EUR); an open-ended range
+    (industry, above 2,000) fades out to the right edge. ``cac`` is a CAC or a mapping label ->
+    CAC drawn as vertical lines.
+    """
+    marks = {} if cac is None else ({"CAC": float(cac)} if not isinstance(cac, Mapping)
+                                    else {str(k): float(v) for k, v in cac.items()})
+    sectors = list(targets.SECTOR_CAC_RANGES)
+    bounds = [b for pair in targets.SECTOR_CAC_RANGES.values() for b in pair if b is not None]
+    right = max([*bounds, *marks.values()]) * 1.35
+    with _style():
+        fig, ax = plt.subplots(figsize=(10, 0.7 * len(sectors) + 1.6))
+        y = np.arange(len(sectors))[::-1]
+        for yi, sector in zip(y, sectors, strict=True):
+            low, high = targets.SECTOR_CAC_RANGES[sector]
+            low = low or 0.0
+            if high is None:
+                steps = 24
+                span = (right - low) / steps
+                for i in range(steps):
+                    ax.barh(yi, span, left=low + i * span, height=0.5, color=COLORS["reference"],
+                            alpha=0.55 * (1 - i / steps), linewidth=0)
+                text = f"{money_short(low, currency, lang)} {_course_label('open_ended', lang)}"
+            else:
+                ax.barh(yi, high - low, left=low, height=0.5, color=COLORS["reference"],
+                        alpha=0.55)
+                text = (f"{money_short(low, currency, lang)} - "
+                        f"{money_short(high, currency, lang)}")
+            ax.text(low, yi + 0.32, text, fontsize=8, color="#333333")
+        palette = [COLORS["primary"], COLORS["accent"], COLORS["good"], COLORS["bad"]]
+        for i, (label, value) in enumerate(marks.items()):
+            color = palette[i % len(palette)]
+            ax.axvline(value, color=color, linewidth=2)
+            ax.text(value, y[0] + 0.65 + 0.35 * i, f" {label} {money_short(value, currency, lang)}",
+                    color=color, fontsize=9, ha="left", fontweight="bold")  # staggered
+        ax.set_yticks(y, [targets.SECTOR_NAMES[s][lang] for s in sectors])
+        ax.set_ylim(-0.6, len(sectors) - 0.1 + 0.35 * len(marks))
+        ax.set_xlim(0, right)
+        _money_axis(ax.xaxis, currency, lang)
+        ax.grid(axis="y", visible=False)
+        ax.set_title(_course_label("sector_ranges", lang))
+        fig.tight_layout()
+    return fig
+
+
+def lever_waterfall(steps: pd.DataFrame, currency: str = "EUR", lang: str = "en") -> Figure:
+    """A waterfall from today's CAC to the CAC after a chain of levers.
+
+    ``steps`` is :func:`cac_toolkit.levers.chain`'s frame: index ``start`` then one row per
+    lever, columns ``cac`` (after the step, currency per customer), ``change`` (relative) and
+    ``step`` (currency). Savings are green, increases red; the last bar is the CAC after all.
+    """
+    cacs = steps["cac"].astype("float64")
+    with _style():
+        fig, ax = plt.subplots(figsize=(10, 4.8))
+        names = [_course_label("start", lang) if name == "start" else str(name)
+                 for name in steps.index]
+        x = np.arange(len(steps) + 1)
+        ax.bar(x[0], cacs.iloc[0], color=COLORS["primary"], width=0.6)
+        ax.text(x[0], cacs.iloc[0], money_short(cacs.iloc[0], currency, lang), ha="center",
+                va="bottom", fontsize=9)
+        for i in range(1, len(steps)):
+            before, after = cacs.iloc[i - 1], cacs.iloc[i]
+            color = COLORS["good"] if after <= before else COLORS["bad"]
+            ax.bar(x[i], after - before, bottom=before, color=color, width=0.6)
+            ax.plot([x[i - 1] + 0.3, x[i] - 0.3], [before, before], color="#777777",
+                    linewidth=0.8)
+            ax.text(x[i], max(before, after), format_percent(float(steps["change"].iloc[i]), 0,
+                                                             lang),
+                    ha="center", va="bottom", fontsize=9)
+        ax.bar(x[-1], cacs.iloc[-1], color=COLORS["primary"], width=0.6)
+        ax.plot([x[-2] + 0.3, x[-1] - 0.3], [cacs.iloc[-1]] * 2, color="#777777", linewidth=0.8)
+        ax.text(x[-1], cacs.iloc[-1], money_short(cacs.iloc[-1], currency, lang), ha="center",
+                va="bottom", fontsize=9, fontweight="bold")
+        ax.set_xticks(x, [*names, _course_label("after", lang)], rotation=15, ha="right")
+        _money_axis(ax.yaxis, currency, lang)
+        ax.set_ylim(0, cacs.max() * 1.12)
+        ax.grid(axis="x", visible=False)
+        ax.set_title(_course_label("lever_waterfall", lang))
+        fig.tight_layout()
+    return fig
