@@ -19,6 +19,7 @@ import hashlib
 import io
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,6 +175,10 @@ def decode_text(data: bytes, label: str) -> str:
             raise InputError(label, "", row=_line_of(data, exc.start),
                              expected="valid UTF-16 text") from None
         return text.lstrip("\ufeff")
+    if b"\x00" in data:  # UTF-16 without a BOM, a spreadsheet or another binary file
+        raise InputError(label, "the file holds a NUL byte, so it is not a text table; ",
+                         row=_line_of(data, data.index(b"\x00")),
+                         expected="a CSV file (for Excel, keep the .xlsx extension)")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -258,6 +263,16 @@ def _fast_records(body: str, sep: str) -> pd.DataFrame | None:
 
 def _slow_records(body: str, sep: str, label: str, first_row: int) -> pd.DataFrame:
     """All records with the csv module, row by row, explaining each irregularity."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(body) + 1))  # a cell may be as long as the file
+    try:
+        return _slow_records_within_limit(body, sep, label, first_row)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _slow_records_within_limit(body: str, sep: str, label: str, first_row: int
+                               ) -> pd.DataFrame:
     records: list[list[str]] = []
     reader = _csv_records(body, sep, strict=True)
     width = 0
@@ -292,8 +307,8 @@ def _read_csv(path: Path, spec: TableSpec, *, fast: bool = True) -> RawTable:
     label = path.name
     data = path.read_bytes()
     text = decode_text(data, label)
-    if "\x00" in text:
-        raise InputError(label, "the file holds a NUL byte, so it is not a text table; ",
+    if "\x00" in text:  # a NUL in UTF-16 text
+        raise InputError(label, "the file holds a NUL character, so it is not a text table; ",
                          row=text.count("\n", 0, text.index("\x00")) + 1,
                          expected="a CSV file (for Excel, keep the .xlsx extension)")
     if not text.strip():
@@ -343,7 +358,9 @@ def _read_excel(path: Path, spec: TableSpec) -> RawTable:
 
     label = path.name
     try:
-        book = openpyxl.load_workbook(path, data_only=False)
+        with warnings.catch_warnings():  # styles or extensions openpyxl skips: not our concern
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(path, data_only=False)
     except Exception as exc:  # a corrupt, renamed or password-protected file
         raise InputError(label, f"cannot be opened as an Excel workbook "
                          f"({exc.__class__.__name__}); ", expected="an .xlsx file") from None
@@ -365,7 +382,9 @@ def _read_excel(path: Path, spec: TableSpec) -> RawTable:
             else:
                 grid[r][c] = cell.value
     if formulas:  # the values Excel saved with the formulas, if it did
-        cached = openpyxl.load_workbook(path, data_only=True).worksheets[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cached = openpyxl.load_workbook(path, data_only=True).worksheets[0]
         for r, c, formula in formulas:
             cell = cached.cell(r + 1, c + 1)
             ref = cell.coordinate

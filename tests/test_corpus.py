@@ -1,0 +1,235 @@
+"""The hostile-input corpus: every broken folder gives its exact figures or its exact error.
+
+``tests/corpus/build_corpus.py`` writes the folders and ``tests/corpus/expected.json``; each
+case is run through ``load_folder`` + ``compute_kpis`` (and the ``cli`` ones through the
+command line too). Whatever happens, the input files keep their bytes, no file appears in
+the folder, and an error is one line naming the file, column and row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from cac_toolkit import loading
+from cac_toolkit.errors import CacToolkitError, InputError
+from cac_toolkit.kpis import compute_kpis, kpis_to_json
+from cac_toolkit.loading import load_folder, read_raw
+from cac_toolkit.params import AuditParameters
+from cac_toolkit.schemas import TABLES
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+EXPECTED: dict[str, dict] = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
+CLI_CASES = sorted(name for name, case in EXPECTED.items() if case["cli"])
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def assert_subset(expected: object, actual: object, where: str = "") -> None:
+    """Every key of ``expected`` has the same value in ``actual`` (floats exactly: both are
+    rounded to the cent or to 4 decimals by the KPI file)."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), f"{where}: expected a mapping, got {actual!r}"
+        for key, value in expected.items():
+            assert key in actual, f"{where}.{key} missing (have {sorted(actual)})"
+            assert_subset(value, actual[key], f"{where}.{key}")
+    else:
+        assert actual == expected, f"{where}: expected {expected!r}, got {actual!r}"
+
+
+def run_case(name: str) -> dict:
+    folder = CORPUS / name
+    case = EXPECTED[name]
+    return compute_kpis(load_folder(folder), AuditParameters.from_mapping(case["params"]))
+
+
+def test_corpus_is_large_and_described() -> None:
+    assert len(EXPECTED) >= 40
+    folders = {p.name for p in CORPUS.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert folders == set(EXPECTED)
+    errors = [n for n, c in EXPECTED.items() if "error" in c]
+    assert len(errors) >= 20 and len(EXPECTED) - len(errors) >= 20
+    for name, case in EXPECTED.items():
+        assert sorted(p.name for p in (CORPUS / name).iterdir()) == case["files"], name
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_case(name: str) -> None:
+    folder = CORPUS / name
+    case = EXPECTED[name]
+    before = digests(folder)
+    if "error" in case:
+        with pytest.raises(CacToolkitError) as info:
+            run_case(name)
+        message = str(info.value)
+        assert message == case["error"].replace("{dir}", str(folder))
+        assert "\n" not in message and "\r" not in message
+    else:
+        kpis = run_case(name)
+        assert_subset(case["kpis"], kpis, name)
+        assert sorted(kpis["channels"]) == sorted(case["channel_names"])
+        text = kpis_to_json(kpis)  # no NaN or infinity anywhere in the file
+        assert json.loads(text)["inputs"]["spend"]["sha256"] == before[
+            kpis["inputs"]["spend"]["file"]]
+    assert digests(folder) == before  # inputs are only ever read, nothing is written
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cac_toolkit.cli", *args], capture_output=True,
+                          text=True, encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", CLI_CASES)
+def test_case_through_the_command_line(name: str) -> None:
+    folder = CORPUS / name
+    case = EXPECTED[name]
+    before = digests(folder)
+    args = ["kpis", str(folder)]
+    for key, value in case["params"].items():
+        args += ["-p", key, value]
+    result = cli(*args)
+    if "error" in case:
+        assert result.returncode == 2
+        assert result.stdout == ""
+        expected = case["error"].replace("{dir}", str(folder))
+        assert result.stderr == f"cac-toolkit: error: {expected}\n"
+        assert "Traceback" not in result.stderr
+    else:
+        assert result.returncode == 0, result.stderr
+        kpis = json.loads(result.stdout)
+        assert_subset(case["kpis"], kpis, name)
+        assert sorted(kpis["channels"]) == sorted(case["channel_names"])
+    assert digests(folder) == before
+
+
+def test_hostile_channel_names_stay_inert_text_in_the_kpi_file() -> None:
+    kpis = run_case("html_and_formula_channel_names")
+    text = kpis_to_json(kpis)
+    # JSON strings: the names are data, quoted and escaped, never markup or a formula cell.
+    assert '"<script>alert(1)</script>": {' in text
+    assert '"=HYPERLINK(\\"http://evil\\",\\"x\\")": {' in text
+    assert json.loads(text)["channels"]["<b>Ads</b>"]["cac_direct"] == 2500.5
+
+
+def test_the_build_script_reproduces_the_committed_corpus(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, str(CORPUS / "build_corpus.py"), "--out", str(tmp_path)],
+                   check=True, capture_output=True)
+    committed = sorted(p.relative_to(CORPUS) for p in CORPUS.rglob("*")
+                       if p.is_file() and p.name != "build_corpus.py" and "__pycache__" not in
+                       p.parts)
+    rebuilt = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert rebuilt == committed
+    for relative in committed:
+        if relative.suffix == ".parquet" and not relative.parent.name.endswith("_corrupt"):
+            # pyarrow stamps its version in the file: compare the tables, not the bytes
+            assert pq.read_table(tmp_path / relative).equals(pq.read_table(CORPUS / relative))
+        else:
+            assert (tmp_path / relative).read_bytes() == (CORPUS / relative).read_bytes(), (
+                relative)
+
+
+def test_a_formula_written_by_openpyxl_is_refused_naming_its_cell(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Dépenses"
+    sheet.append(["date", "amount", "category"])
+    sheet.append(["2026-01-15", 4000, "marketing"])
+    sheet.append(["2026-02-15", "=B2/2", "marketing"])
+    book.save(tmp_path / "spend.xlsx")
+    (tmp_path / "deals.csv").write_bytes((CORPUS / "plain_comma_iso" / "deals.csv").read_bytes())
+    with pytest.raises(InputError) as info:
+        load_folder(tmp_path)
+    assert str(info.value) == (
+        "spend.xlsx (sheet 'Dépenses'), column 'amount', row 3: expected a number >= 0 such as "
+        "1500.50 or 1 500,50, got the formula =B2/2 in cell B3, which has no saved result "
+        "(open the file in Excel or LibreOffice and save it, or paste values)")
+
+
+def test_a_text_cell_starting_with_equals_is_text_not_a_formula(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["deal_id", "account_id", "won_date", "channel"])
+    sheet.append(["D1", "A1", "2026-01-20", "x"])
+    sheet["D2"].value = '=HYPERLINK("http://evil","x")'
+    sheet["D2"].data_type = "s"  # typed as text, as Excel stores '=... entered with a quote
+    book.save(tmp_path / "deals.xlsx")
+    frame = loading.load_table(tmp_path / "deals.xlsx", "deals")
+    assert frame["channel"].tolist() == ['=HYPERLINK("http://evil","x")']
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in EXPECTED.items()
+                                        if any(f.endswith(".csv") for f in c["files"])))
+def test_fast_and_careful_csv_readers_agree(name: str) -> None:
+    """The C parser (fast path) and the csv module (used when a row is irregular) read the
+    same cells with the same row numbers."""
+    for path in sorted((CORPUS / name).glob("*.csv")):
+        spec = TABLES[path.stem]
+        try:
+            fast = read_raw(path, spec)
+        except InputError as error:
+            with pytest.raises(InputError) as again:
+                loading._read_csv(path, spec, fast=False)
+            if "cells" not in str(error):  # the fast path may stop earlier on a bad row
+                assert str(again.value) == str(error)
+            continue
+        careful = loading._read_csv(path, spec, fast=False)
+        assert careful.frame.columns.tolist() == fast.frame.columns.tolist()
+        assert careful.rows.tolist() == fast.rows.tolist()
+        for column in fast.frame.columns:
+            assert careful.frame[column].tolist() == fast.frame[column].tolist(), (path, column)
+
+
+def test_a_million_rows_load_exactly(tmp_path: Path) -> None:
+    """A French export of 1,000,000 spend lines (written here, not committed) with 100,000
+    deals: every line is read, sums to the cent, and an error in the last row names it."""
+    n = 1_000_000
+    rng = np.random.default_rng(7)
+    cents = rng.integers(0, 10_000_000, n)
+    days = rng.integers(1, 29, n)
+    channels = np.array(["SEO", "Ads", "Événements", "", "shared"])[rng.integers(0, 5, n)]
+    amounts = pd.Series(cents // 100).map("{:,}".format).str.replace(",", "\u00a0") + "," + (
+        pd.Series(cents % 100).map("{:02d}".format))
+    spend = pd.DataFrame({"date": pd.Series(days).map("{:02d}/02/2026".format),
+                          "amount": amounts, "category": np.where(cents % 2, "marketing", "sales"),
+                          "channel": channels, "item": "ligne"})
+    spend.to_csv(tmp_path / "spend.csv", sep=";", index=False, encoding="utf-8")
+    m = 100_000
+    deals = pd.DataFrame({"deal_id": [f"D{i}" for i in range(m)],
+                          "account_id": [f"A{i % 40_000}" for i in range(m)],
+                          "won_date": pd.Series(days[:m]).map("2026-02-{:02d}".format),
+                          "channel": channels[:m], "mrr": "100"})
+    deals.loc[deals["channel"].isin(["", "shared"]), "channel"] = "Partenaires"
+    deals.to_csv(tmp_path / "deals.csv", index=False, encoding="utf-8")
+    start = time.perf_counter()
+    data = load_folder(tmp_path)
+    seconds = time.perf_counter() - start
+    print(f"\n1,000,000 spend lines + 100,000 deals loaded in {seconds:.1f} s")
+    assert len(data.spend) == n and len(data.deals) == m
+    assert int(np.round(data.spend["amount"].to_numpy() * 100).astype("int64").sum()) == int(
+        cents.sum())
+    assert data.spend["date"].dt.day.tolist()[:5] == days[:5].tolist()
+    assert data.spend["channel"].value_counts()["shared"] == int(np.isin(channels,
+                                                                         ["", "shared"]).sum())
+    kpis = compute_kpis(data, AuditParameters.from_mapping(
+        {"period_start": "2026-02-01", "period_end": "2026-02-28"}))
+    assert kpis["new_customers"] == 40_000
+    assert round(kpis["spend"]["total"] * 100) == int(cents.sum())
+    with open(tmp_path / "spend.csv", "a", encoding="utf-8") as handle:
+        handle.write("29/02/2026;12,00;marketing;SEO;ligne\n")
+    with pytest.raises(InputError) as info:
+        loading.load_table(tmp_path / "spend.csv", "spend")
+    assert str(info.value) == (f"spend.csv, column 'date', row {n + 2:d}: expected a date such "
+                               "as 2026-07-01 or 01/07/2026, got '29/02/2026'")
