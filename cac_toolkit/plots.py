@@ -721,3 +721,181 @@ def lever_waterfall(steps: pd.DataFrame, currency: str = "EUR", lang: str = "en"
         ax.set_title(_course_label("lever_waterfall", lang))
         fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------------- course what-ifs
+
+
+def allocation_keys(table: pd.DataFrame, currency: str = "EUR", lang: str = "en") -> Figure:
+    """Fully loaded CAC per channel under several allocation keys of the pooled costs.
+
+    ``table``: the long frame of :func:`cac_toolkit.scenarios.compare_allocation_keys`
+    (columns ``key``, ``channel``, ``cac_direct``, ``cac_fully_loaded``). One group of bars
+    per channel, one bar per key; a black tick marks the direct CAC, which no key changes.
+    """
+    wide = table.pivot(index="channel", columns="key", values="cac_fully_loaded")
+    wide = wide[list(dict.fromkeys(table["key"]))]
+    direct = table.drop_duplicates("channel").set_index("channel")["cac_direct"]
+    keys = list(wide.columns)
+    palette = sns.color_palette("Blues_d", n_colors=max(len(keys), 1))
+    with _style():
+        fig, ax = plt.subplots(figsize=(10, 5))
+        x = np.arange(len(wide))
+        width = 0.8 / max(len(keys), 1)
+        for i, key in enumerate(keys):
+            bars = ax.bar(x - 0.4 + width * (i + 0.5), wide[key].to_numpy(), width,
+                          color=palette[i], label=label_or(f"key.{key}", str(key), lang))
+            for bar, value in zip(bars, wide[key], strict=True):
+                ax.annotate(money_short(value, currency, lang),
+                            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                            xytext=(0, 2), textcoords="offset points", ha="center",
+                            va="bottom", fontsize=7, color="#333333")
+        ax.hlines(direct.reindex(wide.index).to_numpy(), x - 0.42, x + 0.42, colors="black",
+                  linewidth=2, label=label_or("metric.cac_direct", "Direct CAC", lang))
+        ax.set_xticks(x, [str(c) for c in wide.index])
+        ax.set_ylabel(label_or("chart.cac_axis", "CAC per new customer", lang))
+        _money_axis(ax.yaxis, currency, lang)
+        ax.grid(axis="x", visible=False)
+        ax.set_title(label_or("chart.allocation_keys",
+                              "Fully loaded CAC: the pooled costs split by each key", lang))
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=len(keys) + 1)
+        fig.tight_layout()
+    return fig
+
+
+def budget_reallocation(table: pd.DataFrame, currency: str = "EUR", lang: str = "en") -> Figure:
+    """Budget and new customers per channel before and after a move (two panels).
+
+    ``table``: the frame of :func:`cac_toolkit.scenarios.rebudget` / ``move_budget``
+    (columns ``spend_before``, ``spend_after``, ``customers_before``, ``customers_after``).
+    """
+    with _style():
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+        x = np.arange(len(table))
+        width = 0.38
+        panels = ((axes[0], "spend", label_or("chart.direct_budget", "Direct budget", lang),
+                   True),
+                  (axes[1], "customers", label_or("chart.new_customers", "New customers", lang),
+                   False))
+        for ax, stem, title, money in panels:
+            for column, color, offset, name in (
+                    (f"{stem}_before", COLORS["secondary"], -width / 2,
+                     label_or("chart.before", "before", lang)),
+                    (f"{stem}_after", COLORS["primary"], width / 2,
+                     label_or("chart.after", "after", lang))):
+                bars = ax.bar(x + offset, table[column].to_numpy(), width, color=color,
+                              label=name)
+                for bar, value in zip(bars, table[column], strict=True):
+                    text = (money_short(value, currency, lang) if money
+                            else format_number(value, 1, lang))
+                    ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                                xytext=(0, 2), textcoords="offset points", ha="center",
+                                va="bottom", fontsize=8, color="#333333")
+            ax.set_xticks(x, [str(c) for c in table.index])
+            if money:
+                _money_axis(ax.yaxis, currency, lang)
+            ax.grid(axis="x", visible=False)
+            ax.set_title(title)
+            ax.margins(y=0.15)
+        axes[1].legend(loc="upper right")
+        fig.tight_layout()
+    return fig
+
+
+def reallocation_sensitivity(frame: pd.DataFrame, cac_before: float, currency: str = "EUR",
+                             lang: str = "en") -> Figure:
+    """Global CAC after a budget move against the saturation of the receiving channel.
+
+    ``frame``: :func:`cac_toolkit.scenarios.reallocation_sensitivity` (``multiplier``,
+    ``cac_global_after``). The dashed line is the CAC before the move: where the curve
+    crosses it, the move stops paying.
+    """
+    with _style():
+        fig, ax = plt.subplots(figsize=(9, 4))
+        ax.plot(frame["multiplier"], frame["cac_global_after"], "o-", color=COLORS["primary"],
+                linewidth=2, label=label_or("chart.cac_after_move", "Global CAC after the move",
+                                            lang))
+        ax.axhline(cac_before, color=COLORS["accent"], linestyle="--", linewidth=1.5,
+                   label=label_or("chart.cac_before_move", "Global CAC before", lang)
+                   + f" ({money_short(cac_before, currency, lang)})")
+        ax.fill_between(frame["multiplier"], frame["cac_global_after"], cac_before,
+                        where=frame["cac_global_after"] <= cac_before, color=COLORS["good"],
+                        alpha=0.15, interpolate=True)
+        ax.fill_between(frame["multiplier"], frame["cac_global_after"], cac_before,
+                        where=frame["cac_global_after"] > cac_before, color=COLORS["bad"],
+                        alpha=0.12, interpolate=True)
+        ax.set_xlabel(label_or("chart.saturation_axis",
+                               "Marginal CAC of the receiving channel (x its current CAC)",
+                               lang))
+        _money_axis(ax.yaxis, currency, lang)
+        ax.set_title(label_or("chart.reallocation_sensitivity",
+                              "Does the move still pay if the channel saturates?", lang))
+        ax.legend(loc="upper left")
+        fig.tight_layout()
+    return fig
+
+
+def ltv_cac_bars(frame: pd.DataFrame, label: str = "scenario", value: str = "ltv_cac",
+                 lang: str = "en", title: str | None = None) -> Figure:
+    """Horizontal bars of LTV/CAC, coloured by verdict, with the 2 / 3 / 5 thresholds.
+
+    ``frame``: one row per scenario or channel, its name in column ``label`` (or the index
+    when ``label`` is not a column) and the ratio in ``value``.
+    """
+    names = frame[label] if label in frame else pd.Series(frame.index, index=frame.index)
+    values = frame[value].map(_num).astype("float64")
+    colors = {"bad": COLORS["bad"], "watch": COLORS["watch"], "good": COLORS["good"]}
+    with _style():
+        fig, ax = plt.subplots(figsize=(9, 0.5 * max(len(frame), 1) + 1.6))
+        y = np.arange(len(frame))[::-1]
+        for yi, ratio in zip(y, values, strict=True):
+            if np.isnan(ratio):
+                ax.text(0.05, yi, label_or("chart.undefined", "undefined", lang), va="center",
+                        fontsize=9, color=COLORS["reference"])
+                continue
+            status = targets.assess_ltv_cac(ratio).status
+            color = COLORS["under"] if ratio > targets.LTV_CAC_UNDER_INVESTING else colors.get(
+                status, COLORS["reference"])
+            ax.barh(yi, ratio, height=0.6, color=color)
+            ax.text(ratio + 0.05, yi, format_number(ratio, 2, lang), va="center", fontsize=9)
+        for threshold in (targets.LTV_CAC_FRAGILE, targets.LTV_CAC_HEALTHY,
+                          targets.LTV_CAC_UNDER_INVESTING):
+            ax.axvline(threshold, color=COLORS["reference"], linestyle=":", linewidth=1.1)
+        ax.set_yticks(y, [str(n) for n in names])
+        ax.set_xlim(0, max(float(np.nanmax(values.to_numpy(), initial=0.0)) * 1.15, 5.5))
+        _number_axis(ax.xaxis, lang)
+        ax.grid(axis="y", visible=False)
+        ax.set_xlabel(label_or("chart.ltv_cac", "LTV/CAC ratio", lang))
+        ax.set_title(title or label_or("chart.ltv_cac", "LTV/CAC ratio", lang))
+        fig.tight_layout()
+    return fig
+
+
+def ratio_by_revenue(curves: Mapping[str, pd.Series], reference: float | None = None,
+                     reference_label: str = "", currency: str = "EUR",
+                     lang: str = "en") -> Figure:
+    """LTV/CAC against the monthly revenue per customer, one line per named curve.
+
+    ``curves``: name -> Series indexed by monthly revenue
+    (:func:`cac_toolkit.scenarios.ratio_by_monthly_revenue`). ``reference`` draws a
+    horizontal line (another channel's ratio) to read the break-even revenue.
+    """
+    with _style():
+        fig, ax = plt.subplots(figsize=(9, 4.4))
+        palette = sns.color_palette("Blues_d", n_colors=max(len(curves), 1))
+        for color, (name, series) in zip(palette, curves.items(), strict=True):
+            ax.plot(series.index, series.to_numpy(), linewidth=2, color=color, label=name)
+        if reference is not None:
+            ax.axhline(reference, color=COLORS["accent"], linestyle="--", linewidth=1.5,
+                       label=f"{reference_label} ({format_number(reference, 2, lang)})")
+        for threshold in (targets.LTV_CAC_HEALTHY, targets.LTV_CAC_UNDER_INVESTING):
+            ax.axhline(threshold, color=COLORS["reference"], linestyle=":", linewidth=1)
+        ax.set_xlabel(label_or("chart.monthly_revenue_axis", "Monthly revenue per customer",
+                               lang))
+        ax.set_ylabel(label_or("chart.ltv_cac", "LTV/CAC ratio", lang))
+        _money_axis(ax.xaxis, currency, lang)
+        ax.set_title(label_or("chart.ratio_by_revenue",
+                              "LTV/CAC as the basket grows", lang))
+        ax.legend(loc="upper left")
+        fig.tight_layout()
+    return fig

@@ -1,0 +1,209 @@
+"""Interactive explorers for the course notebooks (ipywidgets).
+
+Two builders, each returning an :class:`Explorer` that a notebook displays as its last
+expression:
+
+- :func:`ltv_payback_explorer`: sliders for CAC, monthly revenue per account, gross margin
+  and lifetime; shows LTV, LTV/CAC and payback with their verdicts, and the payback curve.
+- :func:`budget_reallocation_explorer`: move direct budget from one channel to another, with
+  the saturation of the receiving channel as a slider (:func:`cac_toolkit.scenarios.move_budget`).
+
+The numbers come from :mod:`cac_toolkit.scenarios`; the text shown is built by
+:func:`describe_unit_economics` and :func:`describe_reallocation`, which notebooks also print
+as static output (widget views do not render outside a live kernel, on GitHub for one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html import escape
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from . import plots, scenarios
+from .errors import UndefinedMetricError
+from .money import format_money, format_number, format_percent
+
+STATIC_NOTE = ("Interactive explorer: run this notebook in Jupyter to move the sliders "
+               "(the static output above shows the default values).")
+
+
+@dataclass
+class Explorer:
+    """A widget box with named controls, a text summary and a plot area.
+
+    Displaying it shows the widgets; its plain-text form (what a page without a live kernel
+    shows) is :data:`STATIC_NOTE` instead of the widget's repr. ``refresh()`` redraws from
+    the controls' current values (the builders call it on every change).
+    """
+
+    box: widgets.VBox
+    controls: dict[str, widgets.Widget]
+    summary: widgets.HTML
+    output: widgets.Output
+    render: Callable[[], None] = field(repr=False, default=lambda: None)
+
+    def refresh(self) -> None:
+        self.render()
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict[str, object]:
+        bundle = self.box._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = STATIC_NOTE
+        return bundle
+
+
+def _pre(text: str) -> str:
+    return f"<pre style='font-size: 13px; line-height: 1.35'>{escape(text)}</pre>"
+
+
+def _wire(explorer: Explorer) -> Explorer:
+    for control in explorer.controls.values():
+        control.observe(lambda _change: explorer.refresh(), names="value")
+    explorer.refresh()
+    return explorer
+
+
+# --------------------------------------------------------------------------- LTV / payback
+
+
+def describe_unit_economics(econ: scenarios.UnitEconomics, currency: str = "EUR") -> str:
+    """Plain-text summary: inputs, LTV, LTV/CAC and payback with their verdicts."""
+    ratio = format_number(econ.ltv_cac, 2) if econ.ltv_cac is not None else "undefined"
+    payback = (f"{format_number(econ.payback_months, 1)} months"
+               if econ.payback_months is not None else "undefined")
+    lines = [
+        f"CAC {format_money(econ.cac, currency)}, {format_money(econ.arpa, currency)} a month, "
+        f"gross margin {format_percent(econ.gross_margin, 0)}, "
+        f"lifetime {format_number(econ.lifetime_months, 0)} months",
+        f"LTV     {format_money(econ.ltv, currency)}",
+        f"LTV/CAC {ratio}  -> {econ.ltv_cac_verdict}",
+        f"Payback {payback}  -> {econ.payback_verdict}",
+    ]
+    return "\n".join(lines + list(econ.notes))
+
+
+def ltv_payback_explorer(cac: float = 1_200.0, arpa: float = 150.0, gross_margin: float = 0.70,
+                         lifetime_months: float = 36, months: int = 48,
+                         currency: str = "EUR") -> Explorer:
+    """Sliders for CAC, ARPA (monthly), gross margin and lifetime; LTV, ratio, payback, curve.
+
+    Defaults: the article's LTV example (CAC 1,200, 150 a month, 70 %, 36 months).
+    """
+    style = {"description_width": "150px"}
+    layout = widgets.Layout(width="520px")
+    controls = {
+        "cac": widgets.FloatSlider(value=cac, min=100, max=6_000, step=50,
+                                   description="CAC", style=style, layout=layout),
+        "arpa": widgets.FloatSlider(value=arpa, min=10, max=1_000, step=10,
+                                    description="Revenue / month", style=style, layout=layout),
+        "gross_margin": widgets.FloatSlider(value=gross_margin, min=0.05, max=0.95, step=0.05,
+                                            description="Gross margin", readout_format=".0%",
+                                            style=style, layout=layout),
+        "lifetime_months": widgets.IntSlider(value=int(lifetime_months), min=3, max=96, step=1,
+                                             description="Lifetime (months)", style=style,
+                                             layout=layout),
+    }
+    summary, output = widgets.HTML(), widgets.Output()
+    box = widgets.VBox([*controls.values(), summary, output])
+    explorer = Explorer(box, controls, summary, output)
+
+    def render() -> None:
+        values = {name: control.value for name, control in controls.items()}
+        econ = scenarios.unit_economics(values["cac"], values["arpa"], values["gross_margin"],
+                                        values["lifetime_months"])
+        summary.value = _pre(describe_unit_economics(econ, currency))
+        output.clear_output(wait=True)
+        with output:
+            fig = plots.payback_curve(econ.cac, econ.arpa, econ.gross_margin, months,
+                                      currency=currency)
+            plt.show()
+            plt.close(fig)
+
+    explorer.render = render
+    return _wire(explorer)
+
+
+# --------------------------------------------------------------------------- budget moves
+
+
+def describe_reallocation(table: pd.DataFrame, totals: scenarios.BudgetTotals, source: str,
+                          target: str, amount: float, multiplier: float,
+                          currency: str = "EUR") -> str:
+    """Plain-text summary of a budget move: the assumption, customers and CAC before/after."""
+    lines = [
+        f"Move {format_money(amount, currency)} from {source} to {target}; each extra euro on "
+        f"{target} buys customers at {format_number(multiplier, 2)} x its current CAC "
+        f"({format_money(table.loc[target, 'marginal_cac'], currency)}).",
+        "channel      spend before  spend after  customers before  customers after",
+    ]
+    for channel, row in table.iterrows():
+        lines.append(f"{str(channel):<12} {format_money(row['spend_before'], currency):>12} "
+                     f"{format_money(row['spend_after'], currency):>12} "
+                     f"{format_number(row['customers_before'], 2):>17} "
+                     f"{format_number(row['customers_after'], 2):>16}")
+    lines += [
+        f"New customers: {format_number(totals.customers_before, 2)} -> "
+        f"{format_number(totals.customers_after, 2)} "
+        f"({'+' if totals.extra_customers >= 0 else ''}"
+        f"{format_number(totals.extra_customers, 2)})",
+        f"Global CAC (pooled costs included): {format_money(totals.cac_before, currency)} -> "
+        f"{format_money(totals.cac_after, currency)}",
+    ]
+    return "\n".join(lines)
+
+
+def budget_reallocation_explorer(direct_spend: pd.Series, new_customers: pd.Series,
+                                 shared_spend: float = 0.0, source: str = "Ads",
+                                 target: str = "SEO", amount: float = 6_000.0,
+                                 multiplier: float = 1.0, currency: str = "EUR") -> Explorer:
+    """Move direct budget between two channels and see customers and global CAC change.
+
+    Controls: source and target channels, the amount moved (up to the source's budget) and
+    the target's saturation multiplier (its marginal CAC = current CAC x multiplier).
+    """
+    channels = [str(c) for c in direct_spend.index]
+    style = {"description_width": "150px"}
+    layout = widgets.Layout(width="520px")
+    controls = {
+        "source": widgets.Dropdown(options=channels, value=source, description="From",
+                                   style=style),
+        "target": widgets.Dropdown(options=channels, value=target, description="To",
+                                   style=style),
+        "amount": widgets.FloatSlider(value=amount, min=0, max=float(direct_spend.max()),
+                                      step=500, description="Amount moved", style=style,
+                                      layout=layout),
+        "multiplier": widgets.FloatSlider(value=multiplier, min=1.0, max=5.0, step=0.25,
+                                          description="Target saturation x", style=style,
+                                          layout=layout),
+    }
+    summary, output = widgets.HTML(), widgets.Output()
+    box = widgets.VBox([*controls.values(), summary, output])
+    explorer = Explorer(box, controls, summary, output)
+
+    def render() -> None:
+        values = {name: control.value for name, control in controls.items()}
+        src, dst = values["source"], values["target"]
+        moved = min(float(values["amount"]), float(direct_spend[src]))
+        output.clear_output(wait=True)
+        if src == dst:
+            summary.value = _pre("Pick two different channels.")
+            return
+        try:
+            table = scenarios.move_budget(direct_spend, new_customers, src, dst, moved,
+                                          values["multiplier"], shared_spend)
+        except UndefinedMetricError as error:
+            summary.value = _pre(str(error))
+            return
+        totals = scenarios.budget_totals(table, shared_spend)
+        summary.value = _pre(describe_reallocation(table, totals, src, dst, moved,
+                                                   values["multiplier"], currency))
+        with output:
+            fig = plots.budget_reallocation(table, currency=currency)
+            plt.show()
+            plt.close(fig)
+
+    explorer.render = render
+    return _wire(explorer)
