@@ -666,8 +666,8 @@ _SHOWS_DECIMAL = {
 def _decimal_evidence(s: pd.Series) -> np.ndarray:
     """Per cell: ``","`` or ``"."`` when the cell shows which mark is decimal, else ``""``."""
     out = np.full(len(s), "", dtype=object)
-    for mark in (",", "."):
-        if s.str.contains(mark, regex=False).any():
+    if s.str.contains(",", regex=False).any() or s.str.contains(".", regex=False).any():
+        for mark in (",", "."):
             out[s.str.match(_SHOWS_DECIMAL[mark]).fillna(False).to_numpy(dtype=bool)] = mark
     return out
 
