@@ -94,8 +94,12 @@ _IPF_MAX_ITERATIONS = 5000
 _IPF_STALL = 1e-14  # the split no longer moves: infeasible targets, at their limit
 _IPF_WEIGHT_FLOOR = 1e-15
 _NEGLIGIBLE_SHARE = 1e-12
-#: Up to this many matrix entries, all removal systems are solved in one batched LAPACK call.
-_MARKOV_BATCH_ENTRIES = 1 << 21
+#: OpenBLAS runs an LU on several threads from 100 x 100 (n * n >= 10,000). On a busy 2-core
+#: machine those threads wait for each other: a 187-state solve measured 2 ms idle, up to
+#: 0.8 s loaded. Below this size all Markov systems go to LAPACK in one batched call.
+_MARKOV_THREADED_STATES = 100
+#: From _MARKOV_THREADED_STATES up to this many unknowns, NumPy elimination (never threaded).
+_MARKOV_ELIMINATION_STATES = 400
 #: Up to this many possible state codes, states are numbered through a table instead of a sort.
 _MARKOV_DENSE_CODES = 1 << 22
 _TOUCH_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
@@ -637,22 +641,42 @@ def _start_absorption(system: np.ndarray, absorb: np.ndarray,
                       removed: np.ndarray) -> list[float]:
     """P(conversion) from the start node: full chain, then without each row's ``removed`` nodes.
 
-    Solves ``(I - Q) x = r`` exactly (LU). Deleting nodes R is the same as giving them the
-    equations ``x_R = 0`` (flow into R goes to null), so every variant has the full size and
-    all of them go to LAPACK in one batched call; past a few MiB of matrices, each variant
-    solves its own smaller system instead.
+    Solves ``(I - Q) x = r`` exactly (direct elimination, no iteration). Deleting nodes R is
+    the same as giving them the equations ``x_R = 0`` (flow into R goes to null): small chains
+    solve every variant at full size in one batched LAPACK call. Larger ones solve each
+    variant on its kept nodes only (a removal often deletes a third of them or more), by
+    NumPy elimination up to ``_MARKOV_ELIMINATION_STATES`` unknowns, by LAPACK beyond.
     """
     n = len(absorb)
-    if (len(removed) + 1) * n * n <= _MARKOV_BATCH_ENTRIES:
+    if n < _MARKOV_THREADED_STATES:
         deleted = np.r_[np.zeros((1, n), dtype=bool), removed]
         matrices = np.where(deleted[:, :, None], np.eye(n), system)
         targets = np.where(deleted, 0.0, absorb)[:, :, None]
         return [float(x) for x in np.linalg.solve(matrices, targets)[:, 0, 0]]
-    out = [float(np.linalg.solve(system, absorb)[0])]
-    for deleted in removed:
-        kept = ~deleted
-        out.append(float(np.linalg.solve(system[np.ix_(kept, kept)], absorb[kept])[0]))
+    out = []
+    for deleted in np.r_[np.zeros((1, n), dtype=bool), removed]:
+        kept = np.flatnonzero(~deleted)  # node 0, the start, is always kept
+        matrix, target = system[np.ix_(kept, kept)], absorb[kept]
+        if len(kept) <= _MARKOV_ELIMINATION_STATES:
+            out.append(_eliminate_to_start(matrix, target))
+        else:
+            out.append(float(np.linalg.solve(matrix, target)[0]))
     return out
+
+
+def _eliminate_to_start(matrix: np.ndarray, target: np.ndarray) -> float:
+    """``x[0]`` of ``matrix @ x = target``: Gaussian elimination of unknowns n-1 .. 1, no pivot.
+
+    ``matrix = I - Q`` of an absorbing chain (every node reaches absorption) is a nonsingular
+    M-matrix, weakly diagonally dominant by rows: pivots stay positive and elimination
+    without pivoting is stable. Element-wise NumPy only (no BLAS, hence no threads).
+    """
+    a, b = matrix.copy(), target.copy()
+    for j in range(len(b) - 1, 0, -1):
+        factor = a[:j, j] / a[j, j]
+        a[:j, :j] -= factor[:, None] * a[j, :j]
+        b[:j] -= factor * b[j]
+    return float(b[0] / a[0, 0])
 
 
 def _markov_states(ch: np.ndarray, starts: np.ndarray, lengths: np.ndarray, n_channels: int,

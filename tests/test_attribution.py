@@ -543,11 +543,14 @@ def test_markov_equals_an_independent_exact_solve(seed, order):
         assert ours[channel] == pytest.approx(value, abs=1e-9)
 
 
-@pytest.mark.parametrize(("batch_entries", "dense_codes"), [(0, 1 << 22), (1 << 21, 0), (0, 0)])
-def test_markov_solve_and_state_numbering_fallbacks_stay_exact(monkeypatch, batch_entries,
-                                                               dense_codes):
-    # Large chains solve each removal's own system; large state codes are numbered by a sort.
-    monkeypatch.setattr(attribution, "_MARKOV_BATCH_ENTRIES", batch_entries)
+@pytest.mark.parametrize(("threaded", "elimination", "dense_codes"),
+                         [(0, 400, 1 << 22), (0, 0, 1 << 22), (100, 400, 0), (0, 400, 0)])
+def test_markov_solve_and_state_numbering_fallbacks_stay_exact(monkeypatch, threaded,
+                                                               elimination, dense_codes):
+    # Larger chains solve each removal on its kept states (NumPy elimination, else LAPACK);
+    # large state codes are numbered by a sort. Thresholds at 0 force those paths here.
+    monkeypatch.setattr(attribution, "_MARKOV_THREADED_STATES", threaded)
+    monkeypatch.setattr(attribution, "_MARKOV_ELIMINATION_STATES", elimination)
     monkeypatch.setattr(attribution, "_MARKOV_DENSE_CODES", dense_codes)
     rng = np.random.default_rng(11)
     channels = ["A", "B", "C", "D"]
