@@ -34,6 +34,7 @@ LABELS: dict[str, dict[str, str]] = {
     "figure": {"en": "Figure", "fr": "Indicateur"},
     "reading": {"en": "Reading", "fr": "Lecture"},
     "none": {"en": "none", "fr": "aucun"},
+    "total": {"en": "Total", "fr": "Total"},
     "from_to": {"en": "{start} to {end}", "fr": "du {start} au {end}"},
     # statuses of targets.Verdict and of warning signals
     "status.good": {"en": "good", "fr": "bon"},
@@ -139,7 +140,291 @@ LABELS: dict[str, dict[str, str]] = {
     "chart.ltv_cac_zone.under": {"en": "under-investing?", "fr": "sous-investissement ?"},
     "chart.undefined": {"en": "undefined", "fr": "non défini"},
     "chart.cohorts": {"en": "Cohorts", "fr": "Cohortes"},
+    "chart.cohort_conversion": {
+        "en": "Share of each month's leads won within 30, 60 and 90 days",
+        "fr": "Part des leads de chaque mois gagnés sous 30, 60 et 90 jours"},
+    "chart.cohort_month": {"en": "Month the leads were created",
+                           "fr": "Mois de création des leads"},
+    "chart.horizon": {"en": "Won within", "fr": "Gagnés sous"},
+    "chart.horizon_days": {"en": "{days} days", "fr": "{days} jours"},
+    # ------------------------------------------------------------------ report sections
+    "report.title": {"en": "Customer acquisition audit", "fr": "Audit de l'acquisition client"},
+    "report.subtitle": {"en": "Period audited: {period} · compared with {previous}",
+                        "fr": "Période auditée : {period} · comparée à {previous}"},
+    "report.meta": {"en": "Currency {currency} · sector {sector} · pooled costs allocated by "
+                          "{allocation} · attribution: {model} · run on {run_date}",
+                    "fr": "Devise {currency} · secteur {sector} · coûts mutualisés alloués "
+                          "selon la {allocation} · attribution : {model} · exécuté le {run_date}"},
+    "section.summary": {"en": "Summary", "fr": "Synthèse"},
+    "section.summary.intro": {
+        "en": "The headline figures of the period, then what deserves attention.",
+        "fr": "Les chiffres clés de la période, puis les points d'attention."},
+    "section.key_figures": {"en": "Key figures", "fr": "Chiffres clés"},
+    "section.dashboard": {"en": "Dashboard", "fr": "Tableau de bord"},
+    "section.dashboard.intro": {
+        "en": "The minimal acquisition dashboard: CAC over two periods and by channel, "
+              "value of a customer against its cost, conversions, delays and the weight of "
+              "each channel.",
+        "fr": "Le tableau de bord minimal de l'acquisition : CAC sur deux périodes et par "
+              "canal, valeur d'un client rapportée à son coût, conversions, délais et poids "
+              "de chaque canal."},
+    "section.channels": {"en": "CAC by channel", "fr": "CAC par canal"},
+    "section.channels.intro": {
+        "en": "Direct CAC counts only the costs booked on a channel; fully loaded CAC adds its "
+              "share of pooled costs (brand, tools, management), allocated by {allocation}. "
+              "The fully loaded figure is the one to compare with the value of a customer.",
+        "fr": "Le CAC direct ne compte que les coûts imputés au canal ; le CAC complet y ajoute "
+              "sa part des coûts mutualisés (marque, outils, encadrement), allouée selon la "
+              "{allocation}. C'est le CAC complet qu'il faut comparer à la valeur d'un client."},
+    "section.value": {"en": "Value of a customer against its cost",
+                      "fr": "Valeur d'un client rapportée à son coût"},
+    "section.value.intro": {
+        "en": "LTV = ARPA × gross margin × lifetime; a ratio LTV/CAC of 3 or more and a payback "
+              "within 12 months are the usual marks of a healthy acquisition.",
+        "fr": "LTV = panier moyen × marge brute × durée de vie ; un ratio LTV/CAC d'au moins 3 "
+              "et un payback de moins de 12 mois sont les repères d'une acquisition saine."},
+    "section.funnel": {"en": "Funnel and the ten acquisition KPIs",
+                       "fr": "Entonnoir et les dix KPI de conquête"},
+    "section.funnel.intro": {
+        "en": "Leads created in the period and the stages they reached, counted literally; then "
+              "the ten KPIs of B2B acquisition against the targets of the KPI article.",
+        "fr": "Les leads créés sur la période et les étapes atteintes, comptées telles quelles ; "
+              "puis les dix KPI de la conquête B2B face aux cibles de l'article."},
+    "section.trends": {"en": "Trends", "fr": "Tendances"},
+    "section.trends.intro": {
+        "en": "The same figures over the last {n} periods of equal length. Rebased to 100, the "
+              "lines show whether the CAC grows faster than the revenue of a new customer.",
+        "fr": "Les mêmes indicateurs sur les {n} dernières périodes de même durée. En base 100, "
+              "les courbes montrent si le CAC croît plus vite que le revenu d'un nouveau client."},
+    "section.signals": {"en": "Warning signals", "fr": "Signaux d'alerte"},
+    "section.signals.intro": {
+        "en": "Three trends that announce an acquisition getting more expensive: a CAC rising "
+              "faster than ARPA, a conversion delay that lengthens, reliance on one channel.",
+        "fr": "Trois tendances qui annoncent une acquisition qui se renchérit : un CAC qui "
+              "augmente plus vite que le panier moyen, un délai de conversion qui s'allonge, la "
+              "dépendance à un canal."},
+    "section.sector": {"en": "Position in the sector", "fr": "Position dans le secteur"},
+    "section.attribution": {"en": "Attribution models side by side",
+                            "fr": "Modèles d'attribution comparés"},
+    "section.attribution.intro": {
+        "en": "The same new customers credited to channels by each model. Where the models "
+              "disagree, a channel's CAC depends on the reading chosen; the audit uses: {model}.",
+        "fr": "Les mêmes nouveaux clients attribués aux canaux par chaque modèle. Là où les "
+              "modèles divergent, le CAC d'un canal dépend de la lecture choisie ; l'audit "
+              "retient : {model}."},
+    "section.attribution.none": {
+        "en": "No touchpoints table: every customer keeps the channel of its acquiring deal.",
+        "fr": "Pas de table de points de contact : chaque client garde le canal de son deal "
+              "d'acquisition."},
+    "section.cohorts": {"en": "Lead cohorts", "fr": "Cohortes de leads"},
+    "section.cohorts.intro": {
+        "en": "B2B leads sign weeks after they arrive: each month's leads followed for 30, 60 and "
+              "90 days. Blank cells are months not yet observed long enough.",
+        "fr": "En B2B un lead signe des semaines après son arrivée : les leads de chaque mois "
+              "suivis à 30, 60 et 90 jours. Les cases vides sont des mois pas encore observés "
+              "assez longtemps."},
+    "section.cohorts.none": {"en": "No leads table: no cohort to follow.",
+                             "fr": "Pas de table de leads : aucune cohorte à suivre."},
+    "section.segments": {"en": "CAC and value by segment", "fr": "CAC et valeur par segment"},
+    "section.notes": {"en": "Undefined figures and why",
+                      "fr": "Indicateurs non définis et raisons"},
+    "section.notes.none": {"en": "Every figure of the period is defined.",
+                           "fr": "Tous les indicateurs de la période sont définis."},
+    "section.provenance": {"en": "Provenance", "fr": "Provenance"},
+    "section.provenance.intro": {
+        "en": "The exact files and parameters behind these figures: the SHA-256 fingerprints let "
+              "anyone check that a later run used the same data.",
+        "fr": "Les fichiers et paramètres exacts derrière ces chiffres : les empreintes SHA-256 "
+              "permettent de vérifier qu'un autre calcul a utilisé les mêmes données."},
+    # ------------------------------------------------------------------ dashboard parts
+    "dash.cac": {"en": "Global CAC: previous period, this period, change",
+                 "fr": "CAC global : période précédente, période, évolution"},
+    "dash.channels": {"en": "CAC by channel, direct and fully loaded",
+                      "fr": "CAC par canal, direct et complet"},
+    "dash.channels.caption": {
+        "en": "Pooled costs of {shared} allocated by {allocation}.",
+        "fr": "Coûts mutualisés de {shared} alloués selon la {allocation}."},
+    "dash.channels.model": {"en": "New customers credited by the model: {model}.",
+                            "fr": "Nouveaux clients attribués par le modèle : {model}."},
+    "dash.value": {"en": "LTV/CAC and payback", "fr": "LTV/CAC et payback"},
+    "dash.conversions": {"en": "Conversions and median conversion delay",
+                         "fr": "Conversions et délai médian de conversion"},
+    "dash.budget": {"en": "Budget share vs contribution to new revenue",
+                    "fr": "Part du budget et contribution au CA"},
+    "dash.dependence": {"en": "Dependence on the top channel",
+                        "fr": "Dépendance au premier canal"},
+    "dash.top_leads": {"en": "Top channel by leads", "fr": "Premier canal en leads"},
+    "dash.top_revenue": {"en": "Top channel by new revenue", "fr": "Premier canal en CA"},
+    "dash.gap": {"en": "Revenue − budget", "fr": "CA − budget"},
+    "dash.threshold": {"en": "Threshold", "fr": "Seuil"},
+    "points": {"en": "{value} pts", "fr": "{value} pts"},
+    # ------------------------------------------------------------------ tables
+    "col.target": {"en": "Target", "fr": "Cible"},
+    "col.kpi": {"en": "KPI", "fr": "Indicateur"},
+    "col.value": {"en": "Value", "fr": "Valeur"},
+    "col.status": {"en": "Status", "fr": "Statut"},
+    "col.reading": {"en": "Reading", "fr": "Lecture"},
+    "col.figure": {"en": "Figure", "fr": "Indicateur"},
+    "col.reason": {"en": "Why it is undefined", "fr": "Pourquoi il n'est pas défini"},
+    "col.table": {"en": "Table", "fr": "Table"},
+    "col.file": {"en": "File", "fr": "Fichier"},
+    "col.rows": {"en": "Rows", "fr": "Lignes"},
+    "col.sha256": {"en": "SHA-256", "fr": "SHA-256"},
+    "col.parameter": {"en": "Parameter", "fr": "Paramètre"},
+    "col.segment": {"en": "Segment", "fr": "Segment"},
+    "target.cac": {"en": "3 to 5 times below the gross margin per customer (LTV)",
+                   "fr": "3 à 5 fois inférieur à la marge brute par client (LTV)"},
+    "target.range": {"en": "{low} to {high}", "fr": "{low} à {high}"},
+    "target.ltv_cac": {"en": "3 to 5", "fr": "3 à 5"},
+    "target.payback": {"en": "12 months at most", "fr": "12 mois au plus"},
+    "provenance.version": {"en": "cac-toolkit {version} · KPI file version {kpi_version} · "
+                                 "run on {run_date}",
+                           "fr": "cac-toolkit {version} · version du fichier KPI "
+                                 "{kpi_version} · exécuté le {run_date}"},
+    "provenance.inputs": {"en": "Input files", "fr": "Fichiers d'entrée"},
+    "provenance.parameters": {"en": "Parameters", "fr": "Paramètres"},
+    "not_set": {"en": "not set", "fr": "non renseigné"},
+    # ------------------------------------------------------------------ key figures
+    "key.period": {"en": "Period", "fr": "Période"},
+    "key.new_customers": {"en": "New customers", "fr": "Nouveaux clients"},
+    "key.cac_global": {"en": "Global CAC", "fr": "CAC global"},
+    "key.ltv_cac": {"en": "LTV/CAC", "fr": "LTV/CAC"},
+    "key.payback": {"en": "Payback (months)", "fr": "Payback (mois)"},
+    "key.spend": {"en": "Acquisition spend", "fr": "Dépenses d'acquisition"},
+    "summary.cac": {
+        "en": "{customers} new customers at a global CAC of {cac} ({change} on the previous "
+              "period).",
+        "fr": "{customers} nouveaux clients pour un CAC global de {cac} ({change} par rapport à "
+              "la période précédente)."},
+    "summary.alerts": {"en": "{n} warning signal(s) out of 3: see below.",
+                       "fr": "{n} signal(aux) d'alerte sur 3 : voir plus bas."},
+    "summary.no_alert": {"en": "None of the three warning signals is raised.",
+                         "fr": "Aucun des trois signaux d'alerte n'est levé."},
+    "summary.best_channel": {
+        "en": "Lowest fully loaded CAC: {best} ({best_cac}); highest: {worst} ({worst_cac}).",
+        "fr": "CAC complet le plus bas : {best} ({best_cac}) ; le plus haut : {worst} "
+              "({worst_cac})."},
+    # ------------------------------------------------------------------ warning signals
+    "signal.cac_vs_arpa.bad": {
+        "en": "CAC grows faster than ARPA ({window}): CAC {cac_change}, ARPA {arpa_change}. "
+              "Each new customer costs more than it brings: acquisition is losing profitability.",
+        "fr": "Le CAC augmente plus vite que le panier moyen ({window}) : CAC {cac_change}, "
+              "panier moyen {arpa_change}. Chaque client coûte plus qu'il ne rapporte en plus : "
+              "la rentabilité de l'acquisition se dégrade."},
+    "signal.cac_vs_arpa.watch": {
+        "en": "CAC grows slightly faster than ARPA ({window}): CAC {cac_change}, "
+              "ARPA {arpa_change}.",
+        "fr": "Le CAC augmente un peu plus vite que le panier moyen ({window}) : CAC "
+              "{cac_change}, panier moyen {arpa_change}."},
+    "signal.cac_vs_arpa.good": {
+        "en": "CAC does not outgrow ARPA ({window}): CAC {cac_change}, ARPA {arpa_change}.",
+        "fr": "Le CAC n'augmente pas plus vite que le panier moyen ({window}) : CAC "
+              "{cac_change}, panier moyen {arpa_change}."},
+    "signal.cac_vs_arpa.unknown": {
+        "en": "CAC or ARPA is undefined in a period compared: their growth cannot be compared.",
+        "fr": "CAC ou panier moyen non défini sur une des périodes : impossible de comparer "
+              "leur évolution."},
+    "signal.delay.bad": {
+        "en": "The conversion delay lengthens ({window}): median {before} → {after} days "
+              "({change}). Longer cycles raise the CAC.",
+        "fr": "Le délai de conversion s'allonge ({window}) : médiane {before} → {after} jours "
+              "({change}). Un cycle plus long renchérit le CAC."},
+    "signal.delay.watch": {
+        "en": "The conversion delay lengthens slightly ({window}): median {before} → {after} "
+              "days ({change}).",
+        "fr": "Le délai de conversion s'allonge légèrement ({window}) : médiane {before} → "
+              "{after} jours ({change})."},
+    "signal.delay.good": {
+        "en": "The conversion delay does not lengthen ({window}): median {before} → {after} "
+              "days.",
+        "fr": "Le délai de conversion ne s'allonge pas ({window}) : médiane {before} → {after} "
+              "jours."},
+    "signal.delay.unknown": {
+        "en": "No median conversion delay to compare (no leads table, or no won lead in a "
+              "period compared).",
+        "fr": "Pas de délai médian de conversion à comparer (pas de table de leads, ou aucun "
+              "lead gagné sur une des périodes)."},
+    "signal.dependence.leads": {"en": "leads", "fr": "leads"},
+    "signal.dependence.revenue": {"en": "new revenue", "fr": "CA additionnel"},
+    "signal.dependence.bad": {
+        "en": "{channel} brings {share} of the period's {what}, above the {threshold} threshold: "
+              "growth depends on one channel whose cost can climb.",
+        "fr": "{channel} apporte {share} des {what} de la période, au-delà du seuil de "
+              "{threshold} : la croissance dépend d'un seul canal, dont le coût peut grimper."},
+    "signal.dependence.good": {
+        "en": "No channel above {threshold} of leads or new revenue (top by leads: {leads}; "
+              "by revenue: {revenue}).",
+        "fr": "Aucun canal au-delà de {threshold} des leads ou du CA additionnel (premier en "
+              "leads : {leads} ; en CA : {revenue})."},
+    "signal.dependence.unknown": {
+        "en": "No lead or revenue split by channel to measure dependence.",
+        "fr": "Pas de répartition des leads ou du CA par canal pour mesurer la dépendance."},
+    # ------------------------------------------------------------------ sector position
+    "sector.within": {
+        "en": "The global CAC of {cac} lies within the usual range for {sector} ({range}).",
+        "fr": "Le CAC global de {cac} se situe dans la fourchette habituelle {sector} "
+              "({range})."},
+    "sector.below": {
+        "en": "The global CAC of {cac} is below the usual range for {sector} ({range}).",
+        "fr": "Le CAC global de {cac} est sous la fourchette habituelle {sector} ({range})."},
+    "sector.above": {
+        "en": "The global CAC of {cac} is above the usual range for {sector} ({range}).",
+        "fr": "Le CAC global de {cac} dépasse la fourchette habituelle {sector} ({range})."},
+    "sector.undefined": {"en": "The global CAC is undefined: no position in the sector.",
+                         "fr": "Le CAC global n'est pas défini : pas de position sectorielle."},
+    "sector.channels_above": {
+        "en": "Channels whose fully loaded CAC is above the range: {channels}.",
+        "fr": "Canaux dont le CAC complet dépasse la fourchette : {channels}."},
+    "sector.currency": {
+        "en": "The sector ranges are in euros; the audit is in {currency}, so compare with care.",
+        "fr": "Les fourchettes sectorielles sont en euros ; l'audit est en {currency}, à "
+              "comparer avec prudence."},
+    "sector.caveat": {
+        "en": "These ranges are indicative orders of magnitude, not norms: they vary with the "
+              "average deal, the sales cycle and the go-to-market. What matters is the trend of "
+              "your own CAC and its ratio to the value of a customer.",
+        "fr": "Ces fourchettes sont des ordres de grandeur indicatifs, pas des normes : elles "
+              "varient selon le panier, le cycle de vente et le go-to-market. Ce qui compte, "
+              "c'est l'évolution de votre propre CAC et son rapport à la valeur d'un client."},
+    "range.open": {"en": "above {low}", "fr": "plus de {low}"},
+    "range.closed": {"en": "{low} to {high}", "fr": "{low} à {high}"},
 }
+
+#: French reasons for the ``code`` of each note of the KPI file. Placeholders: ``subject``
+#: (the channel or segment named in the note's key), ``months`` (the months a cohort note
+#: lists), ``days`` (a cohort horizon), ``denominator`` (the stage a rate divides by),
+#: ``allocation`` (the allocation key).
+NOTE_REASONS: dict[str, str] = {
+    "no_new_customer": "aucun nouveau client (deal « new » payé) sur la période",
+    "no_new_customer.channel": "le canal {subject} a des dépenses mais aucun nouveau client "
+                               "sur la période",
+    "no_new_customer.segment": "le segment {subject} a des dépenses mais aucun nouveau client "
+                               "sur la période",
+    "no_new_customer.month": "aucun nouveau client signé dans le mois : {months}",
+    "no_mrr": "les deals d'acquisition ne portent pas de MRR",
+    "no_mrr.segment": "les deals d'acquisition du segment {subject} ne portent pas de MRR",
+    "missing_parameter": "renseigner gross_margin et lifetime_months ou monthly_churn",
+    "undefined": "LTV ou CAC non défini",
+    "no_margin": "pas de marge brute mensuelle par client",
+    "zero_denominator": "aucun lead n'a atteint l'étape précédente dans la cohorte de la "
+                        "période ({denominator} = 0)",
+    "no_opportunity": "aucune opportunité valorisée dans la cohorte de la période",
+    "no_won_lead": "aucun lead gagné dans la cohorte de la période",
+    "no_leads": "le dossier ne contient pas de table de leads",
+    "no_touchpoints": "le modèle d'attribution demande une table de points de contact ; chaque "
+                      "client garde le canal de son deal d'acquisition",
+    "no_key": "la clé d'allocation ({allocation}) est nulle pour tous les canaux : les coûts "
+              "mutualisés ne peuvent pas être répartis",
+    "no_key.segment": "la clé d'allocation ({allocation}) est nulle pour tous les segments : "
+                      "les coûts mutualisés ne peuvent pas être répartis",
+    "cohort_incomplete": "leads pas encore tous observés sur {days} jours{months}",
+    "no_lead": "aucun lead créé dans le mois{months}",
+    "no_customer": "aucun lead du mois gagné sous {days} jours{months}",
+}
+
+_DENOMINATORS = {"lead_to_meeting": "qualified_leads", "meeting_to_opportunity": "meetings",
+                 "opportunity_to_win": "opportunities", "quote_conversion": "quotes",
+                 "mql_to_sql": "qualified_leads", "sql_to_opportunity": "sqls"}
 
 
 def t(key: str, lang: str = "en", /, **values: object) -> str:
@@ -162,6 +447,45 @@ def has(key: str) -> bool:
 def label_or(key: str, fallback: str, lang: str = "en") -> str:
     """The label of ``key`` when there is one, else ``fallback`` (e.g. a client's own channel)."""
     return t(key, lang) if key in LABELS else fallback
+
+
+def note_reason(note: Mapping[str, str], lang: str = "en") -> str:
+    """The reason of a KPI-file note in ``lang``.
+
+    English is the note's own ``reason`` (already specific); French is rebuilt from the
+    ``code`` and the ``key`` (``channels.Ads.cac_direct`` names the channel Ads,
+    ``cohorts.conversion_30`` the 30-day horizon) plus the months the English reason lists.
+    A code this module does not know keeps its English reason.
+    """
+    reason = str(note.get("reason", ""))
+    if lang == "en":
+        return reason
+    t("reason", lang)  # validates lang
+    code, key = str(note.get("code", "")), str(note.get("key", ""))
+    parts = key.split(".")
+    head = parts[0]
+    values: dict[str, str] = {"subject": "", "months": "", "days": "", "denominator": "",
+                              "allocation": ""}
+    variant = code
+    if head in ("channels", "segments") and len(parts) >= 3:
+        values["subject"] = ".".join(parts[1:-1])
+        variant = f"{code}.{'channel' if head == 'channels' else 'segment'}"
+    elif head == "segments":
+        variant = f"{code}.segment"
+    if head == "cohorts":
+        digits = "".join(ch for ch in parts[-1] if ch.isdigit())
+        values["days"] = digits
+        if ": " in reason:
+            values["months"] = " : " + reason.rsplit(": ", 1)[1]
+        if code == "no_new_customer":
+            variant = "no_new_customer.month"
+            values["months"] = values["months"].removeprefix(" : ")
+    if code == "zero_denominator":
+        values["denominator"] = _DENOMINATORS.get(parts[-1], "?")
+    if "(" in reason and code.startswith("no_key"):
+        values["allocation"] = reason.split("(", 1)[1].split(")", 1)[0]
+    template = NOTE_REASONS.get(variant) or NOTE_REASONS.get(code)
+    return template.format(**values) if template else reason
 
 
 def check_complete(labels: Mapping[str, Mapping[str, str]] = LABELS) -> list[str]:

@@ -1,0 +1,1074 @@
+"""The audit report: tables, texts and verdicts the audit notebook displays, in English or French.
+
+Every function takes the KPI dict of :func:`cac_toolkit.kpis.compute_kpis` (or the audit's
+data and parameters) and returns something a notebook displays as is: a ``pandas.DataFrame``
+of formatted strings, a :class:`Panel` (several titled tables, rendered as HTML), or an
+``IPython.display`` ``HTML`` / ``Markdown`` object. The notebook holds no logic: it calls
+these functions in order.
+
+Client text (channel, segment and file names) is escaped with ``html.escape`` wherever HTML
+is built, so a channel called ``<script>...`` is shown, never run. Money reads ``€1,500.00``
+in English and ``1 500,00 €`` in French (:func:`cac_toolkit.money.format_money`).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from . import __version__, targets
+from .i18n import label_or, note_reason, t
+from .money import format_money, format_number, format_percent
+
+if TYPE_CHECKING:
+    from IPython.display import HTML, Markdown
+
+    from .loading import AuditData
+    from .params import AuditParameters
+
+STATUSES = ("good", "watch", "bad", "unknown")
+
+#: Styles of the report's own HTML (tables, badges, signals); the offline nbconvert template
+#: adds page layout and print rules around them.
+REPORT_CSS = """
+.cac-report { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
+  color: #1d1d1f; line-height: 1.45; }
+.cac-report h1 { font-size: 1.7em; margin: 0 0 .2em 0; color: #1f4e79; }
+.cac-report .cac-subtitle { font-size: 1.05em; margin: 0; }
+.cac-report .cac-meta { color: #666; font-size: .85em; margin: .2em 0 0 0; }
+.cac-panel h4 { margin: 1.1em 0 .35em 0; font-size: 1em; color: #1f4e79; }
+.cac-panel p.cac-caption, .cac-report p.cac-caption { color: #555; font-size: .85em;
+  margin: .3em 0 .8em 0; }
+table.cac-table { border-collapse: collapse; font-size: .9em; margin: .2em 0 .6em 0;
+  font-variant-numeric: tabular-nums; }
+table.cac-table th, table.cac-table td { padding: .3em .75em; border-bottom: 1px solid #e3e3e3;
+  text-align: left; vertical-align: top; }
+table.cac-table thead th { border-bottom: 2px solid #1f4e79; color: #1f4e79; font-weight: 600;
+  white-space: nowrap; }
+table.cac-table tbody th { font-weight: 600; white-space: nowrap; }
+table.cac-table td.cac-num, table.cac-table th.cac-num { text-align: right; white-space: nowrap; }
+table.cac-table td.cac-code { font-family: "DejaVu Sans Mono", monospace; font-size: .8em;
+  word-break: break-all; }
+.cac-badge { display: inline-block; padding: .05em .55em; border-radius: .8em; font-size: .85em;
+  font-weight: 600; white-space: nowrap; }
+.cac-good { background: #dff0e4; color: #1e6b3e; }
+.cac-watch { background: #fbefd3; color: #8a5a00; }
+.cac-bad { background: #f8dcd8; color: #9b2518; }
+.cac-unknown { background: #ececec; color: #555; }
+ul.cac-signals { list-style: none; padding-left: 0; margin: .3em 0; }
+ul.cac-signals li { margin: .35em 0; display: flex; gap: .6em; align-items: baseline; }
+.cac-keyfigures { display: flex; flex-wrap: wrap; gap: .8em; margin: .6em 0 1em 0; }
+.cac-keyfigure { border: 1px solid #dfe6ee; border-radius: .4em; padding: .55em .9em;
+  min-width: 9.5em; background: #f7f9fc; }
+.cac-keyfigure .cac-kf-label { font-size: .8em; color: #555; }
+.cac-keyfigure .cac-kf-value { font-size: 1.35em; font-weight: 700; color: #1f4e79; }
+.cac-keyfigure .cac-kf-sub { font-size: .8em; color: #555; }
+ul.cac-summary { margin: .3em 0 .6em 1.2em; }
+"""
+
+# ------------------------------------------------------------------------------ formatting
+
+#: How a figure is written: money, count, ratio (2 decimals), rate (a percentage), months or
+#: days (1 decimal).
+KINDS = ("money", "count", "ratio", "rate", "months", "days")
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt(value: object, kind: str, lang: str = "en", currency: str = "EUR") -> str:
+    """Write a figure for a reader: ``fmt(1500, "money", "fr") == "1 500,00 €"``.
+
+    ``kind`` is one of :data:`KINDS`; ``None``/NaN reads ``n/a`` (``n.d.`` in French).
+    Counts keep two decimals only when fractional (attribution credits).
+    """
+    if _missing(value):
+        return format_money(None, currency, lang)
+    number = float(value)  # type: ignore[arg-type]
+    if kind == "money":
+        return format_money(number, currency, lang)
+    if kind == "count":
+        return format_number(number, 0 if number.is_integer() else 2, lang)
+    if kind == "ratio":
+        return format_number(number, 2, lang)
+    if kind == "rate":
+        return format_percent(number, 1, lang)
+    if kind in ("months", "days"):
+        return format_number(number, 1, lang)
+    raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+def _signed(text: str, value: float) -> str:
+    return f"+{text}" if value > 0 else text
+
+
+def fmt_change(current: object, previous: object, kind: str, lang: str = "en") -> str:
+    """The change from ``previous`` to ``current``, signed.
+
+    Relative (``+4.5%``) for money, counts and ratios; in percentage points (``+2.0 pts``)
+    for rates; in units (``+0.4``) for months and days. ``n/a`` when either side is
+    undefined or a relative change would divide by zero.
+    """
+    if _missing(current) or _missing(previous):
+        return format_money(None, "EUR", lang)
+    now, before = float(current), float(previous)  # type: ignore[arg-type]
+    if kind == "rate":
+        points = (now - before) * 100
+        return t("points", lang, value=_signed(format_number(points, 1, lang), points))
+    if kind in ("months", "days"):
+        delta = now - before
+        return _signed(format_number(delta, 1, lang), delta)
+    if before == 0:
+        return format_money(None, "EUR", lang)
+    change = now / before - 1
+    return _signed(format_percent(change, 1, lang), change)
+
+
+_MONTHS = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+           "nov.", "déc."),
+}
+
+
+def period_label(period: Mapping[str, str] | object, lang: str = "en") -> str:
+    """A period as a reader names it: ``Q1 2026`` / ``T1 2026``, ``Mar 2026`` / ``mars 2026``,
+    ``2026``, else its dates (``2026-01-03 – 2026-03-31`` / ``03/01/2026 – 31/03/2026``).
+
+    ``period`` is a ``{"start", "end"}`` mapping (as in the KPI file) or a
+    :class:`cac_toolkit.periods.Period`.
+    """
+    if isinstance(period, Mapping):
+        start, end = pd.Timestamp(period["start"]), pd.Timestamp(period["end"])
+    else:
+        start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)  # type: ignore[attr-defined]
+    quarter = start.to_period("Q")
+    if start == quarter.start_time and end.normalize() == quarter.end_time.normalize():
+        return f"{'T' if lang == 'fr' else 'Q'}{quarter.quarter} {quarter.year}"
+    month = start.to_period("M")
+    if start == month.start_time and end.normalize() == month.end_time.normalize():
+        return f"{_MONTHS[lang][month.month - 1]} {month.year}"
+    year = start.to_period("Y")
+    if start == year.start_time and end.normalize() == year.end_time.normalize():
+        return str(year.year)
+    pattern = "%d/%m/%Y" if lang == "fr" else "%Y-%m-%d"
+    return f"{start.strftime(pattern)} – {end.strftime(pattern)}"
+
+
+def _get(kpis: Mapping[str, object], path: str) -> object:
+    """``_get(kpis, "cac.global")``: a dotted path into the KPI dict, ``None`` when absent."""
+    node: object = kpis
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _esc(value: object) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _currency(kpis: Mapping[str, object]) -> str:
+    return str(kpis.get("currency") or "EUR")
+
+
+# ------------------------------------------------------------------------------ HTML tables
+
+
+def badge(status: str, lang: str = "en") -> str:
+    """A coloured status label (``good``, ``watch``, ``bad``, ``unknown``) as HTML."""
+    status = status if status in STATUSES else "unknown"
+    return f'<span class="cac-badge cac-{status}">{_esc(t(f"status.{status}", lang))}</span>'
+
+
+def html_table(frame: pd.DataFrame, *, index: bool = True) -> str:
+    """A frame of strings as an HTML table; every header and cell is escaped.
+
+    ``frame.attrs`` may carry ``numeric`` (columns to right-align), ``status`` (a column
+    whose raw statuses, in ``frame.attrs["statuses"]``, become coloured badges), ``code``
+    (columns in monospace, e.g. SHA-256) and ``lang``.
+    """
+    numeric = set(frame.attrs.get("numeric", ()))
+    code = set(frame.attrs.get("code", ()))
+    status_column = frame.attrs.get("status")
+    statuses = list(frame.attrs.get("statuses", ()))
+    lang = frame.attrs.get("lang", "en")
+    head = []
+    if index:
+        head.append(f"<th>{_esc(frame.index.name or '')}</th>")
+    for column in frame.columns:
+        css = ' class="cac-num"' if column in numeric else ""
+        head.append(f"<th{css}>{_esc(column)}</th>")
+    rows = []
+    for position, (label, row) in enumerate(frame.iterrows()):
+        cells = [f"<th>{_esc(label)}</th>"] if index else []
+        for column in frame.columns:
+            value = row[column]
+            if column == status_column and position < len(statuses):
+                cells.append(f"<td>{badge(statuses[position], lang)}</td>")
+                continue
+            css = ' class="cac-num"' if column in numeric else (
+                ' class="cac-code"' if column in code else "")
+            cells.append(f"<td{css}>{_esc('' if _missing(value) else value)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return ('<table class="cac-table"><thead><tr>' + "".join(head) + "</tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
+
+
+@dataclass
+class Panel:
+    """Titled parts (tables or HTML snippets) shown together; ``parts[name]`` gives one back.
+
+    In a notebook it renders as HTML (``_repr_html_``); as text (``str``) it prints the
+    tables, for the command line and for tests.
+    """
+
+    parts: dict[str, tuple[str, pd.DataFrame | str, str]] = field(default_factory=dict)
+
+    def add(self, name: str, title: str, content: pd.DataFrame | str, caption: str = "") -> None:
+        """``content``: a frame (escaped when rendered) or HTML already escaped."""
+        self.parts[name] = (title, content, caption)
+
+    def __getitem__(self, name: str) -> pd.DataFrame | str:
+        return self.parts[name][1]
+
+    def _repr_html_(self) -> str:
+        out = ['<div class="cac-report cac-panel">']
+        for title, content, caption in self.parts.values():
+            if title:
+                out.append(f"<h4>{_esc(title)}</h4>")
+            out.append(html_table(content) if isinstance(content, pd.DataFrame) else content)
+            if caption:
+                out.append(f'<p class="cac-caption">{_esc(caption)}</p>')
+        out.append("</div>")
+        return "\n".join(out)
+
+    def __str__(self) -> str:
+        out = []
+        for title, content, caption in self.parts.values():
+            out.append(title)
+            out.append(content.to_string() if isinstance(content, pd.DataFrame) else
+                       html.unescape(_strip_tags(content)))
+            if caption:
+                out.append(caption)
+            out.append("")
+        return "\n".join(out).rstrip() + "\n"
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _strip_tags(text: str) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", " ", text).strip()
+
+
+def table(frame: pd.DataFrame, *, index: bool = True) -> HTML:
+    """A frame of this module as a displayable, escaped HTML table."""
+    from IPython.display import HTML
+
+    return HTML(f'<div class="cac-report">{html_table(frame, index=index)}</div>')
+
+
+def _frame(rows: dict[str, dict[str, str]], index_name: str, lang: str, *,
+           numeric: Sequence[str] = (), status: str | None = None,
+           statuses: Sequence[str] = (), code: Sequence[str] = ()) -> pd.DataFrame:
+    frame = pd.DataFrame.from_dict(rows, orient="index", dtype=object)
+    frame.index.name = index_name
+    frame.attrs.update({"numeric": list(numeric), "lang": lang, "code": list(code)})
+    if status is not None:
+        frame.attrs.update({"status": status, "statuses": list(statuses)})
+    return frame
+
+
+# ------------------------------------------------------------------------------ KPI tables
+
+#: The rows of :func:`kpi_table`: (path in the KPI dict, label key, kind).
+HEADLINE_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("spend.total", "metric.spend_total", "money"),
+    ("spend.marketing", "metric.spend_marketing", "money"),
+    ("spend.sales", "metric.spend_sales", "money"),
+    ("spend.shared", "metric.spend_shared", "money"),
+    ("new_customers", "metric.new_customers", "count"),
+    ("cac.global", "metric.cac_global", "money"),
+    ("cac.marketing", "metric.cac_marketing", "money"),
+    ("cac.sales", "metric.cac_sales", "money"),
+    ("arpa_mrr", "metric.arpa_mrr", "money"),
+    ("ltv", "metric.ltv", "money"),
+    ("ltv_cac", "metric.ltv_cac", "ratio"),
+    ("payback_months", "metric.payback_months", "months"),
+    ("new_revenue.first_year", "metric.new_revenue_first_year", "money"),
+)
+
+
+def _compare_rows(kpis: Mapping[str, object], rows: Sequence[tuple[str, str, str]],
+                  lang: str) -> pd.DataFrame:
+    currency = _currency(kpis)
+    previous = kpis.get("previous") or {}
+    now_label = period_label(kpis["period"], lang)  # type: ignore[arg-type]
+    before_label = (period_label(previous["period"], lang)  # type: ignore[index]
+                    if isinstance(previous, Mapping) and previous.get("period")
+                    else t("previous_period", lang))
+    if before_label == now_label:  # cannot happen for two periods, but keep columns distinct
+        before_label = t("previous_period", lang)
+    out: dict[str, dict[str, str]] = {}
+    for path, key, kind in rows:
+        now, before = _get(kpis, path), _get(previous, path)  # type: ignore[arg-type]
+        out[t(key, lang)] = {before_label: fmt(before, kind, lang, currency),
+                             now_label: fmt(now, kind, lang, currency),
+                             t("change", lang): fmt_change(now, before, kind, lang)}
+    return _frame(out, t("col.figure", lang), lang,
+                  numeric=[before_label, now_label, t("change", lang)])
+
+
+def kpi_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
+    """The headline KPIs: one row per figure, columns previous period, period, change.
+
+    Rows (:data:`HEADLINE_ROWS`): spend (total, marketing, sales, pooled), new customers,
+    CAC (global, marketing, sales), ARPA, LTV, LTV/CAC, payback and first-year new revenue,
+    formatted for ``lang``. Column names are the two periods (``Q4 2025``...) and
+    ``Change``.
+    """
+    return _compare_rows(kpis, HEADLINE_ROWS, lang)
+
+
+def channel_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
+    """Per channel: new customers, direct spend and CAC, pooled costs allocated, full CAC."""
+    currency = _currency(kpis)
+    columns = (("new_customers", "count"), ("spend_direct", "money"), ("cac_direct", "money"),
+               ("shared_allocated", "money"), ("cac_fully_loaded", "money"))
+    rows = {}
+    for channel, values in (kpis.get("channels") or {}).items():  # type: ignore[union-attr]
+        rows[str(channel)] = {t(f"metric.{c}", lang): fmt(values.get(c), kind, lang, currency)
+                              for c, kind in columns}
+    return _frame(rows, t("channel", lang), lang,
+                  numeric=[t(f"metric.{c}", lang) for c, _ in columns])
+
+
+def ten_kpis_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
+    """The ten B2B acquisition KPIs (:data:`cac_toolkit.targets.TEN_KPIS`) against targets.
+
+    Columns: value (formatted), target, status (``good`` / ``bad`` / ``n/a``, a coloured badge
+    in HTML) and the reading in ``lang``. Values and verdicts come from
+    :func:`cac_toolkit.funnel.ten_kpis_table`; the sales cycle is the mean in days, the CAC
+    is judged against the LTV (3 to 5 times below it).
+    """
+    from .funnel import ten_kpis_table as raw_table
+
+    raw = raw_table(kpis, lang)
+    currency = _currency(kpis)
+    kinds = {"count": "count", "ratio": "rate", "money": "money", "days": "days"}
+    rows: dict[str, dict[str, str]] = {}
+    statuses = []
+    for key, row in raw.iterrows():
+        kpi = targets.KPI_BY_KEY[str(key)]
+        if key == "cac":
+            target = t("target.cac", lang)
+        elif kpi.target_min is not None:
+            target = t("target.range", lang, low=format_percent(kpi.target_min, 0, lang),
+                       high=format_percent(kpi.target_max, 0, lang))
+        else:
+            target = ""
+        value = fmt(row["value"], kinds[kpi.unit], lang, currency)
+        if kpi.unit == "days" and not _missing(row["value"]):
+            value = f"{value} {t('days', lang)}"
+        status = str(row["status"])
+        reading = str(row["reason"])
+        if status == "unknown" and not _missing(row["value"]):
+            reading = kpi.advice(lang)  # no numeric target: the article's advice instead
+        statuses.append(status)
+        rows[kpi.name(lang)] = {t("col.value", lang): value, t("col.target", lang): target,
+                                t("col.status", lang): t(f"status.{status}", lang),
+                                t("col.reading", lang): reading}
+    return _frame(rows, t("col.kpi", lang), lang, numeric=[t("col.value", lang)],
+                  status=t("col.status", lang), statuses=statuses)
+
+
+def _value_rows(kpis: Mapping[str, object], lang: str) -> pd.DataFrame:
+    currency = _currency(kpis)
+    previous = kpis.get("previous") or {}
+    ltv_verdict = targets.assess_ltv_cac(kpis.get("ltv_cac"))  # type: ignore[arg-type]
+    payback_verdict = targets.assess_payback(kpis.get("payback_months"))  # type: ignore[arg-type]
+    value_col, before_col = t("this_period", lang), t("previous_period", lang)
+    rows = {
+        t("metric.ltv", lang): {
+            before_col: fmt(_get(previous, "ltv"), "money", lang, currency),  # type: ignore[arg-type]
+            value_col: fmt(kpis.get("ltv"), "money", lang, currency),
+            t("col.target", lang): "", t("col.status", lang): "",
+            t("col.reading", lang): ""},
+        t("metric.ltv_cac", lang): {
+            before_col: fmt(_get(previous, "ltv_cac"), "ratio", lang),  # type: ignore[arg-type]
+            value_col: fmt(kpis.get("ltv_cac"), "ratio", lang),
+            t("col.target", lang): t("target.ltv_cac", lang),
+            t("col.status", lang): t(f"status.{ltv_verdict.status}", lang),
+            t("col.reading", lang): ltv_verdict.reason(lang)},
+        t("metric.payback_months", lang): {
+            before_col: fmt(_get(previous, "payback_months"), "months", lang),  # type: ignore[arg-type]
+            value_col: fmt(kpis.get("payback_months"), "months", lang),
+            t("col.target", lang): t("target.payback", lang),
+            t("col.status", lang): t(f"status.{payback_verdict.status}", lang),
+            t("col.reading", lang): payback_verdict.reason(lang)},
+    }
+    frame = _frame(rows, t("col.figure", lang), lang, numeric=[before_col, value_col],
+                   status=t("col.status", lang),
+                   statuses=["", ltv_verdict.status, payback_verdict.status])
+    return frame
+
+
+CONVERSION_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("funnel.mql_to_sql", "metric.mql_to_sql", "rate"),
+    ("funnel.sql_to_opportunity", "metric.sql_to_opportunity", "rate"),
+    ("funnel.opportunity_to_win", "metric.opportunity_to_win", "rate"),
+    ("funnel.conversion_delay_days.median", "metric.conversion_delay_days", "days"),
+)
+
+
+def budget_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
+    """Per channel: share of the fully loaded budget, share of new revenue, and the gap."""
+    rows = {}
+    budget, revenue, gap = (t("metric.budget_share", lang), t("metric.revenue_share", lang),
+                            t("dash.gap", lang))
+    for channel, values in (kpis.get("channels") or {}).items():  # type: ignore[union-attr]
+        b, r = values.get("budget_share"), values.get("revenue_share")
+        rows[str(channel)] = {budget: fmt(b, "rate", lang), revenue: fmt(r, "rate", lang),
+                              gap: fmt_change(r, b, "rate", lang)}
+    return _frame(rows, t("channel", lang), lang, numeric=[budget, revenue, gap])
+
+
+def dependence_table(kpis: Mapping[str, object], lang: str = "en",
+                     dependence_threshold: float = 0.5) -> pd.DataFrame:
+    """The top channel by leads and by new revenue, its share, and whether it passes the
+    ``dependence_threshold`` (a share, 0.5 = half)."""
+    dep = kpis.get("dependence") or {}
+    rows, statuses = {}, []
+    for what, channel_key, share_key in (("leads", "top_channel_leads", "leads_share"),
+                                         ("revenue", "top_channel_revenue", "revenue_share")):
+        share = dep.get(share_key)  # type: ignore[union-attr]
+        status = ("unknown" if _missing(share) else
+                  "bad" if float(share) > dependence_threshold else "good")  # type: ignore[arg-type]
+        statuses.append(status)
+        rows[t(f"dash.top_{what}", lang)] = {
+            t("channel", lang): str(dep.get(channel_key) or "–"),  # type: ignore[union-attr]
+            t("share", lang): fmt(share, "rate", lang),
+            t("dash.threshold", lang): format_percent(dependence_threshold, 0, lang),
+            t("col.status", lang): t(f"status.{status}", lang)}
+    return _frame(rows, "", lang, numeric=[t("share", lang), t("dash.threshold", lang)],
+                  status=t("col.status", lang), statuses=statuses)
+
+
+def allocation_text(kpis: Mapping[str, object], lang: str = "en") -> str:
+    """How pooled costs were split, e.g. ``share of new customers``."""
+    key = str(kpis.get("allocation_key") or _get(kpis, "parameters.allocation_key")
+              or "new_customers")
+    return label_or(f"allocation.{key}", key, lang)
+
+
+def model_text(kpis: Mapping[str, object], lang: str = "en") -> str:
+    """The attribution model of the audit, e.g. ``Deal channel``."""
+    model = str(kpis.get("attribution_model") or "deal")
+    return label_or(f"model.{model}", model, lang)
+
+
+def dashboard(kpis: Mapping[str, object], lang: str = "en",
+              dependence_threshold: float = 0.5) -> Panel:
+    """The minimal dashboard of the CAC article, as a :class:`Panel` of six tables.
+
+    ``cac``: global, marketing and sales CAC, new customers and spend, previous period / this
+    period / change. ``channels``: per channel direct and fully loaded CAC (the caption names
+    the allocation key and, for touch models, the attribution model). ``value``: LTV,
+    LTV/CAC and payback with their verdicts (:func:`targets.assess_ltv_cac`,
+    :func:`targets.assess_payback`). ``conversions``: MQL→SQL, SQL→opportunity,
+    opportunity→win and the median conversion delay in days. ``budget``: budget share vs
+    revenue share per channel. ``dependence``: the top channel's share of leads and revenue.
+    """
+    currency = _currency(kpis)
+    panel = Panel()
+    panel.add("cac", t("dash.cac", lang), _compare_rows(kpis, (
+        ("cac.global", "metric.cac_global", "money"),
+        ("cac.marketing", "metric.cac_marketing", "money"),
+        ("cac.sales", "metric.cac_sales", "money"),
+        ("new_customers", "metric.new_customers", "count"),
+        ("spend.total", "metric.spend_total", "money")), lang))
+    caption = t("dash.channels.caption", lang,
+                shared=fmt(_get(kpis, "spend.shared"), "money", lang, currency),
+                allocation=allocation_text(kpis, lang))
+    if kpis.get("attribution_model") not in (None, "deal"):
+        caption += " " + t("dash.channels.model", lang, model=model_text(kpis, lang))
+    panel.add("channels", t("dash.channels", lang), channel_table(kpis, lang), caption)
+    panel.add("value", t("dash.value", lang), _value_rows(kpis, lang))
+    panel.add("conversions", t("dash.conversions", lang),
+              _compare_rows(kpis, CONVERSION_ROWS, lang))
+    panel.add("budget", t("dash.budget", lang), budget_table(kpis, lang))
+    panel.add("dependence", t("dash.dependence", lang),
+              dependence_table(kpis, lang, dependence_threshold))
+    return panel
+
+
+# ------------------------------------------------------------------------------ history
+
+
+HISTORY_COLUMNS = ("spend_total", "new_customers", "cac_global", "cac_marketing", "cac_sales",
+                   "arpa_mrr", "ltv", "ltv_cac", "payback_months", "mql_to_sql",
+                   "sql_to_opportunity", "opportunity_to_win", "conversion_delay_days",
+                   "leads_share", "revenue_share")
+
+_HISTORY_PATHS = {"spend_total": "spend.total", "new_customers": "new_customers",
+                  "cac_global": "cac.global", "cac_marketing": "cac.marketing",
+                  "cac_sales": "cac.sales", "arpa_mrr": "arpa_mrr", "ltv": "ltv",
+                  "ltv_cac": "ltv_cac", "payback_months": "payback_months",
+                  "mql_to_sql": "funnel.mql_to_sql",
+                  "sql_to_opportunity": "funnel.sql_to_opportunity",
+                  "opportunity_to_win": "funnel.opportunity_to_win",
+                  "conversion_delay_days": "funnel.conversion_delay_days.median",
+                  "leads_share": "dependence.leads_share",
+                  "revenue_share": "dependence.revenue_share"}
+
+
+def history_row(kpis: Mapping[str, object]) -> dict[str, float]:
+    """One period's KPI dict reduced to the :data:`HISTORY_COLUMNS` (``None`` -> NaN)."""
+    out = {}
+    for column in HISTORY_COLUMNS:
+        value = _get(kpis, _HISTORY_PATHS[column])
+        out[column] = float("nan") if _missing(value) else float(value)  # type: ignore[arg-type]
+    return out
+
+
+def history(data: AuditData, params: AuditParameters, quarters: int = 4) -> pd.DataFrame:
+    """The KPIs of the last ``quarters`` periods of the audited period's length, oldest first.
+
+    The audited period and the ``quarters - 1`` periods of equal length before it, each
+    computed by :func:`cac_toolkit.kpis.period_kpis` (same rules, same parameters). Index:
+    period labels (:func:`period_label`, in ``params.lang``); columns
+    :data:`HISTORY_COLUMNS` (floats, NaN when undefined). Leading periods with neither spend
+    nor new customer (before the data start) are dropped.
+    """
+    from .counting import acquisitions
+    from .kpis import last_data_day, period_kpis
+
+    if quarters < 1:
+        raise ValueError("quarters must be at least 1")
+    period = params.period(last_data_day(data))
+    periods = [period]
+    for _ in range(quarters - 1):
+        periods.insert(0, periods[0].previous())
+    all_acquired = acquisitions(data.deals)
+    rows, labels = [], []
+    for p in periods:
+        values, _notes = period_kpis(data, params, p, all_acquired)
+        rows.append(history_row(values))
+        labels.append(period_label(p, params.lang))
+    frame = pd.DataFrame(rows, index=pd.Index(labels, name="period"),
+                         columns=list(HISTORY_COLUMNS), dtype="float64")
+    empty = (frame["spend_total"].fillna(0) == 0) & (frame["new_customers"].fillna(0) == 0)
+    first = int(np.argmax(~empty.to_numpy())) if (~empty).any() else len(frame) - 1
+    return frame.iloc[first:]
+
+
+_HISTORY_KINDS = {"spend_total": "money", "new_customers": "count", "cac_global": "money",
+                  "cac_marketing": "money", "cac_sales": "money", "arpa_mrr": "money",
+                  "ltv": "money", "ltv_cac": "ratio", "payback_months": "months",
+                  "mql_to_sql": "rate", "sql_to_opportunity": "rate",
+                  "opportunity_to_win": "rate", "conversion_delay_days": "days",
+                  "leads_share": "rate", "revenue_share": "rate"}
+_HISTORY_LABELS = {"leads_share": "dash.top_leads", "revenue_share": "dash.top_revenue"}
+
+
+def history_table(history_frame: pd.DataFrame, lang: str = "en", currency: str = "EUR",
+                  columns: Sequence[str] = ("new_customers", "cac_global", "arpa_mrr",
+                                            "ltv_cac", "payback_months",
+                                            "conversion_delay_days")) -> pd.DataFrame:
+    """A :func:`history` frame formatted for reading: one row per KPI, one column per period."""
+    rows = {}
+    for column in columns:
+        label = t(_HISTORY_LABELS.get(column, f"metric.{column}"), lang)
+        rows[label] = {str(p): fmt(v, _HISTORY_KINDS.get(column, "ratio"), lang, currency)
+                       for p, v in history_frame[column].items()}
+    return _frame(rows, t("col.figure", lang), lang, numeric=[str(p) for p in
+                                                              history_frame.index])
+
+
+# ------------------------------------------------------------------------------ signals
+
+
+def _growth(before: float, after: float) -> float | None:
+    if _missing(before) or _missing(after) or before == 0:
+        return None
+    return after / before - 1
+
+
+def _window(kpis: Mapping[str, object], history_frame: pd.DataFrame | None,
+            columns: Sequence[str], lang: str) -> tuple[str, dict[str, float], dict[str, float]]:
+    """The two points compared: first and last periods of ``history_frame`` where every one of
+    ``columns`` is defined, or else the previous period and this one."""
+    if history_frame is not None and len(history_frame) >= 2:
+        usable = history_frame[list(columns)].dropna()
+        if len(usable) >= 2:
+            first, last = usable.index[0], usable.index[-1]
+            return (f"{first} → {last}", usable.loc[first].to_dict(),
+                    usable.loc[last].to_dict())
+    now = history_row(kpis)
+    previous = kpis.get("previous") or {}
+    before = history_row(previous)  # type: ignore[arg-type]
+    label = (f"{period_label(previous['period'], lang)} → "  # type: ignore[index]
+             f"{period_label(kpis['period'], lang)}"
+             if isinstance(previous, Mapping) and previous.get("period") else "")
+    return label, before, now
+
+
+def warning_signals(kpis: Mapping[str, object], history: pd.DataFrame | None = None,
+                    lang: str = "en", dependence_threshold: float = 0.5
+                    ) -> list[tuple[str, str]]:
+    """The three warning signals of the CAC article, as ``(status, message)`` pairs.
+
+    1. CAC rising faster than ARPA: growth of ``cac_global`` minus growth of ``arpa_mrr``
+       over the window (the first and last periods of ``history`` where both are defined,
+       else the previous period and this one): ``bad`` above 5 points, ``watch`` above 0
+       when the CAC rises, else ``good``.
+    2. Conversion delay lengthening: growth of the median conversion delay (days from lead
+       creation to signature) over the same kind of window: ``bad`` above +10 %, ``watch``
+       above 0, else ``good``.
+    3. Dependence: the top channel's share of the period's leads, then of its new revenue,
+       ``bad`` above ``dependence_threshold`` (one signal per share above it), else one
+       ``good``.
+
+    ``unknown`` when a figure is undefined. Messages are plain text in ``lang`` (escape them
+    for HTML: :func:`signals_html` does).
+    """
+    signals: list[tuple[str, str]] = []
+    # 1. CAC vs ARPA
+    window, before, after = _window(kpis, history, ("cac_global", "arpa_mrr"), lang)
+    cac_growth = _growth(before["cac_global"], after["cac_global"])
+    arpa_growth = _growth(before["arpa_mrr"], after["arpa_mrr"])
+    if cac_growth is None or arpa_growth is None:
+        signals.append(("unknown", t("signal.cac_vs_arpa.unknown", lang)))
+    else:
+        gap = cac_growth - arpa_growth
+        status = "bad" if gap > 0.05 and cac_growth > 0 else (
+            "watch" if gap > 0 and cac_growth > 0 else "good")
+        signals.append((status, t(
+            f"signal.cac_vs_arpa.{status}", lang, window=window,
+            cac_change=_signed(format_percent(cac_growth, 1, lang), cac_growth),
+            arpa_change=_signed(format_percent(arpa_growth, 1, lang), arpa_growth))))
+    # 2. conversion delay
+    window, before, after = _window(kpis, history, ("conversion_delay_days",), lang)
+    delay_before, delay_after = before["conversion_delay_days"], after["conversion_delay_days"]
+    growth = _growth(delay_before, delay_after)
+    if growth is None:
+        signals.append(("unknown", t("signal.delay.unknown", lang)))
+    else:
+        status = "bad" if growth > 0.10 else "watch" if growth > 0 else "good"
+        signals.append((status, t(
+            f"signal.delay.{status}", lang, window=window,
+            before=format_number(delay_before, 1, lang),
+            after=format_number(delay_after, 1, lang),
+            change=_signed(format_percent(growth, 1, lang), growth))))
+    # 3. dependence on the top channel
+    dep = kpis.get("dependence") or {}
+    threshold = format_percent(dependence_threshold, 0, lang)
+    shown = {}
+    raised = False
+    for what, channel_key, share_key in (("leads", "top_channel_leads", "leads_share"),
+                                         ("revenue", "top_channel_revenue", "revenue_share")):
+        share, channel = dep.get(share_key), dep.get(channel_key)  # type: ignore[union-attr]
+        if _missing(share):
+            shown[what] = "–"
+            continue
+        shown[what] = f"{channel} {format_percent(float(share), 1, lang)}"  # type: ignore[arg-type]
+        if float(share) > dependence_threshold:  # type: ignore[arg-type]
+            raised = True
+            signals.append(("bad", t("signal.dependence.bad", lang, channel=channel,
+                                     share=format_percent(float(share), 1, lang),  # type: ignore[arg-type]
+                                     what=t(f"signal.dependence.{what}", lang),
+                                     threshold=threshold)))
+    if not raised:
+        if shown.get("leads", "–") == "–" and shown.get("revenue", "–") == "–":
+            signals.append(("unknown", t("signal.dependence.unknown", lang)))
+        else:
+            signals.append(("good", t("signal.dependence.good", lang, threshold=threshold,
+                                      leads=shown.get("leads", "–"),
+                                      revenue=shown.get("revenue", "–"))))
+    return signals
+
+
+def signals_html(signals: Sequence[tuple[str, str]], lang: str = "en") -> HTML:
+    """The signals as a list of coloured badges and escaped messages."""
+    from IPython.display import HTML
+
+    items = "".join(f"<li>{badge(status, lang)}<span>{_esc(message)}</span></li>"
+                    for status, message in signals)
+    return HTML(f'<div class="cac-report"><ul class="cac-signals">{items}</ul></div>')
+
+
+# ------------------------------------------------------------------------------ sector
+
+
+def _range_text(low: float | None, high: float | None, currency: str, lang: str) -> str:
+    from .plots import money_short
+
+    if high is None:
+        return t("range.open", lang, low=money_short(low, currency, lang))
+    return t("range.closed", lang, low=money_short(low, currency, lang),
+             high=money_short(high, currency, lang))
+
+
+def sector_position(kpis: Mapping[str, object], sector: str = "saas", lang: str = "en") -> HTML:
+    """Where the global CAC stands against the sector's indicative range, and which channels'
+    fully loaded CAC is above it (:data:`cac_toolkit.targets.SECTOR_CAC_RANGES`, in EUR),
+    with the article's caveat that these are landmarks, not norms."""
+    from IPython.display import HTML
+
+    verdict = targets.assess_sector(_get(kpis, "cac.global"), sector)  # type: ignore[arg-type]
+    currency = _currency(kpis)
+    low, high = targets.SECTOR_CAC_RANGES[sector]
+    name = targets.SECTOR_NAMES[sector][lang]
+    range_text = _range_text(low, high, currency, lang)
+    paragraphs = []
+    if verdict.status == "unknown":
+        paragraphs.append(t("sector.undefined", lang))
+    else:
+        cac = float(verdict.data["cac"])
+        where = ("below" if low is not None and cac < low else
+                 "above" if high is not None and cac > high else "within")
+        paragraphs.append(t(f"sector.{where}", lang, cac=fmt(cac, "money", lang, currency),
+                            sector=name, range=range_text))
+        above = [c for c, v in (kpis.get("channels") or {}).items()  # type: ignore[union-attr]
+                 if high is not None and not _missing(v.get("cac_fully_loaded"))
+                 and float(v["cac_fully_loaded"]) > high]
+        if above:
+            paragraphs.append(t("sector.channels_above", lang, channels=", ".join(above)))
+    if currency != "EUR":
+        paragraphs.append(t("sector.currency", lang, currency=currency))
+    body = "".join(f"<p>{_esc(p)}</p>" for p in paragraphs)
+    body += f'<p class="cac-caption">{_esc(t("sector.caveat", lang))}</p>'
+    status = "unknown" if verdict.status == "unknown" else verdict.status
+    return HTML(f'<div class="cac-report">{badge(status, lang)}{body}</div>')
+
+
+# ------------------------------------------------------------------------------ notes
+
+
+_NOTE_LABELS = {"cac.global": "metric.cac_global", "cac.marketing": "metric.cac_marketing",
+                "cac.sales": "metric.cac_sales", "arpa_mrr": "metric.arpa_mrr", "ltv": "metric.ltv",
+                "ltv_cac": "metric.ltv_cac", "payback_months": "metric.payback_months"}
+
+#: Figures that are null because another one is: (figure, the figures it is computed from).
+_DEPENDS_ON = {"ltv": ("arpa_mrr",), "ltv_cac": ("ltv", "cac.global"),
+               "payback_months": ("cac.global", "arpa_mrr"),
+               "segments": ("segments",)}
+
+_DERIVED_REASON = {"en": "follows from {figures} (undefined, see above)",
+                   "fr": "découle de {figures} (non défini, voir plus haut)"}
+_PARAMETER_REASON = {"en": "set gross_margin and lifetime_months or monthly_churn",
+                     "fr": "renseigner gross_margin et lifetime_months ou monthly_churn"}
+
+
+def figure_label(key: str, lang: str = "en") -> str:
+    """A KPI-file key as a reader names it: ``channels.Ads.cac_direct`` -> ``Direct CAC – Ads``."""
+    parts = key.split(".")
+    if key in _NOTE_LABELS:
+        return t(_NOTE_LABELS[key], lang)
+    if parts[0] == "funnel" and len(parts) >= 2:
+        return label_or(f"metric.{parts[1]}", label_or(f"stage.{parts[1]}", key, lang), lang)
+    if parts[0] in ("channels", "segments") and len(parts) >= 3:
+        metric = parts[-1]
+        return f"{label_or(f'metric.{metric}', metric, lang)} – {'.'.join(parts[1:-1])}"
+    return key
+
+
+def notes_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
+    """Every undefined (null) figure of the audited period with the reason, in ``lang``.
+
+    The KPI file's ``notes`` first (translated by :func:`cac_toolkit.i18n.note_reason`), then
+    any other null of the headline figures that no note covers, explained by the figures it
+    is computed from (LTV/CAC from LTV and CAC, payback from CAC and ARPA) or by a missing
+    parameter. Columns: the figure (key in plain words) and the reason.
+    """
+    from .kpis import flatten
+
+    rows: list[tuple[str, str]] = []
+    noted = []
+    for note in kpis.get("notes") or []:  # type: ignore[union-attr]
+        rows.append((figure_label(str(note["key"]), lang), note_reason(note, lang)))
+        noted.append(str(note["key"]))
+    current = {k: v for k, v in kpis.items()
+               if k not in ("previous", "notes", "inputs", "parameters", "cohorts")}
+    for key, value in flatten(current).items():  # type: ignore[arg-type]
+        if value is not None or any(key == n or key.startswith(n + ".") for n in noted):
+            continue
+        causes = [c for c in _DEPENDS_ON.get(key, ()) if _get(kpis, c) is None]
+        if causes:
+            reason = _DERIVED_REASON[lang].format(
+                figures=", ".join(figure_label(c, lang) for c in causes))
+        elif key in ("ltv", "ltv_cac", "payback_months"):
+            reason = _PARAMETER_REASON[lang]
+        else:
+            reason = _DERIVED_REASON[lang].format(figures=key.split(".")[0])
+        rows.append((figure_label(key, lang), reason))
+        noted.append(key)
+    frame = pd.DataFrame(rows, columns=[t("col.figure", lang), t("col.reason", lang)],
+                         dtype=object)
+    frame.attrs.update({"lang": lang})
+    return frame
+
+
+def notes_html(kpis: Mapping[str, object], lang: str = "en") -> HTML:
+    """:func:`notes_table` as HTML, or a sentence saying every figure is defined."""
+    from IPython.display import HTML
+
+    frame = notes_table(kpis, lang)
+    if frame.empty:
+        return HTML(f'<div class="cac-report"><p>{_esc(t("section.notes.none", lang))}</p></div>')
+    return HTML(f'<div class="cac-report">{html_table(frame, index=False)}</div>')
+
+
+# ------------------------------------------------------------------------------ provenance
+
+
+def provenance(kpis: Mapping[str, object], run_date: str | None = None,
+               lang: str = "en") -> Panel:
+    """Input files (name, rows, SHA-256), parameters, package version and run date."""
+    panel = Panel()
+    inputs = {}
+    for name, info in (kpis.get("inputs") or {}).items():  # type: ignore[union-attr]
+        inputs[str(name)] = {t("col.file", lang): str(info.get("file", "")),
+                             t("col.rows", lang): fmt(info.get("rows"), "count", lang),
+                             t("col.sha256", lang): str(info.get("sha256", ""))}
+    panel.add("inputs", t("provenance.inputs", lang),
+              _frame(inputs, t("col.table", lang), lang, numeric=[t("col.rows", lang)],
+                     code=[t("col.sha256", lang)]))
+    parameters = {str(k): {t("col.value", lang): t("not_set", lang) if v is None else str(v)}
+                  for k, v in (kpis.get("parameters") or {}).items()}  # type: ignore[union-attr]
+    panel.add("parameters", t("provenance.parameters", lang),
+              _frame(parameters, t("col.parameter", lang), lang))
+    version = t("provenance.version", lang, version=kpis.get("version", __version__),
+                kpi_version=kpis.get("kpi_file_version", ""),
+                run_date=run_date or t("not_set", lang))
+    panel.add("version", "", f'<p class="cac-caption">{_esc(version)}</p>')
+    return panel
+
+
+# ------------------------------------------------------------------------------ texts
+
+
+def section_title(key: str, lang: str = "en", level: int = 2) -> str:
+    """A section heading in Markdown: ``## Dashboard`` / ``## Tableau de bord``."""
+    return f"{'#' * level} {t(f'section.{key}', lang)}"
+
+
+def section(key: str, lang: str = "en", **values: object) -> Markdown:
+    """A section's heading and, when it has one, its introduction, as Markdown.
+
+    Placeholder values (``allocation``, ``model``, ``n``) are escaped: they may be client text.
+    """
+    from IPython.display import Markdown
+
+    text = section_title(key, lang)
+    intro = f"section.{key}.intro"
+    if label_or(intro, "", lang):
+        safe = {k: _esc(v) for k, v in values.items()}
+        text += "\n\n" + t(intro, lang, **safe) if safe else "\n\n" + t(intro, lang)
+    return Markdown(text)
+
+
+def title_block(kpis: Mapping[str, object], lang: str = "en", run_date: str | None = None,
+                sector: str = "saas") -> HTML:
+    """The report's title, audited period, comparison period and settings, plus its styles."""
+    from IPython.display import HTML
+
+    previous = kpis.get("previous") or {}
+    subtitle = t("report.subtitle", lang, period=period_label(kpis["period"], lang),  # type: ignore[arg-type]
+                 previous=period_label(previous["period"], lang)  # type: ignore[index]
+                 if isinstance(previous, Mapping) and previous.get("period") else "–")
+    meta = t("report.meta", lang, currency=_currency(kpis),
+             sector=targets.SECTOR_NAMES[sector][lang], allocation=allocation_text(kpis, lang),
+             model=model_text(kpis, lang), run_date=run_date or t("not_set", lang))
+    return HTML(f"<style>{REPORT_CSS}</style>"
+                f'<div class="cac-report"><h1>{_esc(t("report.title", lang))}</h1>'
+                f'<p class="cac-subtitle">{_esc(subtitle)}</p>'
+                f'<p class="cac-meta">{_esc(meta)}</p></div>')
+
+
+def key_figures(kpis: Mapping[str, object], lang: str = "en") -> HTML:
+    """Five headline figures as cards: spend, new customers, global CAC, LTV/CAC, payback."""
+    from IPython.display import HTML
+
+    currency = _currency(kpis)
+    previous = kpis.get("previous") or {}
+    cards = []
+    for label, path, kind in (("key.spend", "spend.total", "money"),
+                              ("key.new_customers", "new_customers", "count"),
+                              ("key.cac_global", "cac.global", "money"),
+                              ("key.ltv_cac", "ltv_cac", "ratio"),
+                              ("key.payback", "payback_months", "months")):
+        now, before = _get(kpis, path), _get(previous, path)  # type: ignore[arg-type]
+        change = fmt_change(now, before, kind, lang)
+        cards.append(f'<div class="cac-keyfigure"><div class="cac-kf-label">{_esc(t(label, lang))}'
+                     f'</div><div class="cac-kf-value">{_esc(fmt(now, kind, lang, currency))}'
+                     f'</div><div class="cac-kf-sub">{_esc(t("change", lang))} {_esc(change)}'
+                     "</div></div>")
+    return HTML(f'<div class="cac-report"><div class="cac-keyfigures">{"".join(cards)}</div></div>')
+
+
+def headline(kpis: Mapping[str, object], lang: str = "en") -> str:
+    """The headline figures as plain text, rounded (the line nbval compares in the notebook)."""
+    currency = _currency(kpis)
+    lines = [
+        (t("key.period", lang), period_label(kpis["period"], lang)),  # type: ignore[arg-type]
+        (t("key.spend", lang), fmt(_get(kpis, "spend.total"), "money", lang, currency)),
+        (t("key.new_customers", lang), fmt(kpis.get("new_customers"), "count", lang)),
+        (t("key.cac_global", lang), fmt(_get(kpis, "cac.global"), "money", lang, currency)),
+        (t("metric.ltv", lang), fmt(kpis.get("ltv"), "money", lang, currency)),
+        (t("key.ltv_cac", lang), fmt(kpis.get("ltv_cac"), "ratio", lang)),
+        (t("key.payback", lang), fmt(kpis.get("payback_months"), "months", lang)),
+    ]
+    width = max(len(label) for label, _ in lines)
+    return "\n".join(f"{label:<{width}}  {value}" for label, value in lines)
+
+
+def summary(kpis: Mapping[str, object], signals: Sequence[tuple[str, str]],
+            lang: str = "en") -> HTML:
+    """The executive summary: volume and CAC, value verdicts, channels, warning signals."""
+    from IPython.display import HTML
+
+    currency = _currency(kpis)
+    previous = kpis.get("previous") or {}
+    items = [t("summary.cac", lang, customers=fmt(kpis.get("new_customers"), "count", lang),
+               cac=fmt(_get(kpis, "cac.global"), "money", lang, currency),
+               change=fmt_change(_get(kpis, "cac.global"),
+                                 _get(previous, "cac.global"), "money", lang))]  # type: ignore[arg-type]
+    items.append(targets.assess_ltv_cac(kpis.get("ltv_cac")).reason(lang))  # type: ignore[arg-type]
+    items.append(targets.assess_payback(kpis.get("payback_months")).reason(lang))  # type: ignore[arg-type]
+    loaded = {c: float(v["cac_fully_loaded"])
+              for c, v in (kpis.get("channels") or {}).items()  # type: ignore[union-attr]
+              if not _missing(v.get("cac_fully_loaded"))}
+    if len(loaded) >= 2:
+        ordered = sorted(loaded.items(), key=lambda kv: (kv[1], kv[0]))
+        (best, best_cac), (worst, worst_cac) = ordered[0], ordered[-1]
+        items.append(t("summary.best_channel", lang, best=best,
+                       best_cac=fmt(best_cac, "money", lang, currency), worst=worst,
+                       worst_cac=fmt(worst_cac, "money", lang, currency)))
+    alerts = sum(1 for status, _ in signals if status in ("bad", "watch"))
+    items.append(t("summary.alerts", lang, n=alerts) if alerts else t("summary.no_alert", lang))
+    body = "".join(f"<li>{_esc(_capitalise(item))}</li>" for item in items)
+    return HTML(f'<div class="cac-report"><ul class="cac-summary">{body}</ul></div>')
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# ------------------------------------------------------------------------------ extras
+
+
+def segment_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
+    """Per segment (ICP): new customers, CAC, ARPA, LTV, LTV/CAC and payback."""
+    currency = _currency(kpis)
+    columns = (("new_customers", "count"), ("cac", "money"), ("arpa_mrr", "money"),
+               ("ltv", "money"), ("ltv_cac", "ratio"), ("payback_months", "months"))
+    names = {c: t("metric.cac_global" if c == "cac" else f"metric.{c}", lang) for c, _ in columns}
+    rows = {}
+    for segment, values in (kpis.get("segments") or {}).items():  # type: ignore[union-attr]
+        rows[str(segment)] = {names[c]: fmt(values.get(c), kind, lang, currency)
+                              for c, kind in columns}
+    return _frame(rows, t("col.segment", lang), lang, numeric=list(names.values()))
+
+
+def cohort_matrix(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame | None:
+    """Month x horizon conversion shares of the KPI file's cohorts, labelled for the heatmap.
+
+    ``None`` when there is no lead cohort (no leads table). Rows: months (``2025-10``);
+    columns: ``30 days`` / ``30 jours``...; values 0-1, NaN when not observable yet.
+    """
+    from .cohorts import conversion_matrix
+
+    cohorts = kpis.get("cohorts")
+    if not isinstance(cohorts, Mapping) or not cohorts.get("months"):
+        return None
+    matrix = conversion_matrix(cohorts)
+    if matrix.isna().all().all() and all(v is None for v in (cohorts.get("leads") or {}).values()):
+        return None
+    matrix.index = pd.Index([str(m) for m in matrix.index], name=t("chart.cohort_month", lang))
+    matrix.columns = pd.Index([t("chart.horizon_days", lang, days=int(h)) for h in matrix.columns],
+                              name=t("chart.horizon", lang))
+    return matrix
+
+
+def attribution_table(data: AuditData, params: AuditParameters) -> pd.DataFrame | None:
+    """Every attribution model side by side for the audited period's new customers.
+
+    :func:`cac_toolkit.attribution.compare_models` on the period's acquisitions (channels x
+    models, credits adding up to the new customers in every column), or ``None`` without a
+    touchpoints table.
+    """
+    from .attribution import compare_models
+    from .counting import acquisitions, acquisitions_in
+    from .kpis import last_data_day
+
+    if data.touchpoints is None:
+        return None
+    period = params.period(last_data_day(data))
+    all_acquired = acquisitions(data.deals)
+    acquired = acquisitions_in(all_acquired, period)
+    if acquired.empty:
+        return None
+    return compare_models(acquired, data.touchpoints,
+                          acquired_accounts=all_acquired["account_id"], period_end=period.end,
+                          half_life_days=params.half_life_days, markov_order=params.markov_order)
+
+
+def attribution_frame(credits: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The channels x models credits of :func:`attribution_table`, formatted (2 decimals),
+    with translated model names and a total row (every model adds up to the new customers)."""
+    rows: dict[str, dict[str, str]] = {}
+    names = {m: label_or(f"model.{m}", str(m), lang) for m in credits.columns}
+    for channel, values in credits.iterrows():
+        rows[str(channel)] = {names[m]: fmt(values[m], "ratio", lang) for m in credits.columns}
+    rows[t("total", lang)] = {names[m]: fmt(credits[m].sum(min_count=1), "ratio", lang)
+                              for m in credits.columns}
+    return _frame(rows, t("channel", lang), lang, numeric=list(names.values()))
+
+
+def text(key: str, lang: str = "en", **values: object) -> Markdown:
+    """A sentence of the report (``section.<key>``) as Markdown, placeholders escaped."""
+    from IPython.display import Markdown
+
+    return Markdown(t(f"section.{key}", lang, **{k: _esc(v) for k, v in values.items()}))
+
+
+def audit_parameters(values: Mapping[str, object]) -> AuditParameters:
+    """The audit's parameters from the notebook's parameter cell.
+
+    ``values`` holds the parameter names of :class:`cac_toolkit.params.AuditParameters`
+    (other names, such as ``data_dir`` or ``run_date``, are ignored). The notebook's default
+    ``monthly_churn`` gives way when ``lifetime_months`` is set, since the two are
+    alternatives: running it with ``-p lifetime_months 30`` alone does what it says.
+    """
+    import dataclasses
+
+    from .params import AuditParameters
+
+    names = {f.name for f in dataclasses.fields(AuditParameters)}
+    chosen = {k: v for k, v in values.items() if k in names}
+    if chosen.get("lifetime_months") is not None:
+        chosen["monthly_churn"] = None
+    return AuditParameters.from_mapping(chosen)
+
+
+def template_dir() -> Path:
+    """The folder holding the offline nbconvert template (``offline/``): pass it as
+    ``extra_template_basedirs`` and ``template_name="offline"``."""
+    return Path(__file__).resolve().parent / "templates"
