@@ -899,3 +899,45 @@ def ratio_by_revenue(curves: Mapping[str, pd.Series], reference: float | None = 
         ax.legend(loc="upper left")
         fig.tight_layout()
     return fig
+
+
+def ltv_cac_heatmap(grid: pd.DataFrame, title: str, lang: str = "en",
+                    xlabel: str | None = None, ylabel: str | None = None) -> Figure:
+    """A sensitivity grid of LTV/CAC coloured by the article's zones, each cell annotated.
+
+    ``grid``: LTV/CAC values (e.g. :func:`cac_toolkit.scenarios.ltv_cac_grid`, rows gross
+    margin, columns retention; labels shown as given). Each cell takes the colour of its zone
+    as :func:`cac_toolkit.targets.assess_ltv_cac` reads it (below 2, 2 to 3, 3 to 5, above 5;
+    values rounded to 9 decimals first), so the region above a threshold reads at a glance
+    whatever the spread of the values, which a linear colour scale would hide.
+    """
+    from matplotlib.colors import ListedColormap
+
+    data = grid.apply(lambda col: col.map(_num)).astype("float64")
+    values = data.round(9).to_numpy()
+    zones = np.select([values < targets.LTV_CAC_FRAGILE, values < targets.LTV_CAC_HEALTHY,
+                       values <= targets.LTV_CAC_UNDER_INVESTING], [0.0, 1.0, 2.0], 3.0)
+    zones = pd.DataFrame(np.where(np.isnan(values), np.nan, zones), index=data.index,
+                         columns=data.columns)
+    cmap = ListedColormap([COLORS["bad"], COLORS["watch"], COLORS["good"], COLORS["under"]])
+    annot = np.vectorize(lambda v: _cell_text(v, "number", lang, "EUR"), otypes=[object])(
+        data.to_numpy())
+    rows, cols = data.shape
+    with _style():
+        fig, ax = plt.subplots(figsize=(min(1.0 + 0.8 * max(cols, 1), 14) + 2.2,
+                                        min(0.8 + 0.42 * max(rows, 1), 12) + 0.9))
+        sns.heatmap(zones, annot=annot, fmt="", cmap=cmap, vmin=-0.5, vmax=3.5, ax=ax,
+                    linewidths=0.5, linecolor="white", cbar=True,
+                    annot_kws={"fontsize": 8, "color": "white"}, mask=zones.isna())
+        colorbar = ax.collections[0].colorbar
+        colorbar.set_ticks([0, 1, 2, 3])
+        colorbar.set_ticklabels([t(f"chart.ltv_cac_zone.{zone}", lang) for zone in
+                                 ("fragile", "watch", "healthy", "under")])
+        ax.grid(False)
+        ax.set_title(label_or(title, title, lang))
+        ax.set_xlabel(label_or(xlabel, xlabel, lang) if xlabel else (data.columns.name or ""))
+        ax.set_ylabel(label_or(ylabel, ylabel, lang) if ylabel else (data.index.name or ""))
+        ax.tick_params(axis="x", rotation=0)
+        ax.tick_params(axis="y", rotation=0)
+        fig.tight_layout()
+    return fig

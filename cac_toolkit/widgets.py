@@ -18,10 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
+from io import BytesIO
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure
 
 from . import plots, scenarios
 from .errors import UndefinedMetricError
@@ -33,17 +35,19 @@ STATIC_NOTE = ("Interactive explorer: run this notebook in Jupyter to move the s
 
 @dataclass
 class Explorer:
-    """A widget box with named controls, a text summary and a plot area.
+    """A widget box with named controls, a text summary and a chart.
 
     Displaying it shows the widgets; its plain-text form (what a page without a live kernel
     shows) is :data:`STATIC_NOTE` instead of the widget's repr. ``refresh()`` redraws from
-    the controls' current values (the builders call it on every change).
+    the controls' current values (the builders call it on every change). The chart is a PNG
+    in an ``Image`` widget rather than an ``Output`` capture, so that headless execution
+    (nbclient without widget state) and live kernels behave the same.
     """
 
     box: widgets.VBox
     controls: dict[str, widgets.Widget]
     summary: widgets.HTML
-    output: widgets.Output
+    chart: widgets.Image
     render: Callable[[], None] = field(repr=False, default=lambda: None)
 
     def refresh(self) -> None:
@@ -57,6 +61,14 @@ class Explorer:
 
 def _pre(text: str) -> str:
     return f"<pre style='font-size: 13px; line-height: 1.35'>{escape(text)}</pre>"
+
+
+def _png(fig: Figure) -> bytes:
+    """The figure as PNG bytes; the figure is closed so that no inline copy is shown."""
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
 
 
 def _wire(explorer: Explorer) -> Explorer:
@@ -106,21 +118,17 @@ def ltv_payback_explorer(cac: float = 1_200.0, arpa: float = 150.0, gross_margin
                                              description="Lifetime (months)", style=style,
                                              layout=layout),
     }
-    summary, output = widgets.HTML(), widgets.Output()
-    box = widgets.VBox([*controls.values(), summary, output])
-    explorer = Explorer(box, controls, summary, output)
+    summary, chart = widgets.HTML(), widgets.Image(format="png")
+    box = widgets.VBox([*controls.values(), summary, chart])
+    explorer = Explorer(box, controls, summary, chart)
 
     def render() -> None:
         values = {name: control.value for name, control in controls.items()}
         econ = scenarios.unit_economics(values["cac"], values["arpa"], values["gross_margin"],
                                         values["lifetime_months"])
         summary.value = _pre(describe_unit_economics(econ, currency))
-        output.clear_output(wait=True)
-        with output:
-            fig = plots.payback_curve(econ.cac, econ.arpa, econ.gross_margin, months,
-                                      currency=currency)
-            plt.show()
-            plt.close(fig)
+        chart.value = _png(plots.payback_curve(econ.cac, econ.arpa, econ.gross_margin, months,
+                                               currency=currency))
 
     explorer.render = render
     return _wire(explorer)
@@ -179,15 +187,14 @@ def budget_reallocation_explorer(direct_spend: pd.Series, new_customers: pd.Seri
                                           description="Target saturation x", style=style,
                                           layout=layout),
     }
-    summary, output = widgets.HTML(), widgets.Output()
-    box = widgets.VBox([*controls.values(), summary, output])
-    explorer = Explorer(box, controls, summary, output)
+    summary, chart = widgets.HTML(), widgets.Image(format="png")
+    box = widgets.VBox([*controls.values(), summary, chart])
+    explorer = Explorer(box, controls, summary, chart)
 
     def render() -> None:
         values = {name: control.value for name, control in controls.items()}
         src, dst = values["source"], values["target"]
         moved = min(float(values["amount"]), float(direct_spend[src]))
-        output.clear_output(wait=True)
         if src == dst:
             summary.value = _pre("Pick two different channels.")
             return
@@ -200,10 +207,7 @@ def budget_reallocation_explorer(direct_spend: pd.Series, new_customers: pd.Seri
         totals = scenarios.budget_totals(table, shared_spend)
         summary.value = _pre(describe_reallocation(table, totals, src, dst, moved,
                                                    values["multiplier"], currency))
-        with output:
-            fig = plots.budget_reallocation(table, currency=currency)
-            plt.show()
-            plt.close(fig)
+        chart.value = _png(plots.budget_reallocation(table, currency=currency))
 
     explorer.render = render
     return _wire(explorer)

@@ -259,11 +259,15 @@ def test_ltv_payback_explorer_follows_its_sliders() -> None:
     explorer = widgets.ltv_payback_explorer()
     assert "LTV     €3,780.00" in _shown(explorer)
     assert "LTV/CAC 3.15" in _shown(explorer)
+    first_chart = bytes(explorer.chart.value)
+    assert first_chart.startswith(b"\x89PNG")
     explorer.controls["cac"].value = 1_500
     explorer.controls["arpa"].value = 200
     explorer.controls["lifetime_months"].value = 30
     assert "LTV/CAC 2.80" in _shown(explorer)
     assert "Payback 10.7 months" in _shown(explorer)
+    assert bytes(explorer.chart.value).startswith(b"\x89PNG")
+    assert bytes(explorer.chart.value) != first_chart
     bundle = explorer._repr_mimebundle_()
     assert bundle["text/plain"] == widgets.STATIC_NOTE
     assert "application/vnd.jupyter.widget-view+json" in bundle
@@ -275,6 +279,7 @@ def test_budget_reallocation_explorer() -> None:
     explorer = widgets.budget_reallocation_explorer(DIRECT, CUSTOMERS, SHARED)
     assert "New customers: 60.00 -> 70.00 (+10.00)" in _shown(explorer)
     assert "€1,500.00 -> €1,285.71" in _shown(explorer)
+    assert bytes(explorer.chart.value).startswith(b"\x89PNG")
     explorer.controls["multiplier"].value = 2.0
     assert "60.00 -> 63.00 (+3.00)" in _shown(explorer)
     explorer.controls["target"].value = "Ads"
@@ -282,3 +287,50 @@ def test_budget_reallocation_explorer() -> None:
     explorer.controls["target"].value = "Outbound"
     explorer.controls["amount"].value = 24_000  # more than Ads holds: capped at 18,000
     assert "Move €18,000.00 from Ads to Outbound" in _shown(explorer)
+
+
+# --------------------------------------------------------------------------- course charts
+
+
+def test_ltv_cac_heatmap_colours_cells_by_verdict() -> None:
+    import matplotlib.pyplot as plt
+
+    from cac_toolkit import plots
+
+    grid = sc.ltv_cac_grid(50_000, 3_000, [0.02, 0.03, 0.3], [0.0, 0.8, 0.9])
+    fig = plots.ltv_cac_heatmap(grid, "LTV/CAC")
+    zones = np.asarray(fig.axes[0].collections[0].get_array()).reshape(grid.shape)
+    # 0.33 / 1.67 / 3.33 -> fragile, fragile, healthy; 0.5 / 2.5 / 5.0 -> fragile, watch,
+    # healthy (5 is not above 5); 5.0 / 25 / 50 -> healthy, then above 5.
+    assert zones.tolist() == [[0, 0, 2], [0, 1, 2], [2, 3, 3]]
+    texts = [text.get_text() for text in fig.axes[0].texts]
+    assert texts[:3] == ["0.3", "1.7", "3.3"] and texts[-1] == "50.0"
+    plt.close(fig)
+
+
+def test_course_charts_draw() -> None:
+    import matplotlib.pyplot as plt
+
+    from cac_toolkit import plots
+
+    by_key = sc.compare_allocation_keys(DIRECT, CUSTOMERS, SHARED,
+                                        sc.illustrative_allocation_keys())
+    move = sc.move_budget(DIRECT, CUSTOMERS, "Ads", "SEO", 6_000, shared_spend=SHARED)
+    sensitivity = sc.reallocation_sensitivity(DIRECT, CUSTOMERS, "Ads", "SEO", 6_000,
+                                              [1, 2, 4], SHARED)
+    figures = [
+        plots.allocation_keys(by_key),
+        plots.budget_reallocation(move),
+        plots.reallocation_sensitivity(sensitivity, 1_500),
+        plots.ltv_cac_bars(sc.lever_scenarios(1_500, 200, 0.7, 30)),
+        plots.ratio_by_revenue({"out": sc.ratio_by_monthly_revenue(2_000, [100, 500], 36, 0.7)},
+                               reference=6.3, reference_label="in"),
+    ]
+    # 4 keys x 3 channels bars; 3 channels x 2 (before/after) bars per panel.
+    assert len(figures[0].axes[0].patches) == 12
+    assert [len(ax.patches) for ax in figures[1].axes] == [6, 6]
+    assert figures[2].axes[0].lines[0].get_ydata().tolist() == pytest.approx(
+        sensitivity["cac_global_after"].tolist())
+    assert len(figures[3].axes[0].patches) == 6
+    for fig in figures:
+        plt.close(fig)
