@@ -330,7 +330,7 @@ def _read_csv(path: Path, spec: TableSpec, *, fast: bool = True) -> RawTable:
     rows = rows[~blank]
     if '"' in body:  # only a quoted cell can span lines
         _refuse_swallowed_rows(frame, rows, label, sep)
-    frame = _name_columns(frame, header, label, header_index + 1)
+    frame = _name_columns(frame, header, label, header_index + 1, rows)
     return RawTable(label, frame, rows, header_index + 1, "," if sep == ";" else ".")
 
 
@@ -353,73 +353,93 @@ def _cell_ref(row: int, col: int) -> str:
     return f"{get_column_letter(col)}{row}"
 
 
-def _read_excel(path: Path, spec: TableSpec) -> RawTable:
+def _open_workbook(path: Path, label: str, data_only: bool):  # noqa: ANN202 - openpyxl book
     import openpyxl  # imported here: only Excel inputs need it
 
-    label = path.name
     try:
         with warnings.catch_warnings():  # styles or extensions openpyxl skips: not our concern
             warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(path, data_only=False)
+            return openpyxl.load_workbook(path, data_only=data_only)
     except Exception as exc:  # a corrupt, renamed or password-protected file
         raise InputError(label, f"cannot be opened as an Excel workbook "
                          f"({exc.__class__.__name__}); ", expected="an .xlsx file") from None
-    sheet = book.worksheets[0]
-    label = f"{path.name} (sheet '{_printable(sheet.title)}')"
-    height, width = sheet.max_row, sheet.max_column
-    grid: list[list[object]] = [[None] * width for _ in range(height)]
-    formulas: list[tuple[int, int, str]] = []
-    for line in sheet.iter_rows(min_row=1, min_col=1, max_row=height, max_col=width):
-        for cell in line:
-            if cell.value is None:
-                continue
-            r, c = cell.row - 1, cell.column - 1
-            if cell.data_type == "f":
-                formulas.append((r, c, str(getattr(cell.value, "text", None) or cell.value)))
-            elif cell.data_type == "e":
-                grid[r][c] = _ExcelProblem(cell.coordinate, f"the Excel error {cell.value} "
-                                           f"in cell {cell.coordinate}")
-            else:
-                grid[r][c] = cell.value
+
+
+def _excel_cells(path: Path, label: str) -> tuple[str, dict[tuple[int, int], object]]:
+    """The first sheet's title and its non-empty cells ``{(row, column): value}`` (1-based).
+
+    Only the cells the file holds are visited (a stray value in cell XFD1048576 does not make
+    a grid of 17 billion cells). Formulas are replaced by the results Excel saved; a formula
+    without a saved result and an error value (``#DIV/0!``) become :class:`_ExcelProblem`;
+    the cells of a merged range other than its top-left one become :class:`_MergedCopy`.
+    """
+    sheet = _open_workbook(path, label, data_only=False).worksheets[0]
+    cells: dict[tuple[int, int], object] = {}
+    formulas: dict[tuple[int, int], str] = {}
+    # Worksheet._cells holds only the cells present in the file (iter_rows would create the
+    # missing ones up to max_row x max_column).
+    for (r, c), cell in sorted(sheet._cells.items()):
+        if cell.value is None:
+            continue
+        if cell.data_type == "f":
+            formulas[(r, c)] = str(getattr(cell.value, "text", None) or cell.value)
+        elif cell.data_type == "e":
+            cells[(r, c)] = _ExcelProblem(cell.coordinate, f"the Excel error {cell.value} in "
+                                          f"cell {cell.coordinate}")
+        else:
+            cells[(r, c)] = cell.value
     if formulas:  # the values Excel saved with the formulas, if it did
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            cached = openpyxl.load_workbook(path, data_only=True).worksheets[0]
-        for r, c, formula in formulas:
-            cell = cached.cell(r + 1, c + 1)
+        cached = _open_workbook(path, label, data_only=True).worksheets[0]
+        for (r, c), formula in formulas.items():
+            cell = cached.cell(r, c)
             ref = cell.coordinate
             if cell.value is None:
-                grid[r][c] = _ExcelProblem(ref, f"the formula {formula} in cell {ref}, which has "
-                                           "no saved result (open the file in Excel or "
-                                           "LibreOffice and save it, or paste values)")
+                cells[(r, c)] = _ExcelProblem(ref, f"the formula {formula} in cell {ref}, which "
+                                              "has no saved result (open the file in Excel or "
+                                              "LibreOffice and save it, or paste values)")
             elif cell.data_type == "e":
-                grid[r][c] = _ExcelProblem(ref, f"the Excel error {cell.value} in cell {ref}")
+                cells[(r, c)] = _ExcelProblem(ref, f"the Excel error {cell.value} in cell {ref}")
             else:
-                grid[r][c] = cell.value
-    for merged in sheet.merged_cells.ranges:
-        value = grid[merged.min_row - 1][merged.min_col - 1]
-        for r in range(merged.min_row, merged.max_row + 1):
-            for c in range(merged.min_col, merged.max_col + 1):
-                if (r, c) != (merged.min_row, merged.min_col):
-                    grid[r - 1][c - 1] = _MergedCopy(value, _cell_ref(r, c), merged.coord)
-    if not grid or all(_is_blank(v) for line in grid for v in line):
+                cells[(r, c)] = cell.value
+    if cells:
+        last_row = max(r for r, _ in cells)
+        last_col = max(c for _, c in cells)
+        for merged in sheet.merged_cells.ranges:
+            value = cells.get((merged.min_row, merged.min_col))
+            for r in range(merged.min_row, min(merged.max_row, last_row) + 1):
+                for c in range(merged.min_col, min(merged.max_col, last_col) + 1):
+                    if (r, c) != (merged.min_row, merged.min_col):
+                        cells[(r, c)] = _MergedCopy(value, _cell_ref(r, c), merged.coord)
+    return sheet.title, cells
+
+
+def _read_excel(path: Path, spec: TableSpec) -> RawTable:
+    title, cells = _excel_cells(path, path.name)
+    label = f"{path.name} (sheet '{_printable(title)}')"
+    own = {key: v for key, v in cells.items()
+           if not isinstance(v, _MergedCopy) and not _is_blank(v)}
+    if not own:
         raise InputError(label, "the sheet is empty; ",
                          expected=f"a header row with the columns {', '.join(spec.required)}")
-    scores = [_header_score([_unmerged(v) for v in line], spec)
-              for line in grid[:HEADER_SEARCH_ROWS]]
-    if max(scores) == 0:
+    columns = sorted({c for _, c in cells})
+    by_row: dict[int, dict[int, object]] = {}
+    for (r, c), value in cells.items():
+        by_row.setdefault(r, {})[c] = value
+    scores = {r: _header_score([_unmerged(v) for v in by_row.get(r, {}).values()], spec)
+              for r in range(1, HEADER_SEARCH_ROWS + 1)}
+    header_row = max(scores, key=lambda r: (scores[r], -r))
+    if scores[header_row] == 0:
         raise _no_header(label, spec)
-    header_index = scores.index(max(scores))
-    header = [normalise_name(_unmerged(c)) for c in grid[header_index]]
-    body, numbers = [], []
-    for offset, cells in enumerate(grid[header_index + 1:], start=header_index + 2):
-        if all(_is_blank(_unmerged(c)) for c in cells):
-            continue
-        body.append(cells)
-        numbers.append(offset)
-    frame = pd.DataFrame(body, columns=range(width), dtype=object)
-    frame = _name_columns(frame, header, label, header_index + 1)
-    return RawTable(label, frame, np.asarray(numbers, dtype="int64"), header_index + 1, ".")
+    header_cells = by_row.get(header_row, {})
+    header = [normalise_name(_unmerged(header_cells.get(c))) for c in columns]
+    # A row is data when it holds a value of its own (a merged label alone does not count).
+    numbers = sorted({r for r, _ in own if r > header_row})
+    body = [[by_row[r].get(c) for c in columns] for r in numbers]
+    frame = pd.DataFrame(body, columns=range(len(columns)), dtype=object)
+    rows = np.asarray(numbers, dtype="int64")
+    places = [f"column {_cell_ref(1, c)[:-1]}" for c in columns]
+    frame = _name_columns(frame, header, label, header_row, rows, places)
+    return RawTable(label, frame, rows, header_row, ".")
 
 
 def _unmerged(value: object) -> object:
@@ -442,19 +462,25 @@ def _read_parquet(path: Path, spec: TableSpec) -> RawTable:
             frame[position] = column.astype(object)
         elif isinstance(column.dtype, pd.DatetimeTZDtype):
             frame[position] = column.dt.tz_localize(None)  # the wall-clock time as written
-    frame = _name_columns(frame, header, label, 1)
     # Parquet has no spreadsheet rows: records are numbered from 1.
-    return RawTable(label, frame, np.arange(1, len(frame) + 1, dtype="int64"), 0, ".")
+    rows = np.arange(1, len(frame) + 1, dtype="int64")
+    frame = _name_columns(frame, header, label, 1, rows)
+    return RawTable(label, frame, rows, 0, ".")
 
 
-def _name_columns(frame: pd.DataFrame, header: list[str], label: str, header_row: int
-                  ) -> pd.DataFrame:
+def _name_columns(frame: pd.DataFrame, header: list[str], label: str, header_row: int,
+                  rows: np.ndarray, places: list[str] | None = None) -> pd.DataFrame:
+    """Name the columns after the header; ``places`` says where each column is (``column
+    F`` in a sheet), for the error about values under an empty header cell."""
     keep, names = [], []
     for position, name in enumerate(header):
         if not name:
-            if (~_blank_mask(frame[position])).any():
-                raise InputError(label, "a column has values but no name; ", row=header_row,
-                                 expected="a name in every header cell")
+            filled = _first(~_blank_mask(frame[position]))
+            if filled is not None:
+                place = places[position] if places else f"column {position + 1}"
+                raise InputError(label, f"{place} has no name in the header but holds values "
+                                 f"(the first in row {rows[filled]}); ", row=header_row,
+                                 expected="a name in every header cell above values")
             continue  # a trailing separator: an empty, unnamed column
         if name in names:
             raise InputError(label, "the column appears twice; ", column=_printable(name),
@@ -470,13 +496,16 @@ def read_raw(path: Path, spec: TableSpec) -> RawTable:
     """Read a table file's cells without interpreting them."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
-        return _read_csv(path, spec)
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_excel(path, spec)
-    if suffix == ".parquet":
-        return _read_parquet(path, spec)
-    raise InputError(path.name, "", expected="a .csv, .xlsx or .parquet file")
+    readers = {".csv": _read_csv, ".txt": _read_csv, ".tsv": _read_csv, ".xlsx": _read_excel,
+               ".xlsm": _read_excel, ".parquet": _read_parquet}
+    if suffix not in readers:
+        raise InputError(path.name, "", expected="a .csv, .xlsx or .parquet file")
+    try:
+        return readers[suffix](path, spec)
+    except OSError as exc:  # unreadable (permissions, a disk error, a file that vanished)
+        raise InputError(path.name, f"cannot be read ({exc.__class__.__name__}: "
+                         f"{_printable(exc.strerror or exc)}); ",
+                         expected="a readable file") from None
 
 
 # --------------------------------------------------------------------------- cell helpers
@@ -1031,8 +1060,12 @@ def load_folder(folder: str | Path, currency: str | None = None) -> AuditData:
                                  expected=f"a file {name}.csv, {name}.xlsx or {name}.parquet")
             frames[name] = None
             continue
-        digest = sha256_of(path)
         raw = read_raw(path, spec)
+        try:
+            digest = sha256_of(path)
+        except OSError as exc:
+            raise InputError(path.name, f"cannot be read ({exc.__class__.__name__}); ",
+                             expected="a readable file") from None
         frames[name] = parse_table(raw, spec)
         seen += _currency_codes(raw)
         _refuse_reserved_channel(frames[name], name, raw)

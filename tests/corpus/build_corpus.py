@@ -208,11 +208,14 @@ def _cell_xml(ref: str, value: object) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def _sheet_xml(sheet: Sheet) -> str:
+def _sheet_xml(sheet: Sheet, extra_cells: dict[str, object] | None = None) -> str:
     lines = []
     for r, cells in enumerate(sheet.rows, start=1):
         xml = "".join(_cell_xml(f"{_column_letter(c)}{r}", v) for c, v in enumerate(cells))
         lines.append(f'<row r="{r}">{xml}</row>')
+    for ref, value in (extra_cells or {}).items():  # far away cells, each on its own row
+        row = "".join(ch for ch in ref if ch.isdigit())
+        lines.append(f'<row r="{row}">{_cell_xml(ref, value)}</row>')
     merges = ""
     if sheet.merges:
         refs = "".join(f'<mergeCell ref="{m}"/>' for m in sheet.merges)
@@ -222,7 +225,8 @@ def _sheet_xml(sheet: Sheet) -> str:
             f'<sheetData>{"".join(lines)}</sheetData>{merges}</worksheet>')
 
 
-def xlsx_bytes(sheets: list[Sheet], active: int = 0) -> bytes:
+def xlsx_bytes(sheets: list[Sheet], active: int = 0,
+               extra_cells: dict[str, object] | None = None) -> bytes:
     """An .xlsx file holding ``sheets`` (the first one first), deterministic to the byte."""
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -267,7 +271,7 @@ def xlsx_bytes(sheets: list[Sheet], active: int = 0) -> bytes:
             'name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'),
     }
     for i, sheet in enumerate(sheets, start=1):
-        files[f"xl/worksheets/sheet{i}.xml"] = _sheet_xml(sheet)
+        files[f"xl/worksheets/sheet{i}.xml"] = _sheet_xml(sheet, extra_cells if i == 1 else None)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for name, text in files.items():
@@ -493,10 +497,19 @@ def cases() -> list[Case]:
     labels = [["Dépenses du premier trimestre", None, None, None, None]] + spend_sheet_rows()
     for row in labels[3:6]:
         row[2] = None  # the merged range C3:C6 shows "marketing" once
-    add(base_case("xlsx_merged_labels", "A merged title row above the header and a category "
-                  "merged over four rows (its value applies to each).",
-                  xlsx_bytes([Sheet("Feuil1", labels, merges=["A1:E1", "C3:C6"])]),
+    labels = labels[:7] + [[None] * 5 for _ in range(4)] + labels[7:]  # S6 moves to row 12
+    add(base_case("xlsx_merged_labels", "A merged title row above the header, a category "
+                  "merged over four rows (its value applies to each) and an item merged down "
+                  "over empty rows (they stay empty rows).",
+                  xlsx_bytes([Sheet("Feuil1", labels, merges=["A1:E1", "C3:C6", "E7:E10"])]),
                   PLAIN_DEALS, names=("spend.xlsx", "deals.csv")))
+    stray = Sheet("Feuil1", spend_sheet_rows())
+    add(error_case("xlsx_stray_far_cell", "A forgotten value in the last cell of the sheet "
+                   "(XFD1048576): read without building the empty grid, and refused.",
+                   "spend.xlsx (sheet 'Feuil1'), row 1: column XFD has no name in the header but "
+                   "holds values (the first in row 1048576); expected a name in every header "
+                   "cell above values", deals=PLAIN_DEALS,
+                   files={"spend.xlsx": xlsx_bytes([stray], extra_cells={"XFD1048576": "x"})}))
     formulas = spend_sheet_rows()
     formulas[1][1] = Formula("2000*2", 4000)
     formulas[2][1] = Formula("2500+0.5", 2500.5)
@@ -769,8 +782,9 @@ def cases() -> list[Case]:
                    "spend.csv, column 'amount', row 1: the column appears twice; expected each "
                    "column once", utf8(spend_csv().replace("item", "Amount", 1)), PLAIN_DEALS))
     add(error_case("column_without_name", "Values under an empty header cell.",
-                   "spend.csv, row 1: a column has values but no name; expected a name in every "
-                   "header cell", utf8(spend_csv().replace("item", "", 1)), PLAIN_DEALS))
+                   "spend.csv, row 1: column 5 has no name in the header but holds values (the "
+                   "first in row 2); expected a name in every header cell above values",
+                   utf8(spend_csv().replace("item", "", 1)), PLAIN_DEALS))
     add(error_case("table_missing", "No deals file.",
                    "{dir}: missing table 'deals'; expected a file deals.csv, deals.xlsx or "
                    "deals.parquet", PLAIN_SPEND, cli=True))
