@@ -1,8 +1,9 @@
 """The audit's input tables: their columns, types and rules (the data contract).
 
-Column parsing lives in :mod:`cac_toolkit.loading`; the rules that hold across a parsed
-table (uniqueness, allowed values, ranges, stage order) are checked here with pandera, and
-its failure cases are turned into the same one-line :class:`InputError`.
+Column parsing lives in :mod:`cac_toolkit.loading` (it also enforces each cell's kind, the
+allowed words with their synonyms and the ranges declared here); the rule that spans rows,
+ids that appear once, is checked here with pandera, and its failure cases are turned into the
+same one-line :class:`InputError`. ``docs/data-format.md`` describes the contract for users.
 """
 
 from __future__ import annotations
