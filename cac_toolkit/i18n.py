@@ -35,6 +35,12 @@ LABELS: dict[str, dict[str, str]] = {
     "reading": {"en": "Reading", "fr": "Lecture"},
     "none": {"en": "none", "fr": "aucun"},
     "total": {"en": "Total", "fr": "Total"},
+    "every.channels": {"en": "every channel", "fr": "tous les canaux"},
+    "every.segments": {"en": "every segment", "fr": "tous les segments"},
+    "figures.funnel": {"en": "Funnel KPIs", "fr": "Indicateurs de l'entonnoir"},
+    "figures.cohorts": {"en": "Lead cohorts", "fr": "Cohortes de leads"},
+    "figures.segments": {"en": "Segments", "fr": "Segments"},
+    "figures.channels": {"en": "Channels", "fr": "Canaux"},
     "from_to": {"en": "{start} to {end}", "fr": "du {start} au {end}"},
     # statuses of targets.Verdict and of warning signals
     "status.good": {"en": "good", "fr": "bon"},
@@ -45,6 +51,7 @@ LABELS: dict[str, dict[str, str]] = {
     "metric.cac_global": {"en": "Global CAC", "fr": "CAC global"},
     "metric.cac_marketing": {"en": "Marketing CAC", "fr": "CAC marketing"},
     "metric.cac_sales": {"en": "Sales CAC", "fr": "CAC commercial"},
+    "metric.cac_segment": {"en": "CAC (pooled costs allocated)", "fr": "CAC (coûts alloués)"},
     "metric.cac_direct": {"en": "Direct CAC", "fr": "CAC direct"},
     "metric.cac_fully_loaded": {"en": "Fully loaded CAC", "fr": "CAC complet"},
     "metric.spend_direct": {"en": "Direct spend", "fr": "Dépenses directes"},
@@ -143,10 +150,50 @@ LABELS: dict[str, dict[str, str]] = {
     "chart.cohort_conversion": {
         "en": "Share of each month's leads won within 30, 60 and 90 days",
         "fr": "Part des leads de chaque mois gagnés sous 30, 60 et 90 jours"},
-    "chart.cohort_month": {"en": "Month the leads were created",
-                           "fr": "Mois de création des leads"},
+    "chart.cohort_month": {"en": "Month of creation", "fr": "Mois de création"},
     "chart.horizon": {"en": "Won within", "fr": "Gagnés sous"},
     "chart.horizon_days": {"en": "{days} days", "fr": "{days} jours"},
+    "cohort.conversion": {"en": "Cohort conversion within {days} days",
+                          "fr": "Conversion des cohortes sous {days} jours"},
+    "cohort.cac_lag": {"en": "Lag-aware CAC ({days} days)", "fr": "CAC décalé ({days} jours)"},
+    "cohort.cac_month": {"en": "CAC of the month", "fr": "CAC du mois"},
+    "cohort.leads": {"en": "Cohort leads ({days} days)", "fr": "Leads des cohortes ({days} jours)"},
+    "cohort.won": {"en": "Cohort wins ({days} days)", "fr": "Gains des cohortes ({days} jours)"},
+    "cohort.spend": {"en": "Cohort spend ({days} days)",
+                     "fr": "Dépenses des cohortes ({days} jours)"},
+    "cohort.cohorts": {"en": "Lead cohorts", "fr": "Cohortes de leads"},
+    "cohort.period.conversion": {"en": "Conversion of the period's cohorts ({days} days)",
+                                 "fr": "Conversion des cohortes de la période ({days} jours)"},
+    "cohort.period.cac_lag": {"en": "Lag-aware CAC of the period ({days} days)",
+                              "fr": "CAC décalé de la période ({days} jours)"},
+    # ------------------------------------------------------------------ verdict readings
+    "reading.undefined": {"en": "undefined: see the notes at the end",
+                          "fr": "non défini : voir les notes en fin de rapport"},
+    "reading.ltv_cac.fragile": {"en": "{ratio} is below 2: profitability is fragile",
+                                "fr": "{ratio}, sous 2 : rentabilité fragile"},
+    "reading.ltv_cac.watch": {"en": "{ratio} is between 2 and 3: below the usual target of 3",
+                              "fr": "{ratio}, entre 2 et 3 : sous le repère de 3"},
+    "reading.ltv_cac.good": {"en": "{ratio} is 3 or more: acquisition pays",
+                             "fr": "{ratio}, au moins 3 : l'acquisition est rentable"},
+    "reading.ltv_cac.under": {"en": "{ratio} is above 5: growth may be under-funded",
+                              "fr": "{ratio}, au-dessus de 5 : sous-investissement possible"},
+    "reading.payback.good": {"en": "paid back in {months} months, within 12",
+                             "fr": "remboursé en {months} mois, dans les 12 mois"},
+    "reading.payback.bad": {"en": "{months} months to pay back, beyond 12",
+                            "fr": "{months} mois pour rembourser, au-delà de 12 mois"},
+    "reading.cac_margin.good": {
+        "en": "the gross margin per customer is {multiple} times the CAC (target 3 to 5)",
+        "fr": "la marge brute par client vaut {multiple} fois le CAC (cible 3 à 5)"},
+    "reading.cac_margin.watch": {
+        "en": "the gross margin per customer is only {multiple} times the CAC (target 3 to 5)",
+        "fr": "la marge brute par client ne vaut que {multiple} fois le CAC (cible 3 à 5)"},
+    "reading.cac_margin.bad": {
+        "en": "the gross margin per customer ({multiple} times the CAC) does not cover the CAC",
+        "fr": "la marge brute par client ({multiple} fois le CAC) ne couvre pas le CAC"},
+    "reading.target.good": {"en": "{value} reaches the {low} to {high} target",
+                            "fr": "{value} atteint la cible de {low} à {high}"},
+    "reading.target.bad": {"en": "{value} is below the {low} to {high} target",
+                           "fr": "{value} sous la cible de {low} à {high}"},
     # ------------------------------------------------------------------ report sections
     "report.title": {"en": "Customer acquisition audit", "fr": "Audit de l'acquisition client"},
     "report.subtitle": {"en": "Period audited: {period} · compared with {previous}",
@@ -192,10 +239,10 @@ LABELS: dict[str, dict[str, str]] = {
               "puis les dix KPI de la conquête B2B face aux cibles de l'article."},
     "section.trends": {"en": "Trends", "fr": "Tendances"},
     "section.trends.intro": {
-        "en": "The same figures over the last {n} periods of equal length. Rebased to 100, the "
-              "lines show whether the CAC grows faster than the revenue of a new customer.",
-        "fr": "Les mêmes indicateurs sur les {n} dernières périodes de même durée. En base 100, "
-              "les courbes montrent si le CAC croît plus vite que le revenu d'un nouveau client."},
+        "en": "The same figures over the last {n} periods. Rebased to 100, the lines show "
+              "whether the CAC grows faster than the revenue of a new customer.",
+        "fr": "Les mêmes indicateurs sur les {n} dernières périodes. En base 100, les courbes "
+              "montrent si le CAC croît plus vite que le revenu d'un nouveau client."},
     "section.signals": {"en": "Warning signals", "fr": "Signaux d'alerte"},
     "section.signals.intro": {
         "en": "Three trends that announce an acquisition getting more expensive: a CAC rising "
@@ -418,6 +465,9 @@ NOTE_REASONS: dict[str, str] = {
     "no_key.segment": "la clé d'allocation ({allocation}) est nulle pour tous les segments : "
                       "les coûts mutualisés ne peuvent pas être répartis",
     "cohort_incomplete": "leads pas encore tous observés sur {days} jours{months}",
+    "cohort_incomplete.period": "aucun mois de la période n'est encore observé sur {days} jours",
+    "no_customer.period": "aucun lead des mois complets de la période gagné sous {days} jours",
+    "no_lead.period": "aucun lead créé dans les mois complets de la période",
     "no_lead": "aucun lead créé dans le mois{months}",
     "no_customer": "aucun lead du mois gagné sous {days} jours{months}",
 }
@@ -477,6 +527,8 @@ def note_reason(note: Mapping[str, str], lang: str = "en") -> str:
         values["days"] = digits
         if ": " in reason:
             values["months"] = " : " + reason.rsplit(": ", 1)[1]
+        if len(parts) >= 3 and parts[1] == "period":
+            variant = f"{code}.period"
         if code == "no_new_customer":
             variant = "no_new_customer.month"
             values["months"] = values["months"].removeprefix(" : ")

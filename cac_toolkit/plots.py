@@ -474,7 +474,8 @@ def heatmap(frame: pd.DataFrame, title: str, fmt: str = "number", lang: str = "e
         cmap = "RdYlGn" if center is not None else "Blues"
     rows, cols = data.shape
     with _style():
-        fig, ax = plt.subplots(figsize=(min(1.0 + 0.75 * max(cols, 1), 14) + 1.5,
+        # At least 7 inches wide so that long axis labels fit beside a narrow grid.
+        fig, ax = plt.subplots(figsize=(max(7.0, min(1.0 + 0.75 * max(cols, 1), 14) + 1.5),
                                         min(0.8 + 0.4 * max(rows, 1), 12) + 0.8))
         sns.heatmap(data, annot=annot, fmt="", cmap=cmap, center=center, ax=ax,
                     linewidths=0.5, linecolor="white", cbar=True,

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from .loading import AuditData
     from .params import AuditParameters
+    from .periods import Period
 
 STATUSES = ("good", "watch", "bad", "unknown")
 
@@ -46,15 +47,27 @@ REPORT_CSS = """
 .cac-panel p.cac-caption, .cac-report p.cac-caption { color: #555; font-size: .85em;
   margin: .3em 0 .8em 0; }
 table.cac-table { border-collapse: collapse; font-size: .9em; margin: .2em 0 .6em 0;
-  font-variant-numeric: tabular-nums; }
-table.cac-table th, table.cac-table td { padding: .3em .75em; border-bottom: 1px solid #e3e3e3;
-  text-align: left; vertical-align: top; }
-table.cac-table thead th { border-bottom: 2px solid #1f4e79; color: #1f4e79; font-weight: 600;
-  white-space: nowrap; }
-table.cac-table tbody th { font-weight: 600; white-space: nowrap; }
-table.cac-table td.cac-num, table.cac-table th.cac-num { text-align: right; white-space: nowrap; }
-table.cac-table td.cac-code { font-family: "DejaVu Sans Mono", monospace; font-size: .8em;
-  word-break: break-all; }
+  font-variant-numeric: tabular-nums; table-layout: auto; }
+.cac-report table.cac-table th, .cac-report table.cac-table td,
+.jp-RenderedHTMLCommon table.cac-table th, .jp-RenderedHTMLCommon table.cac-table td {
+  padding: .3em .75em; border: none; border-bottom: 1px solid #e3e3e3; text-align: left;
+  vertical-align: top; max-width: 34em; }
+.cac-report table.cac-table thead th, .jp-RenderedHTMLCommon table.cac-table thead th {
+  border-bottom: 2px solid #1f4e79; color: #1f4e79; font-weight: 600; vertical-align: bottom; }
+.cac-report table.cac-table tbody th, .jp-RenderedHTMLCommon table.cac-table tbody th {
+  font-weight: 600; white-space: nowrap; }
+.cac-report table.cac-table td.cac-num, .cac-report table.cac-table th.cac-num,
+.jp-RenderedHTMLCommon table.cac-table td.cac-num,
+.jp-RenderedHTMLCommon table.cac-table th.cac-num { text-align: right; }
+.cac-report table.cac-table td.cac-num,
+.jp-RenderedHTMLCommon table.cac-table td.cac-num { white-space: nowrap; }
+.cac-report table.cac-table td.cac-code, .jp-RenderedHTMLCommon table.cac-table td.cac-code {
+  font-family: "DejaVu Sans Mono", monospace; font-size: .78em; white-space: nowrap;
+  max-width: none; }
+.cac-report table.cac-table tbody tr:nth-child(odd),
+.jp-RenderedHTMLCommon table.cac-table tbody tr:nth-child(odd) { background: #f6f8fb; }
+.cac-report table.cac-table tbody tr:nth-child(even),
+.jp-RenderedHTMLCommon table.cac-table tbody tr:nth-child(even) { background: #ffffff; }
 .cac-badge { display: inline-block; padding: .05em .55em; border-radius: .8em; font-size: .85em;
   font-weight: 600; white-space: nowrap; }
 .cac-good { background: #dff0e4; color: #1e6b3e; }
@@ -218,7 +231,8 @@ def html_table(frame: pd.DataFrame, *, index: bool = True) -> str:
         for column in frame.columns:
             value = row[column]
             if column == status_column and position < len(statuses):
-                cells.append(f"<td>{badge(statuses[position], lang)}</td>")
+                raw = statuses[position]
+                cells.append(f"<td>{badge(raw, lang)}</td>" if raw else "<td></td>")
                 continue
             css = ' class="cac-num"' if column in numeric else (
                 ' class="cac-code"' if column in code else "")
@@ -315,9 +329,8 @@ HEADLINE_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _compare_rows(kpis: Mapping[str, object], rows: Sequence[tuple[str, str, str]],
-                  lang: str) -> pd.DataFrame:
-    currency = _currency(kpis)
+def _period_columns(kpis: Mapping[str, object], lang: str) -> tuple[str, str]:
+    """Column names for this period and the previous one: their labels (``Q4 2025``...)."""
     previous = kpis.get("previous") or {}
     now_label = period_label(kpis["period"], lang)  # type: ignore[arg-type]
     before_label = (period_label(previous["period"], lang)  # type: ignore[index]
@@ -325,6 +338,14 @@ def _compare_rows(kpis: Mapping[str, object], rows: Sequence[tuple[str, str, str
                     else t("previous_period", lang))
     if before_label == now_label:  # cannot happen for two periods, but keep columns distinct
         before_label = t("previous_period", lang)
+    return now_label, before_label
+
+
+def _compare_rows(kpis: Mapping[str, object], rows: Sequence[tuple[str, str, str]],
+                  lang: str) -> pd.DataFrame:
+    currency = _currency(kpis)
+    previous = kpis.get("previous") or {}
+    now_label, before_label = _period_columns(kpis, lang)
     out: dict[str, dict[str, str]] = {}
     for path, key, kind in rows:
         now, before = _get(kpis, path), _get(previous, path)  # type: ignore[arg-type]
@@ -387,15 +408,65 @@ def ten_kpis_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame
         if kpi.unit == "days" and not _missing(row["value"]):
             value = f"{value} {t('days', lang)}"
         status = str(row["status"])
-        reading = str(row["reason"])
-        if status == "unknown" and not _missing(row["value"]):
-            reading = kpi.advice(lang)  # no numeric target: the article's advice instead
+        if key == "cac":
+            text = reading("cac_margin", row["value"], lang, ltv=kpis.get("ltv"))
+        elif kpi.target_min is not None:
+            text = reading(str(key), row["value"], lang)
+        elif not _missing(row["value"]):
+            text = kpi.advice(lang)  # no numeric target: the article's advice instead
+        else:
+            text = t("reading.undefined", lang)
+        if status == "unknown" and kpi.target_min is None and key != "cac" and not _missing(
+                row["value"]):
+            status = ""  # a KPI without numeric target gets advice, not a verdict badge
         statuses.append(status)
         rows[kpi.name(lang)] = {t("col.value", lang): value, t("col.target", lang): target,
-                                t("col.status", lang): t(f"status.{status}", lang),
-                                t("col.reading", lang): reading}
+                                t("col.status", lang): t(f"status.{status}", lang) if status
+                                else "",
+                                t("col.reading", lang): text}
     return _frame(rows, t("col.kpi", lang), lang, numeric=[t("col.value", lang)],
                   status=t("col.status", lang), statuses=statuses)
+
+
+def reading(kind: str, value: object, lang: str = "en", ltv: object = None) -> str:
+    """A verdict of :mod:`cac_toolkit.targets` as a sentence in ``lang``, numbers written in
+    the reader's convention (``7,04`` in French).
+
+    ``kind``: ``ltv_cac`` (:func:`targets.assess_ltv_cac`: below 2 fragile, 2-3 below
+    target, 3-5 healthy, above 5 possibly under-investing), ``payback``
+    (:func:`targets.assess_payback`), ``cac_margin`` (:func:`targets.assess_cac_vs_margin`
+    with ``ltv`` as the gross margin per customer), or a rate KPI key with a target band
+    (:func:`targets.assess_kpi`).
+    """
+    if kind == "ltv_cac":
+        verdict = targets.assess_ltv_cac(value)  # type: ignore[arg-type]
+        if verdict.status == "unknown":
+            return t("reading.undefined", lang)
+        ratio = float(verdict.data["ratio"])
+        zone = ("fragile" if ratio < targets.LTV_CAC_FRAGILE else
+                "watch" if ratio < targets.LTV_CAC_HEALTHY else
+                "good" if ratio <= targets.LTV_CAC_UNDER_INVESTING else "under")
+        return t(f"reading.ltv_cac.{zone}", lang, ratio=format_number(ratio, 2, lang))
+    if kind == "payback":
+        verdict = targets.assess_payback(value)  # type: ignore[arg-type]
+        if verdict.status == "unknown":
+            return t("reading.undefined", lang)
+        return t(f"reading.payback.{verdict.status}", lang,
+                 months=format_number(float(verdict.data["months"]), 1, lang))
+    if kind == "cac_margin":
+        verdict = targets.assess_cac_vs_margin(value, ltv)  # type: ignore[arg-type]
+        if verdict.status == "unknown":
+            return t("reading.undefined", lang)
+        return t(f"reading.cac_margin.{verdict.status}", lang,
+                 multiple=format_number(float(verdict.data["multiple"]), 1, lang))
+    verdict = targets.assess_kpi(kind, value)  # type: ignore[arg-type]
+    if verdict.status == "unknown":
+        return t("reading.undefined", lang)
+    kpi = targets.KPI_BY_KEY[kind]
+    return t(f"reading.target.{verdict.status}", lang,
+             value=format_percent(float(verdict.data["value"]), 1, lang),
+             low=format_percent(kpi.target_min, 0, lang),
+             high=format_percent(kpi.target_max, 0, lang))
 
 
 def _value_rows(kpis: Mapping[str, object], lang: str) -> pd.DataFrame:
@@ -403,7 +474,7 @@ def _value_rows(kpis: Mapping[str, object], lang: str) -> pd.DataFrame:
     previous = kpis.get("previous") or {}
     ltv_verdict = targets.assess_ltv_cac(kpis.get("ltv_cac"))  # type: ignore[arg-type]
     payback_verdict = targets.assess_payback(kpis.get("payback_months"))  # type: ignore[arg-type]
-    value_col, before_col = t("this_period", lang), t("previous_period", lang)
+    value_col, before_col = _period_columns(kpis, lang)
     rows = {
         t("metric.ltv", lang): {
             before_col: fmt(_get(previous, "ltv"), "money", lang, currency),  # type: ignore[arg-type]
@@ -415,13 +486,13 @@ def _value_rows(kpis: Mapping[str, object], lang: str) -> pd.DataFrame:
             value_col: fmt(kpis.get("ltv_cac"), "ratio", lang),
             t("col.target", lang): t("target.ltv_cac", lang),
             t("col.status", lang): t(f"status.{ltv_verdict.status}", lang),
-            t("col.reading", lang): ltv_verdict.reason(lang)},
+            t("col.reading", lang): reading("ltv_cac", kpis.get("ltv_cac"), lang)},
         t("metric.payback_months", lang): {
             before_col: fmt(_get(previous, "payback_months"), "months", lang),  # type: ignore[arg-type]
             value_col: fmt(kpis.get("payback_months"), "months", lang),
             t("col.target", lang): t("target.payback", lang),
             t("col.status", lang): t(f"status.{payback_verdict.status}", lang),
-            t("col.reading", lang): payback_verdict.reason(lang)},
+            t("col.reading", lang): reading("payback", kpis.get("payback_months"), lang)},
     }
     frame = _frame(rows, t("col.figure", lang), lang, numeric=[before_col, value_col],
                    status=t("col.status", lang),
@@ -547,11 +618,34 @@ def history_row(kpis: Mapping[str, object]) -> dict[str, float]:
     return out
 
 
-def history(data: AuditData, params: AuditParameters, quarters: int = 4) -> pd.DataFrame:
-    """The KPIs of the last ``quarters`` periods of the audited period's length, oldest first.
+def history_periods(period: Period, count: int) -> list[Period]:
+    """``period`` and the ``count - 1`` periods before it, oldest first.
 
-    The audited period and the ``quarters - 1`` periods of equal length before it, each
-    computed by :func:`cac_toolkit.kpis.period_kpis` (same rules, same parameters). Index:
+    A calendar quarter (month, year) steps back by calendar quarters (months, years), so the
+    trend reads Q1, Q2, Q3, Q4 even though quarters differ by a day or two; any other period
+    steps back by its own length in days (:meth:`Period.previous`).
+    """
+    from .periods import Period
+
+    label = period_label(period)
+    freq = ("Q" if label.startswith("Q") else "Y" if label.isdigit()
+            else "M" if label[:3] in _MONTHS["en"] else None)
+    out = [period]
+    for _ in range(count - 1):
+        if freq is None:
+            out.insert(0, out[0].previous())
+        else:
+            before = (out[0].start - pd.Timedelta(days=1)).to_period(freq)
+            out.insert(0, Period(before.start_time, before.end_time.normalize()))
+    return out
+
+
+def history(data: AuditData, params: AuditParameters, quarters: int = 4) -> pd.DataFrame:
+    """The KPIs of the audited period and the ``quarters - 1`` periods before it, oldest first.
+
+    Periods from :func:`history_periods` (calendar quarters for a calendar quarter, else
+    periods of equal length), each computed by :func:`cac_toolkit.kpis.period_kpis` (same
+    rules, same parameters). Index:
     period labels (:func:`period_label`, in ``params.lang``); columns
     :data:`HISTORY_COLUMNS` (floats, NaN when undefined). Leading periods with neither spend
     nor new customer (before the data start) are dropped.
@@ -561,10 +655,7 @@ def history(data: AuditData, params: AuditParameters, quarters: int = 4) -> pd.D
 
     if quarters < 1:
         raise ValueError("quarters must be at least 1")
-    period = params.period(last_data_day(data))
-    periods = [period]
-    for _ in range(quarters - 1):
-        periods.insert(0, periods[0].previous())
+    periods = history_periods(params.period(last_data_day(data)), quarters)
     all_acquired = acquisitions(data.deals)
     rows, labels = [], []
     for p in periods:
@@ -776,16 +867,48 @@ _PARAMETER_REASON = {"en": "set gross_margin and lifetime_months or monthly_chur
                      "fr": "renseigner gross_margin et lifetime_months ou monthly_churn"}
 
 
+def _covered(key: str, noted: Sequence[str]) -> bool:
+    """Whether a note already explains ``key``: a note on it or on a parent key, or, for a
+    channel's or segment's figure, a table-wide note on that figure or on one it derives
+    from (``segments.ltv`` covers ``segments.SMB.ltv`` and ``segments.SMB.ltv_cac``)."""
+    if any(key == n or key.startswith(n + ".") for n in noted):
+        return True
+    parts = key.split(".")
+    if parts[0] in ("channels", "segments") and len(parts) >= 3:
+        metric = parts[-1]
+        sources = (metric, *_SCOPED_DEPENDS.get(metric, ()))
+        return any(f"{parts[0]}.{m}" in noted for m in sources)
+    return False
+
+
+_SCOPED_DEPENDS = {"ltv_cac": ("ltv", "cac"), "payback_months": ("cac", "arpa_mrr"),
+                   "ltv": ("arpa_mrr",)}
+
+
 def figure_label(key: str, lang: str = "en") -> str:
     """A KPI-file key as a reader names it: ``channels.Ads.cac_direct`` -> ``Direct CAC – Ads``."""
     parts = key.split(".")
     if key in _NOTE_LABELS:
         return t(_NOTE_LABELS[key], lang)
+    if parts[0] == "cohorts" and len(parts) >= 2:
+        digits = "".join(ch for ch in parts[-1] if ch.isdigit())
+        metric = parts[-1].rstrip("_0123456789")
+        scope = "cohort.period." if len(parts) >= 3 and parts[1] == "period" else "cohort."
+        name = label_or(f"{scope}{metric}", label_or(f"cohort.{metric}", parts[-1], lang), lang)
+        return name.format(days=digits) if digits else name
     if parts[0] == "funnel" and len(parts) >= 2:
         return label_or(f"metric.{parts[1]}", label_or(f"stage.{parts[1]}", key, lang), lang)
     if parts[0] in ("channels", "segments") and len(parts) >= 3:
         metric = parts[-1]
         return f"{label_or(f'metric.{metric}', metric, lang)} – {'.'.join(parts[1:-1])}"
+    if parts[0] in ("channels", "segments") and len(parts) == 2:
+        return f"{label_or(f'metric.{parts[1]}', parts[1], lang)} – {t(f'every.{parts[0]}', lang)}"
+    if parts[0] == "dependence" and len(parts) == 2:
+        what = "leads" if "leads" in parts[1] else "revenue"
+        name = t(f"dash.top_{what}", lang)
+        return name if parts[1].startswith("top_channel") else f"{name} – {t('share', lang)}"
+    if key in ("funnel", "cohorts", "segments", "channels"):
+        return t(f"figures.{key}", lang)
     return key
 
 
@@ -807,16 +930,23 @@ def notes_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
     current = {k: v for k, v in kpis.items()
                if k not in ("previous", "notes", "inputs", "parameters", "cohorts")}
     for key, value in flatten(current).items():  # type: ignore[arg-type]
-        if value is not None or any(key == n or key.startswith(n + ".") for n in noted):
+        if value is not None or _covered(key, noted):
             continue
-        causes = [c for c in _DEPENDS_ON.get(key, ()) if _get(kpis, c) is None]
-        if causes:
-            reason = _DERIVED_REASON[lang].format(
-                figures=", ".join(figure_label(c, lang) for c in causes))
-        elif key in ("ltv", "ltv_cac", "payback_months"):
-            reason = _PARAMETER_REASON[lang]
+        parts = key.split(".")
+        if parts[0] == "dependence" and "leads" in parts[-1] and kpis.get("funnel") and all(
+                v is None for v in (kpis["funnel"] or {}).values()  # type: ignore[union-attr]
+                if not isinstance(v, Mapping)):
+            reason = note_reason({"key": "funnel", "code": "no_leads",
+                                  "reason": "the folder has no leads table"}, lang)
         else:
-            reason = _DERIVED_REASON[lang].format(figures=key.split(".")[0])
+            causes = [c for c in _DEPENDS_ON.get(key, ()) if _get(kpis, c) is None]
+            if causes:
+                reason = _DERIVED_REASON[lang].format(
+                    figures=", ".join(figure_label(c, lang) for c in causes))
+            elif key in ("ltv", "ltv_cac", "payback_months"):
+                reason = _PARAMETER_REASON[lang]
+            else:
+                reason = _DERIVED_REASON[lang].format(figures=figure_label(parts[0], lang))
         rows.append((figure_label(key, lang), reason))
         noted.append(key)
     frame = pd.DataFrame(rows, columns=[t("col.figure", lang), t("col.reason", lang)],
@@ -950,8 +1080,8 @@ def summary(kpis: Mapping[str, object], signals: Sequence[tuple[str, str]],
                cac=fmt(_get(kpis, "cac.global"), "money", lang, currency),
                change=fmt_change(_get(kpis, "cac.global"),
                                  _get(previous, "cac.global"), "money", lang))]  # type: ignore[arg-type]
-    items.append(targets.assess_ltv_cac(kpis.get("ltv_cac")).reason(lang))  # type: ignore[arg-type]
-    items.append(targets.assess_payback(kpis.get("payback_months")).reason(lang))  # type: ignore[arg-type]
+    items.append(reading("ltv_cac", kpis.get("ltv_cac"), lang))
+    items.append(reading("payback", kpis.get("payback_months"), lang))
     loaded = {c: float(v["cac_fully_loaded"])
               for c, v in (kpis.get("channels") or {}).items()  # type: ignore[union-attr]
               if not _missing(v.get("cac_fully_loaded"))}
@@ -979,7 +1109,7 @@ def segment_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
     currency = _currency(kpis)
     columns = (("new_customers", "count"), ("cac", "money"), ("arpa_mrr", "money"),
                ("ltv", "money"), ("ltv_cac", "ratio"), ("payback_months", "months"))
-    names = {c: t("metric.cac_global" if c == "cac" else f"metric.{c}", lang) for c, _ in columns}
+    names = {c: t(f"metric.{'cac_segment' if c == 'cac' else c}", lang) for c, _ in columns}
     rows = {}
     for segment, values in (kpis.get("segments") or {}).items():  # type: ignore[union-attr]
         rows[str(segment)] = {names[c]: fmt(values.get(c), kind, lang, currency)

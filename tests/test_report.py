@@ -1,0 +1,360 @@
+"""The audit report: formats, KPI tables, warning signals, notes, escaping, offline HTML."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import nbformat  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from cac_toolkit import i18n, report  # noqa: E402
+from cac_toolkit.kpis import compute_kpis  # noqa: E402
+from cac_toolkit.loading import load_folder  # noqa: E402
+from cac_toolkit.params import AuditParameters  # noqa: E402
+from cac_toolkit.paths import data_path  # noqa: E402
+from cac_toolkit.periods import Period  # noqa: E402
+
+NBSP = "\u00a0"
+SAAS = AuditParameters(period_start="2026-01-01", period_end="2026-03-31", gross_margin=0.7,
+                       lifetime_months=30)
+
+
+@pytest.fixture(scope="module")
+def saas_data():
+    return load_folder(data_path("saas_quarter"))
+
+
+@pytest.fixture(scope="module")
+def saas(saas_data):
+    return compute_kpis(saas_data, SAAS)
+
+
+def hostile(kpis: dict) -> dict:
+    """The SaaS quarter with its Ads channel renamed to markup and a spreadsheet formula."""
+    out = copy.deepcopy(kpis)
+    script = "<script>alert('x')</script>"
+    formula = '=HYPERLINK("http://evil.example","<b>click</b>")'
+    out["channels"] = {script if k == "Ads" else formula if k == "SEO" else k: v
+                       for k, v in out["channels"].items()}
+    out["dependence"] = {"top_channel_leads": script, "leads_share": 0.8,
+                         "top_channel_revenue": formula, "revenue_share": 0.6}
+    return out
+
+
+# ------------------------------------------------------------------------------ formatting
+
+
+def test_money_and_number_formats():
+    assert report.fmt(1500, "money", "en") == "€1,500.00"
+    assert report.fmt(1500, "money", "fr") == f"1{NBSP}500,00{NBSP}€"
+    assert report.fmt(1500, "money", "en", "USD") == "$1,500.00"
+    assert report.fmt(0.2857, "rate", "fr") == f"28,6{NBSP}%"
+    assert report.fmt(2.8, "ratio", "fr") == "2,80"
+    assert report.fmt(12.5, "count", "en") == "12.50" and report.fmt(60, "count") == "60"
+    assert report.fmt(None, "money", "en") == "n/a" and report.fmt(None, "rate", "fr") == "n.d."
+
+
+def test_changes():
+    assert report.fmt_change(1500, 1000, "money", "en") == "+50.0%"
+    assert report.fmt_change(900, 1000, "money", "fr") == f"-10,0{NBSP}%"
+    assert report.fmt_change(0.25, 0.2, "rate", "en") == "+5.0 pts"
+    assert report.fmt_change(48, 58, "days", "en") == "-10.0"
+    assert report.fmt_change(10, 0, "money", "en") == "n/a"
+    assert report.fmt_change(None, 3, "ratio", "fr") == "n.d."
+
+
+def test_period_labels():
+    assert report.period_label({"start": "2026-01-01", "end": "2026-03-31"}, "en") == "Q1 2026"
+    assert report.period_label({"start": "2026-01-01", "end": "2026-03-31"}, "fr") == "T1 2026"
+    assert report.period_label({"start": "2026-02-01", "end": "2026-02-28"}, "fr") == "févr. 2026"
+    assert report.period_label({"start": "2025-01-01", "end": "2025-12-31"}) == "2025"
+    assert report.period_label({"start": "2025-10-03", "end": "2025-12-31"},
+                               "fr") == "03/10/2025 – 31/12/2025"
+
+
+# ------------------------------------------------------------------------------ KPI tables
+
+
+def test_kpi_table_saas_quarter(saas):
+    table = report.kpi_table(saas, "en")
+    assert list(table.columns) == ["2025-10-03 – 2025-12-31", "Q1 2026", "Change"]
+    assert table.loc["Global CAC", "Q1 2026"] == "€1,500.00"
+    assert table.loc["Marketing CAC", "Q1 2026"] == "€600.00"
+    assert table.loc["Sales CAC", "Q1 2026"] == "€900.00"
+    assert table.loc["New customers", "Q1 2026"] == "60"
+    assert table.loc["Acquisition spend", "Q1 2026"] == "€90,000.00"
+    assert table.loc["LTV", "Q1 2026"] == "€4,200.00"
+    assert table.loc["LTV/CAC", "Q1 2026"] == "2.80"
+    assert table.loc["Payback (months)", "Q1 2026"] == "10.7"
+    assert table.loc["Global CAC", "2025-10-03 – 2025-12-31"] == "€9,999.99"
+    assert table.loc["Global CAC", "Change"] == "-85.0%"  # 1,500 / 9,999.99 - 1
+    fr = report.kpi_table(saas, "fr")
+    assert fr.loc["CAC global", "T1 2026"] == f"1{NBSP}500,00{NBSP}€"
+    assert fr.loc["Dépenses d'acquisition", "T1 2026"] == f"90{NBSP}000,00{NBSP}€"
+    assert "Évolution" in fr.columns
+
+
+def test_dashboard_parts(saas):
+    panel = report.dashboard(saas, "en")
+    assert list(panel.parts) == ["cac", "channels", "value", "conversions", "budget",
+                                 "dependence"]
+    channels = panel["channels"]
+    assert channels.loc["Ads", "Direct CAC"] == "€1,500.00"
+    assert channels.loc["Ads", "Fully loaded CAC"] == "€2,100.00"
+    assert channels.loc["SEO", "Pooled costs allocated"] == "€16,800.00"
+    assert panel.parts["channels"][2] == ("Pooled costs of €36,000.00 allocated by share of "
+                                          "new customers.")
+    value = panel["value"]
+    assert value.loc["LTV/CAC", "Status"] == "watch"  # 2.8: between 2 and 3
+    assert value.loc["Payback (months)", "Status"] == "good"  # 10.7 <= 12
+    assert value.loc["LTV/CAC", "Reading"] == "2.80 is between 2 and 3: below the usual target of 3"
+    budget = panel["budget"]
+    assert budget.loc["SEO", "Budget share"] == "32.0%"
+    assert budget.loc["SEO", "Revenue − budget"] == "+14.7 pts"
+    assert panel["dependence"].iloc[1].tolist() == ["SEO", "46.7%", "50%", "good"]
+    html = panel._repr_html_()
+    assert 'class="cac-badge cac-watch"' in html and "€2,100.00" in html
+    text = str(report.dashboard(saas, "fr"))
+    assert "CAC par canal, direct et complet" in text and "part des nouveaux clients" in text
+    assert "2,80, entre 2 et 3" in text  # French decimals in the verdicts
+
+
+def test_ten_kpis_table(saas):
+    table = report.ten_kpis_table(saas, "fr")
+    assert len(table) == 10
+    cac = table.loc["Coût d'acquisition par nouveau client"]
+    assert cac["Valeur"] == f"1{NBSP}500,00{NBSP}€"
+    assert cac["Statut"] == "à surveiller"  # LTV 4,200 = 2.8 x the CAC, below 3
+    assert cac["Lecture"] == "la marge brute par client ne vaut que 2,8 fois le CAC (cible 3 à 5)"
+    win = table.loc["Taux de conversion opportunité en vente"]
+    assert win["Valeur"] == "n.d." and win["Statut"] == "n.d."  # no leads table
+    assert win["Cible"] == f"20{NBSP}% à 30{NBSP}%"
+    revenue = table.loc["Chiffre d'affaires additionnel"]
+    assert revenue["Valeur"] == f"144{NBSP}000,00{NBSP}€" and revenue["Statut"] == ""
+
+
+# ------------------------------------------------------------------------------ signals
+
+
+def _kpis(cac, arpa, delay, prev_cac, prev_arpa, prev_delay, leads_share=0.3,
+          revenue_share=0.3):
+    def block(c, a, d):
+        return {"cac": {"global": c}, "arpa_mrr": a,
+                "funnel": {"conversion_delay_days": {"median": d}},
+                "spend": {"total": 1.0}, "new_customers": 1}
+
+    out = block(cac, arpa, delay)
+    out["period"] = {"start": "2026-01-01", "end": "2026-03-31"}
+    out["previous"] = block(prev_cac, prev_arpa, prev_delay)
+    out["previous"]["period"] = {"start": "2025-10-01", "end": "2025-12-31"}
+    out["dependence"] = {"top_channel_leads": "Ads", "leads_share": leads_share,
+                         "top_channel_revenue": "Events", "revenue_share": revenue_share}
+    return out
+
+
+def test_signals_from_the_previous_period():
+    # CAC +20 %, ARPA +2 %; delay 40 -> 50 days (+25 %); Ads 60 % of leads
+    signals = report.warning_signals(_kpis(1200, 510, 50, 1000, 500, 40, 0.6, 0.2), lang="en")
+    assert [s for s, _ in signals] == ["bad", "bad", "bad"]
+    assert "CAC +20.0%, ARPA +2.0%" in signals[0][1] and "Q4 2025 → Q1 2026" in signals[0][1]
+    assert "median 40.0 → 50.0 days (+25.0%)" in signals[1][1]
+    assert signals[2][1].startswith("Ads brings 60.0% of the period's leads")
+
+
+def test_signals_healthy_and_borderline():
+    # CAC +3 %, ARPA +1 %: grows faster but by less than 5 points; delay +5 %
+    signals = report.warning_signals(_kpis(1030, 505, 42, 1000, 500, 40), lang="fr")
+    assert [s for s, _ in signals] == ["watch", "watch", "good"]
+    assert "CAC +3,0\u00a0%" in signals[0][1]
+    assert signals[2][1].startswith("Aucun canal au-delà de 50\u00a0%")
+    calm = report.warning_signals(_kpis(900, 520, 30, 1000, 500, 40), lang="en")
+    assert [s for s, _ in calm] == ["good", "good", "good"]
+
+
+def test_signals_from_history_and_undefined_figures():
+    history = pd.DataFrame({"cac_global": [1000.0, 1100.0, 1150.0, 1250.0],
+                            "arpa_mrr": [400.0, 410.0, 420.0, 430.0],
+                            "conversion_delay_days": [None, 40.0, 41.0, 39.0]},
+                           index=["Q2 2025", "Q3 2025", "Q4 2025", "Q1 2026"])
+    # The previous period alone would look calm; four quarters show CAC +25 % vs ARPA +7.5 %.
+    kpis = _kpis(1250, 430, 39, 1250, 430, 41)
+    signals = report.warning_signals(kpis, history, lang="en")
+    assert signals[0][0] == "bad" and "Q2 2025 → Q1 2026" in signals[0][1]
+    assert signals[1][0] == "good" and "Q3 2025 → Q1 2026" in signals[1][1]
+    undefined = report.warning_signals(_kpis(None, 400, None, 1000, 400, 40, None, None))
+    assert [s for s, _ in undefined] == ["unknown", "unknown", "unknown"]
+
+
+def test_dependence_threshold_is_a_parameter():
+    kpis = _kpis(1000, 500, 40, 1000, 500, 40, leads_share=0.45, revenue_share=0.3)
+    assert report.warning_signals(kpis, lang="en")[2][0] == "good"
+    lowered = report.warning_signals(kpis, lang="en", dependence_threshold=0.4)
+    assert lowered[2][0] == "bad" and "above the 40% threshold" in lowered[2][1]
+
+
+# ------------------------------------------------------------------------------ escaping
+
+
+def test_hostile_channel_names_are_escaped(saas):
+    kpis = hostile(saas)
+    signals = report.warning_signals(kpis, lang="en")
+    outputs = [report.dashboard(kpis, "en")._repr_html_(),
+               report.signals_html(signals, "en").data,
+               report.summary(kpis, signals, "en").data,
+               report.sector_position(kpis, "retail", "en").data,
+               report.table(report.channel_table(kpis, "fr")).data]
+    for html in outputs:
+        assert "<script>" not in html and "<b>" not in html
+    joined = "\n".join(outputs)
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in joined
+    assert "=HYPERLINK(&quot;http://evil.example&quot;,&quot;&lt;b&gt;click&lt;/b&gt;&quot;)" in (
+        joined)
+    # Markdown sections escape their placeholders too.
+    section = report.section("channels", "en", allocation="<img src=x onerror=alert(1)>")
+    assert "<img" not in section.data and "&lt;img" in section.data
+
+
+# ------------------------------------------------------------------------------ notes, history
+
+
+def test_notes_explain_every_null(saas, saas_data):
+    fr = report.notes_table(saas, "fr")
+    assert fr.iloc[0].tolist() == ["Indicateurs de l'entonnoir",
+                                   "le dossier ne contient pas de table de leads"]
+    no_lifetime = compute_kpis(saas_data, AuditParameters(
+        period_start="2026-01-01", period_end="2026-03-31", gross_margin=0.7))
+    table = report.notes_table(no_lifetime, "en").set_index("Figure")["Why it is undefined"]
+    assert table["LTV"] == "set gross_margin and lifetime_months or monthly_churn"
+    assert table["LTV/CAC"] == "follows from LTV (undefined, see above)"
+    assert "Payback (months)" not in table.index  # payback needs no lifetime: it is defined
+    assert table["LTV – every segment"] == "set gross_margin and lifetime_months or monthly_churn"
+    assert not any("SMB" in label for label in table.index)  # covered by the segment-wide note
+    assert table["Top channel by leads – Share"] == "the folder has no leads table"
+    # header row + one row per figure
+    assert report.notes_html(no_lifetime, "fr").data.count("<tr>") == len(table) + 1
+
+
+def test_note_reasons_in_french():
+    notes = [
+        {"key": "channels.Events.cac_direct", "code": "no_new_customer", "reason": "x"},
+        {"key": "funnel.opportunity_to_win", "code": "zero_denominator", "reason": "x"},
+        {"key": "cohorts.conversion_60", "code": "cohort_incomplete",
+         "reason": "leads not yet all observed for 60 days (data end 2025-12-31): 2025-11"},
+        {"key": "channels.shared_allocated", "code": "no_key",
+         "reason": "the allocation key (pipeline) is zero for every channel, so ..."},
+        {"key": "cohorts.period.cac_lag_90", "code": "cohort_incomplete", "reason": "x"},
+    ]
+    assert [i18n.note_reason(n, "fr") for n in notes] == [
+        "le canal Events a des dépenses mais aucun nouveau client sur la période",
+        "aucun lead n'a atteint l'étape précédente dans la cohorte de la période "
+        "(opportunities = 0)",
+        "leads pas encore tous observés sur 60 jours : 2025-11",
+        "la clé d'allocation (pipeline) est nulle pour tous les canaux : les coûts mutualisés "
+        "ne peuvent pas être répartis",
+        "aucun mois de la période n'est encore observé sur 90 jours",
+    ]
+    assert i18n.note_reason(notes[0], "en") == "x"
+    assert i18n.note_reason({"key": "k", "code": "new_code", "reason": "kept"}, "fr") == "kept"
+    assert i18n.check_complete() == []
+
+
+def test_history_steps_back_by_calendar_quarter(saas_data):
+    frame = report.history(saas_data, SAAS, quarters=3)
+    assert list(frame.index) == ["Q4 2025", "Q1 2026"]  # Q3 2025 has no data: dropped
+    assert frame.loc["Q1 2026", "cac_global"] == 1500.0
+    assert frame.loc["Q1 2026", "new_customers"] == 60.0
+    assert frame["conversion_delay_days"].isna().all()  # no leads table
+    odd = Period(pd.Timestamp("2026-01-05"), pd.Timestamp("2026-02-03"))
+    before = report.history_periods(odd, 3)
+    assert [p.days for p in before] == [30, 30, 30] and before[-1] == odd
+    assert before[0].end == pd.Timestamp("2025-12-05")
+    table = report.history_table(frame, "fr")
+    assert table.loc["CAC global", "Q1 2026"] == f"1{NBSP}500,00{NBSP}€"
+
+
+def test_audit_parameters_from_the_notebook():
+    values = {"data_dir": None, "gross_margin": 0.75, "lifetime_months": 30,
+              "monthly_churn": 0.02, "lang": "fr", "run_date": "2026-11-20", "kpis_out": None}
+    params = report.audit_parameters(values)
+    assert params.lifetime_months == 30 and params.monthly_churn is None and params.lang == "fr"
+    assert report.audit_parameters({"monthly_churn": 0.02}).lifetime == 50.0
+
+
+def test_provenance_lists_files_and_parameters(saas):
+    panel = report.provenance(saas, "2026-11-20", "fr")
+    inputs = panel["inputs"]
+    assert inputs.loc["deals", "SHA-256"] == saas["inputs"]["deals"]["sha256"]
+    assert inputs.loc["spend", "Fichier"] == "spend.csv"
+    assert panel["parameters"].loc["lifetime_months", "Valeur"] == "30"
+    assert panel["parameters"].loc["monthly_churn", "Valeur"] == "non renseigné"
+    assert "exécuté le 2026-11-20" in panel["version"]
+
+
+def test_headline_is_rounded_text(saas):
+    text = report.headline(saas, "en")
+    assert "Global CAC" in text and "€1,500.00" in text and "2.80" in text and "10.7" in text
+    assert "0x" not in text and "\n" in text
+
+
+# ------------------------------------------------------------------------------ offline HTML
+
+OUTSIDE = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//",
+                     re.IGNORECASE)
+
+
+def _executed_notebook(saas) -> nbformat.NotebookNode:
+    """A small notebook run by a kernel: a chart, a report table, math and widget state."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("Payback $= CAC / (ARPA \\times m)$"),
+        nbformat.v4.new_code_cell(
+            "%matplotlib inline\n"
+            "import matplotlib.pyplot as plt\n"
+            "from IPython.display import display\n"
+            "from cac_toolkit import plots, report\n"
+            "from cac_toolkit.kpis import compute_kpis\n"
+            "from cac_toolkit.loading import load_folder\n"
+            "from cac_toolkit.params import AuditParameters\n"
+            "from cac_toolkit.paths import data_path\n"
+            "params = AuditParameters(period_start='2026-01-01', period_end='2026-03-31',\n"
+            "                         gross_margin=0.7, lifetime_months=30)\n"
+            "kpis = compute_kpis(load_folder(data_path('saas_quarter')), params)\n"
+            "display(report.title_block(kpis, 'fr'))\n"
+            "display(report.dashboard(kpis, 'fr'))\n"
+            "plots.cac_by_channel(kpis['channels'], lang='fr')\n"
+            "plt.show()"),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    # Stored widget state is what makes the lab template fetch the widget manager from unpkg.
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {
+        "state": {}, "version_major": 2, "version_minor": 0}}
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    return nb
+
+
+def test_offline_template_makes_no_outside_request(saas):
+    from nbconvert import HTMLExporter
+
+    nb = _executed_notebook(saas)
+    assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
+               for o in nb.cells[1].outputs)
+    offline = HTMLExporter(template_name="offline", exclude_input=True,
+                           extra_template_basedirs=[str(report.template_dir())])
+    body, _ = offline.from_notebook_node(nb)
+    assert OUTSIDE.search(body) is None
+    assert "cdnjs" not in body and "unpkg" not in body
+    assert "data:image/png;base64," in body  # the chart is embedded
+    assert "CAC par canal" in body and "1\u00a0500,00\u00a0€" in body
+    assert "@media print" in body
+    # The stock lab template does reach outside: the assertion above can fail.
+    stock, _ = HTMLExporter(template_name="lab", exclude_input=True).from_notebook_node(nb)
+    assert OUTSIDE.search(stock) is not None
