@@ -61,7 +61,7 @@ def execute(path: Path, timeout: int = 600) -> float:
         timeout=timeout,
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False,
-        store_widget_state=False,
+        store_widget_state=True,  # needed to route Output widgets; the state is dropped below
         allow_errors=False,
     )
     start = time.perf_counter()
