@@ -270,6 +270,9 @@ LABELS: dict[str, dict[str, str]] = {
         "fr": "En B2B un lead signe des semaines après son arrivée : les leads de chaque mois "
               "suivis à 30, 60 et 90 jours. Les cases vides sont des mois pas encore observés "
               "assez longtemps."},
+    "section.funnel.none": {"en": "No leads table: the funnel KPIs are undefined.",
+                            "fr": "Pas de table de leads : les KPI de l'entonnoir ne sont pas "
+                                  "définis."},
     "section.cohorts.none": {"en": "No leads table: no cohort to follow.",
                              "fr": "Pas de table de leads : aucune cohorte à suivre."},
     "section.segments": {"en": "CAC and value by segment", "fr": "CAC et valeur par segment"},
@@ -345,6 +348,10 @@ LABELS: dict[str, dict[str, str]] = {
               "la période précédente)."},
     "summary.alerts": {"en": "{n} warning signal(s) out of 3: see below.",
                        "fr": "{n} signal(aux) d'alerte sur 3 : voir plus bas."},
+    "summary.payback": {"en": "Payback:", "fr": "Payback :"},
+    "summary.unknown": {"en": "{n} warning signal(s) out of 3 could not be assessed for lack of "
+                              "data.",
+                        "fr": "{n} signal(aux) d'alerte sur 3 non évalué(s), faute de données."},
     "summary.no_alert": {"en": "None of the three warning signals is raised.",
                          "fr": "Aucun des trois signaux d'alerte n'est levé."},
     "summary.best_channel": {

@@ -1080,8 +1080,11 @@ def summary(kpis: Mapping[str, object], signals: Sequence[tuple[str, str]],
                cac=fmt(_get(kpis, "cac.global"), "money", lang, currency),
                change=fmt_change(_get(kpis, "cac.global"),
                                  _get(previous, "cac.global"), "money", lang))]  # type: ignore[arg-type]
-    items.append(reading("ltv_cac", kpis.get("ltv_cac"), lang))
-    items.append(reading("payback", kpis.get("payback_months"), lang))
+    colon = " :" if lang == "fr" else ":"
+    items.append(f"{t('metric.ltv_cac', lang)}{colon} "
+                 f"{reading('ltv_cac', kpis.get('ltv_cac'), lang)}")
+    items.append(f"{t('summary.payback', lang)} "
+                 f"{reading('payback', kpis.get('payback_months'), lang)}")
     loaded = {c: float(v["cac_fully_loaded"])
               for c, v in (kpis.get("channels") or {}).items()  # type: ignore[union-attr]
               if not _missing(v.get("cac_fully_loaded"))}
@@ -1092,7 +1095,13 @@ def summary(kpis: Mapping[str, object], signals: Sequence[tuple[str, str]],
                        best_cac=fmt(best_cac, "money", lang, currency), worst=worst,
                        worst_cac=fmt(worst_cac, "money", lang, currency)))
     alerts = sum(1 for status, _ in signals if status in ("bad", "watch"))
-    items.append(t("summary.alerts", lang, n=alerts) if alerts else t("summary.no_alert", lang))
+    unknown = sum(1 for status, _ in signals if status == "unknown")
+    if alerts:
+        items.append(t("summary.alerts", lang, n=alerts))
+    elif not unknown:
+        items.append(t("summary.no_alert", lang))
+    if unknown:
+        items.append(t("summary.unknown", lang, n=unknown))
     body = "".join(f"<li>{_esc(_capitalise(item))}</li>" for item in items)
     return HTML(f'<div class="cac-report"><ul class="cac-summary">{body}</ul></div>')
 
