@@ -387,9 +387,12 @@ def cases() -> list[Case]:
     add(base_case("cp1252_euro_marks", "Windows-1252 bytes with €, en dash and curly "
                   "apostrophe; amounts such as '4 000,00 €'.", cp1252.encode("cp1252"),
                   FR_DEALS.encode("cp1252")))
-    add(base_case("utf16_tab", "UTF-16 LE with BOM, tab separated (Excel 'Unicode text').",
-                  b"\xff\xfe" + spend_csv(sep="\t", amount="fr").encode("utf-16-le"),
-                  b"\xff\xfe" + deals_csv(sep="\t").encode("utf-16-le")))
+    add(base_case("utf16_tab", "UTF-16 LE with BOM, tab separated, .txt (Excel 'Unicode "
+                  "text').", b"\xff\xfe" + spend_csv(sep="\t", amount="fr").encode("utf-16-le"),
+                  b"\xff\xfe" + deals_csv(sep="\t").encode("utf-16-le"),
+                  names=("spend.txt", "deals.txt")))
+    add(base_case("excel_sep_hint_line", "A first line 'sep=;' (Excel's separator hint) "
+                  "above the header.", utf8("sep=;\n" + FR_SPEND), utf8("sep=;\n" + FR_DEALS)))
     nbsp = table_text(SPEND_HEADER, [
         [fmt_date(d, "fr"), fmt_amount(a, "fr_nbsp" if i % 2 else "fr_narrow"), c, ch, it]
         for i, (d, a, c, ch, it) in enumerate(SPEND)], ";")
