@@ -357,9 +357,12 @@ def _open_workbook(path: Path, label: str, data_only: bool):  # noqa: ANN202 - o
     import openpyxl  # imported here: only Excel inputs need it
 
     try:
-        with warnings.catch_warnings():  # styles or extensions openpyxl skips: not our concern
-            warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(path, data_only=data_only)
+        # Our own handle, closed even when openpyxl fails half-way through a corrupt file.
+        with open(path, "rb") as handle, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # styles or extensions openpyxl skips
+            return openpyxl.load_workbook(io.BytesIO(handle.read()), data_only=data_only)
+    except OSError:
+        raise
     except Exception as exc:  # a corrupt, renamed or password-protected file
         raise InputError(label, f"cannot be opened as an Excel workbook "
                          f"({exc.__class__.__name__}); ", expected="an .xlsx file") from None

@@ -12,6 +12,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,6 +20,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cac_toolkit import loading
 from cac_toolkit.errors import CacToolkitError, InputError
@@ -236,3 +239,48 @@ def test_a_million_rows_load_exactly(tmp_path: Path) -> None:
         loading.load_table(tmp_path / "spend.csv", "spend")
     assert str(info.value) == (f"spend.csv, column 'date', row {n + 2:d}: expected a date such "
                                "as 2026-07-01 or 01/07/2026, got '29/02/2026'")
+
+
+MUTATION_TOKENS = [b";", b",", b'"', b"\n", b"\r\n", b"\x00", b"\xff", b"\xc3", b"=", b"-", b"(",
+                   b"\t", b" ", b"1,5", b"31/02/2026", b"2026-13-01", "é".encode(), b"\xe9",
+                   b"NaN", b"1e308", b"\xef\xbb\xbf", b"shared", b"new", b"true", b"\x1b[2J"]
+mutation = st.tuples(st.floats(0, 1), st.sampled_from(["insert", "delete", "truncate", "flip"]),
+                     st.sampled_from(MUTATION_TOKENS), st.integers(0, 255))
+
+
+def mutate(data: bytes, edits: list[tuple[float, str, bytes, int]]) -> bytes:
+    out = bytearray(data)
+    for where, kind, token, byte in edits:
+        pos = int(where * len(out))
+        if kind == "insert":
+            out[pos:pos] = token
+        elif kind == "delete":
+            del out[pos:pos + 1 + byte % 5]
+        elif kind == "truncate":
+            del out[pos:]
+        elif out:
+            out[min(pos, len(out) - 1)] = byte
+    return bytes(out)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(EXPECTED)), st.lists(mutation, min_size=1, max_size=4),
+       st.booleans())
+def test_damaged_files_give_figures_or_one_line_never_a_traceback(
+        name: str, edits: list, both: bool) -> None:
+    """Random damage to a corpus file (inserted separators, quotes, NUL or invalid bytes,
+    truncation, flipped bytes): the audit still ends in figures or in one line."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for i, path in enumerate(sorted((CORPUS / name).iterdir())):
+            data = path.read_bytes()
+            (folder / path.name).write_bytes(mutate(data, edits) if i == 0 or both else data)
+        before = digests(folder)
+        try:
+            kpis = compute_kpis(load_folder(folder), AuditParameters.from_mapping(
+                EXPECTED[name]["params"]))
+        except CacToolkitError as error:
+            assert "\n" not in str(error) and "\r" not in str(error)
+        else:
+            kpis_to_json(kpis)
+        assert digests(folder) == before
