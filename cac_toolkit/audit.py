@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -114,6 +115,9 @@ def run_audit(data_dir: str | Path, out_dir: str | Path, params: AuditParameters
     run_date = run_date or dt.date.today().isoformat()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    work.chmod(0o777 & ~umask)  # mkdtemp makes it private; the published folder should not be
     try:
         source = Path(notebook) if notebook else notebooks_path(AUDIT_NOTEBOOK)
         _say("running the audit notebook", progress)
