@@ -7,6 +7,7 @@ The corpus (``test_corpus.py``) runs whole folders; these tests pin each parsing
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ import pytest
 
 from cac_toolkit import loading
 from cac_toolkit.errors import InputError
+from cac_toolkit.kpis import compute_kpis
 from cac_toolkit.loading import (
     AuditData,
     FileInfo,
@@ -26,6 +28,7 @@ from cac_toolkit.loading import (
     parse_table,
     read_raw,
 )
+from cac_toolkit.params import AuditParameters
 from cac_toolkit.schemas import TABLES, ColumnSpec
 
 SPEND = "date,amount,category,channel,item\n2026-01-15,100,marketing,SEO,x\n"
@@ -329,3 +332,51 @@ def test_channel_spellings_merge_across_tables_under_the_most_frequent() -> None
     # tie between "Ads" and "ads": the first in sorted order; accents keep channels apart
     assert out_deals["channel"].tolist() == ["SEO", "SEO", "Ads", "Evenements", "Événements"]
     assert spend["channel"].tolist()[0] == "seo"  # the inputs are not modified
+
+
+# --------------------------------------------------------------------------- size
+
+
+def test_a_million_rows_load_exactly(tmp_path: Path) -> None:
+    """A French export of 1,000,000 spend lines (written here, not committed) with 100,000
+    deals: every line is read, sums to the cent, and an error in the last row names it."""
+    n, block = 1_000_000, 10_000  # a block of random lines, repeated: quick to write
+    rng = np.random.default_rng(7)
+    cents = rng.integers(0, 10_000_000, block)
+    days = rng.integers(1, 29, block)
+    channels = np.array(["SEO", "Ads", "Événements", "", "shared"])[rng.integers(0, 5, block)]
+    def french(c: int) -> str:  # 1234567 cents -> "12 345,67" (no-break space)
+        return f"{c // 100:,}".replace(",", "\u00a0") + f",{c % 100:02d}"
+
+    lines = "".join(f"{d:02d}/02/2026;{french(c)};{'marketing' if c % 2 else 'sales'};{ch};ligne\n"
+                    for d, c, ch in zip(days, cents, channels, strict=True))
+    (tmp_path / "spend.csv").write_text("date;amount;category;channel;item\n"
+                                        + lines * (n // block), encoding="utf-8")
+    deal_channels = [ch if ch not in ("", "shared") else "Web" for ch in channels]
+    deals = "".join(f"D{i},A{i % 40_000},2026-02-{days[i % block]:02d},"
+                    f"{deal_channels[i % block]},100\n" for i in range(100_000))
+    (tmp_path / "deals.csv").write_text("deal_id,account_id,won_date,channel,mrr\n" + deals,
+                                        encoding="utf-8")
+    start = time.perf_counter()
+    data = load_folder(tmp_path)
+    seconds = time.perf_counter() - start
+    print(f"\n1,000,000 spend lines + 100,000 deals loaded in {seconds:.1f} s")
+    assert len(data.spend) == n and len(data.deals) == 100_000
+    repeat = n // block
+    assert int(np.round(data.spend["amount"].to_numpy() * 100).astype("int64").sum()) == int(
+        cents.sum()) * repeat
+    assert data.spend["date"].dt.day.tolist()[block:block + 5] == days[:5].tolist()
+    pooled = int(np.isin(channels, ["", "shared"]).sum()) * repeat
+    assert (data.spend["channel"] == "shared").sum() == pooled
+    kpis = compute_kpis(data, AuditParameters.from_mapping(
+        {"period_start": "2026-02-01", "period_end": "2026-02-28"}))
+    assert kpis["new_customers"] == 40_000
+    assert round(kpis["spend"]["total"] * 100) == int(cents.sum()) * repeat
+    with open(tmp_path / "spend.csv", "a", encoding="utf-8") as handle:
+        handle.write("29/02/2026;12,00;marketing;SEO;ligne\n")
+    raw = read_raw(tmp_path / "spend.csv", TABLES["spend"])
+    assert raw.rows[-1] == n + 2
+    with pytest.raises(InputError) as info:
+        loading.parse_date(raw, "date", TABLES["spend"].columns["date"])
+    assert str(info.value) == (f"spend.csv, column 'date', row {n + 2:d}: expected a date such "
+                               "as 2026-07-01 or 01/07/2026, got '29/02/2026'")
