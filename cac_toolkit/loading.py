@@ -46,7 +46,6 @@ _SPACE_CHARS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u202
 _SPACES = f"[{_SPACE_CHARS}]+"
 _INVISIBLE = "[\u00ad\u200b\u200c\u200d\u2060\ufeff]"
 _CONTROLS = r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]"
-_NON_ASCII = r"[^\x00-\x7f]"
 _SPACES_RE = re.compile(_SPACES)
 _INVISIBLE_RE = re.compile(_INVISIBLE)
 _CONTROLS_RE = re.compile(_CONTROLS)
