@@ -477,6 +477,9 @@ NOTE_REASONS: dict[str, str] = {
     "no_lead.period": "aucun lead créé dans les mois complets de la période",
     "no_lead": "aucun lead créé dans le mois{months}",
     "no_customer": "aucun lead du mois gagné sous {days} jours{months}",
+    "untracked_stage": "la table des leads ne contient aucune date {columns} : étape non suivie",
+    "no_spend": "aucune dépense sur la période : un CAC de 0,00 signifie seulement qu'aucun "
+                "coût n'a été saisi",
 }
 
 _DENOMINATORS = {"lead_to_meeting": "qualified_leads", "meeting_to_opportunity": "meetings",
@@ -522,7 +525,7 @@ def note_reason(note: Mapping[str, str], lang: str = "en") -> str:
     parts = key.split(".")
     head = parts[0]
     values: dict[str, str] = {"subject": "", "months": "", "days": "", "denominator": "",
-                              "allocation": ""}
+                              "allocation": "", "columns": ""}
     variant = code
     if head in ("channels", "segments") and len(parts) >= 3:
         values["subject"] = ".".join(parts[1:-1])
@@ -541,6 +544,9 @@ def note_reason(note: Mapping[str, str], lang: str = "en") -> str:
             values["months"] = values["months"].removeprefix(" : ")
     if code == "zero_denominator":
         values["denominator"] = _DENOMINATORS.get(parts[-1], "?")
+    if code == "untracked_stage":
+        values["columns"] = reason.split(" no ", 1)[-1].removesuffix(" at all").replace(
+            " or ", " ou ")
     if "(" in reason and code.startswith("no_key"):
         values["allocation"] = reason.split("(", 1)[1].split(")", 1)[0]
     template = NOTE_REASONS.get(variant) or NOTE_REASONS.get(code)

@@ -9,6 +9,7 @@ denominator is zero is ``None`` with its reason in ``notes``.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +20,7 @@ from .counting import acquisitions, acquisitions_in
 from .errors import InputError, ParameterError
 from .loading import AuditData
 from .metrics import channel_cac
-from .money import divide_money, round_money, round_ratio
+from .money import divide_money, round_money, round_ratio, to_cents
 from .params import AuditParameters
 from .periods import Period
 
@@ -58,9 +59,25 @@ def _ratio_or_note(notes: Notes, key: str, numerator: float | None, denominator:
 
 
 def period_spend(spend: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Spend lines booked in ``period``, with their amount in integer cents (``cents``)."""
+    """Spend lines booked in ``period``, with their amount in integer cents (``cents``).
+
+    Each (category, channel) group is summed exactly (``math.fsum``) and rounded once, half
+    away from zero, so sub-cent lines (usage costs, converted amounts) are not lost line by
+    line. The group's leftover cents go to its largest line, so that the ``cents`` of any
+    grouping of lines by category and channel add up to those exact group totals.
+    """
     lines = spend[period.contains(spend["date"])].copy()
     lines["cents"] = cents(lines["amount"])
+    if lines.empty:
+        return lines
+    keys = ["category", "channel"]
+    exact = lines.groupby(keys)["amount"].agg(math.fsum).map(to_cents)
+    rounded = lines.groupby(keys)["cents"].sum()
+    leftover = (exact - rounded)[lambda d: d != 0]
+    for key, cents_left in leftover.items():
+        group = lines[(lines["category"] == key[0]) & (lines["channel"] == key[1])]
+        largest = group.sort_values("amount", ascending=False, kind="mergesort").index[0]
+        lines.loc[largest, "cents"] += int(cents_left)
     return lines
 
 
@@ -132,12 +149,25 @@ def funnel_kpis(leads: pd.DataFrame | None, period: Period, notes: Notes,
     }
     out: dict[str, object] = dict(counts)
     empty = "no lead reached the previous stage in the period's cohort"
+    # A stage with no date anywhere in the table is not tracked by the client's CRM: a rate
+    # built on it would read 0 % where the truth is "unknown".
+    untracked = {f"{stage}_date" for stage in ("mql", "sql", "meeting", "opportunity", "quote",
+                                               "won") if leads[f"{stage}_date"].isna().all()}
+    stage_of = {"meetings": "meeting_date", "qualified_leads": "mql_date", "won": "won_date",
+                "opportunities": "opportunity_date", "won_with_quote": "quote_date",
+                "quotes": "quote_date", "sqls": "sql_date"}
     for key, num, den in (("lead_to_meeting", "meetings", "qualified_leads"),
                           ("meeting_to_opportunity", "opportunities", "meetings"),
                           ("opportunity_to_win", "won", "opportunities"),
                           ("quote_conversion", "won_with_quote", "quotes"),
                           ("mql_to_sql", "sqls", "qualified_leads"),
                           ("sql_to_opportunity", "opportunities", "sqls")):
+        missing = sorted({stage_of[num], stage_of[den]} & untracked)
+        if missing:
+            out[key] = None
+            notes.add(f"{prefix}.{key}", "untracked_stage",
+                      f"the leads table has no {' or '.join(missing)} at all")
+            continue
         out[key] = _ratio_or_note(notes, f"{prefix}.{key}", counts[num], counts[den],
                                   "zero_denominator", f"{empty} ({den} = 0)")
     values = cohort.loc[has["opportunity"], "opportunity_value"].dropna()
@@ -175,6 +205,9 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
                     "shared": _money(shared), "direct": _money(total - shared),
                     "total": _money(total)}
     out["new_customers"] = n
+    if n and not total:
+        notes.add("cac.global", "no_spend", "no spend line in the period: the CAC of 0.00 "
+                  "only means that no cost was recorded")
     out["cac"] = {
         "global": _ratio_or_note(notes, "cac.global", total / 100, n, "no_new_customer",
                                  no_customer, money=True),

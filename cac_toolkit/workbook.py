@@ -161,6 +161,7 @@ LABELS: dict[str, dict[str, str]] = {
         "na_cac": "n/a: LTV or CAC is undefined or zero",
         "na_margin": "n/a: no monthly gross margin per customer",
         "na_stage": "n/a: no lead at the previous stage",
+        "na_untracked": "n/a: the leads table never records this stage",
         "na_opportunity": "n/a: no opportunity with a value",
         "na_won": "n/a: no won lead in the cohort",
         "provenance_title": "Provenance",
@@ -278,6 +279,7 @@ LABELS: dict[str, dict[str, str]] = {
         "na_cac": "n.d. : LTV ou CAC non défini ou nul",
         "na_margin": "n.d. : aucune marge brute mensuelle par client",
         "na_stage": "n.d. : aucun lead à l'étape précédente",
+        "na_untracked": "n.d. : la table des leads ne renseigne jamais cette étape",
         "na_opportunity": "n.d. : aucune opportunité valorisée",
         "na_won": "n.d. : aucun lead gagné dans la cohorte",
         "provenance_title": "Provenance",
@@ -654,7 +656,8 @@ def _write_inputs(s: _Sheet, inputs: WorkbookInputs, params: AuditParameters,
 
 
 def _write_kpis(s: _Sheet, inputs_sheet: _Sheet, cells: _InputCells, inputs: WorkbookInputs,
-                params: AuditParameters, money_fmt: str) -> None:
+                params: AuditParameters, money_fmt: str, untracked: frozenset[str] = frozenset()
+                ) -> None:
     t = s.labels
     period = inputs.period
     s.text(1, 1, t["kpis_title"].format(start=period.start.date(), end=period.end.date(),
@@ -700,6 +703,9 @@ def _write_kpis(s: _Sheet, inputs_sheet: _Sheet, cells: _InputCells, inputs: Wor
         for count in FUNNEL_COUNTS:
             rows.append((f"funnel.{count}", f"in_{count}", COUNT_FORMAT))
         for key, (num, den) in FUNNEL_RATES.items():
+            if f"funnel.{key}" in untracked:  # a stage the CRM never dates: unknown, not 0 %
+                rows.append((f"funnel.{key}", na["na_untracked"], PERCENT_FORMAT))
+                continue
             rows.append((f"funnel.{key}", f"IF(in_{den}=0,{na['na_stage']},"
                                           f"ROUND(in_{num}/in_{den},4))", PERCENT_FORMAT))
         rows.append(("funnel.avg_opportunity_value",
@@ -928,7 +934,9 @@ def write_workbook(path: str | Path, data: AuditData, params: AuditParameters,
     provenance = _Sheet(wb, wb.create_sheet("Provenance"), labels)
 
     cells = _write_inputs(inputs_sheet, inputs, params, money_fmt)
-    _write_kpis(kpi_sheet, inputs_sheet, cells, inputs, params, money_fmt)
+    untracked = frozenset(n["key"] for n in kpis.get("notes", [])
+                          if n.get("code") == "untracked_stage")
+    _write_kpis(kpi_sheet, inputs_sheet, cells, inputs, params, money_fmt, untracked)
     _write_provenance(provenance, inputs_sheet, data, params, kpis, period)
     for sheet in (inputs_sheet, kpi_sheet, provenance):
         sheet.printable()

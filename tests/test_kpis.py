@@ -149,3 +149,22 @@ def test_same_inputs_same_bytes() -> None:
 def test_default_period_is_the_last_complete_quarter() -> None:
     k = kpis_for("inbound_outbound")
     assert k["period"] == {"start": "2026-04-01", "end": "2026-06-30"}
+
+
+def test_untracked_stage_and_missing_spend_are_explained(tmp_path: Path) -> None:
+    leads = pd.DataFrame({"lead_id": ["L1", "L2"], "created_date": ["2026-01-02"] * 2,
+                          "channel": ["SEO"] * 2, "mql_date": ["2026-01-03"] * 2})
+    spend = pd.DataFrame({"date": ["2025-06-01"], "amount": [100], "category": ["sales"]})
+    deals = pd.DataFrame({"deal_id": ["D1"], "account_id": ["A1"], "won_date": ["2026-02-14"],
+                          "channel": ["SEO"]})
+    k = kpis_for(write(tmp_path / "f", spend=spend, deals=deals, leads=leads), **QUARTER)
+    assert k["funnel"]["qualified_leads"] == 2
+    assert k["funnel"]["mql_to_sql"] is None  # no sql_date anywhere: unknown, not 0 %
+    reasons = {n["key"]: (n["code"], n["reason"]) for n in k["notes"]}
+    assert reasons["funnel.mql_to_sql"] == ("untracked_stage",
+                                            "the leads table has no sql_date at all")
+    assert k["cac"]["global"] == 0.0 and reasons["cac.global"][0] == "no_spend"
+    from cac_toolkit.i18n import note_reason
+    french = note_reason({"key": "funnel.mql_to_sql", "code": "untracked_stage",
+                          "reason": reasons["funnel.mql_to_sql"][1]}, "fr")
+    assert french == "la table des leads ne contient aucune date sql_date : étape non suivie"

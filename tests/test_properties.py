@@ -332,10 +332,6 @@ def half_up_cents(text: str) -> int:
     return int(Decimal(text).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) * 100)
 
 
-@pytest.mark.xfail(strict=True, reason="kpis.cents rounds a half cent down above ~500,000 "
-                   "(float noise in amount x 100); money.to_cents rounds it up. Fix in "
-                   "kpis.py: settle the lines whose amount x 100 ends within 1e-6 of .5 with "
-                   "money.to_cents (Decimal of the repr).")
 def test_line_rounding_in_the_kpi_file_is_half_up_like_money_to_cents() -> None:
     amount = "536196.825"  # exactly half a cent: half up gives 536,196.83
     spend = spend_frame([(dt.date(2026, 2, 1), 0, "marketing", "SEO")])
@@ -346,11 +342,6 @@ def test_line_rounding_in_the_kpi_file_is_half_up_like_money_to_cents() -> None:
         float(amount))
 
 
-@pytest.mark.xfail(strict=True, reason="kpis.period_spend rounds every line to the cent "
-                   "before summing, so sub-cent lines (usage-based costs, converted amounts) "
-                   "vanish: 1,000 lines of 0.004 make 0.00 instead of 4.00. Fix in kpis.py: sum "
-                   "the exact amounts per group (math.fsum, or Decimal) and round each total "
-                   "once with money.to_cents.")
 def test_sub_cent_lines_add_up_before_rounding() -> None:
     spend = spend_frame([(dt.date(2026, 2, 1), 0, "marketing", "SEO")] * 1000)
     spend["amount"] = 0.004
