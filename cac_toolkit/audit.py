@@ -114,7 +114,8 @@ def run_audit(data_dir: str | Path, out_dir: str | Path, params: AuditParameters
     expected = kpis_to_json(compute_kpis(load_folder(data_dir), params))
     run_date = run_date or dt.date.today().isoformat()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    # Absolute: the kernel runs inside ``work``, where a relative path would mean another place.
+    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent)).resolve()
     umask = os.umask(0)
     os.umask(umask)
     work.chmod(0o777 & ~umask)  # mkdtemp makes it private; the published folder should not be
@@ -143,6 +144,8 @@ def run_audit(data_dir: str | Path, out_dir: str | Path, params: AuditParameters
         if missing:
             raise CacToolkitError(f"the audit did not produce {', '.join(missing)}")
         _publish(work, out_dir)
+        # A diagnosis left by an earlier failed run no longer describes this output.
+        shutil.rmtree(out_dir.with_name(out_dir.name + ".failed"), ignore_errors=True)
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)

@@ -55,8 +55,9 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def french_audit(client: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     before = folder_digest(client)
     out = tmp_path_factory.mktemp("audits") / "acme-2025"
-    result = cli("audit", str(client), "--out", str(out), "--no-progress",
-                 *as_options(NON_DEFAULT))
+    # A relative --out, as a user types it: the kernel runs elsewhere, the paths must hold.
+    result = cli("audit", str(client), "--out", out.name, "--no-progress",
+                 *as_options(NON_DEFAULT), cwd=out.parent)
     assert result.returncode == 0, result.stderr
     assert folder_digest(client) == before  # the inputs are only read
     return out
