@@ -44,6 +44,7 @@ from .counting import acquisitions, acquisitions_in
 from .errors import ParameterError
 from .metrics import channel_cac
 from .money import round_money, round_ratio
+from .money import series_to_cents as _cents
 from .periods import Period
 
 if TYPE_CHECKING:  # kpis imports this module lazily; avoid a cycle at import time
@@ -91,13 +92,6 @@ def _month_ends(months: pd.PeriodIndex, period: Period) -> pd.Series:
     """Last day of each month, clipped to ``period.end``."""
     ends = pd.Series(months.to_timestamp(how="end").normalize(), index=months)
     return ends.clip(upper=period.end)
-
-
-def _cents(amounts: pd.Series) -> pd.Series:
-    """Amounts (currency) to integer cents, half away from zero, line by line."""
-    values = amounts.astype("float64").to_numpy()
-    return pd.Series(np.sign(values) * np.floor(np.abs(values) * 100 + 0.5 + 1e-9),
-                     index=amounts.index).astype("int64")
 
 
 def _count_by_month(dates: pd.Series, months: pd.PeriodIndex) -> pd.Series:

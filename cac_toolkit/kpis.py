@@ -12,7 +12,6 @@ import json
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -21,6 +20,7 @@ from .errors import InputError, ParameterError
 from .loading import AuditData
 from .metrics import channel_cac
 from .money import divide_money, round_money, round_ratio, to_cents
+from .money import series_to_cents as cents
 from .params import AuditParameters
 from .periods import Period
 
@@ -35,13 +35,6 @@ class Notes:
 
     def add(self, key: str, code: str, reason: str) -> None:
         self.items.append({"key": key, "code": code, "reason": reason})
-
-
-def cents(amounts: pd.Series) -> pd.Series:
-    """Amounts (currency) to integer cents, half away from zero, line by line."""
-    values = amounts.astype("float64").to_numpy()
-    return pd.Series(np.sign(values) * np.floor(np.abs(values) * 100 + 0.5 + 1e-9),
-                     index=amounts.index).astype("int64")
 
 
 def _money(value_cents: int | float) -> float:

@@ -15,6 +15,13 @@ def to_cents(amount: float) -> int:
     return int(Decimal(repr(float(amount))).quantize(CENT, rounding=ROUND_HALF_UP) * 100)
 
 
+def series_to_cents(amounts: pd.Series) -> pd.Series:
+    """Amounts (currency) to integer cents, half away from zero, line by line (vectorised)."""
+    values = amounts.astype("float64").to_numpy()
+    return pd.Series(np.sign(values) * np.floor(np.abs(values) * 100 + 0.5 + 1e-9),
+                     index=amounts.index).astype("int64")
+
+
 def round_money(amount: float | None) -> float | None:
     """Round an amount to the cent, half away from zero (``None`` and NaN stay ``None``)."""
     if amount is None or (isinstance(amount, float) and np.isnan(amount)):
