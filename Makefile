@@ -30,6 +30,7 @@ demo: setup
 
 lint: setup
 	$(BIN)/ruff check cac_toolkit tests benchmarks scripts
+	$(BIN)/lint-imports
 
 unit: setup
 	$(BIN)/python -m pytest

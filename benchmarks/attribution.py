@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/attribution.py [--touchpoints N] [--seed S] [--repeat R]
                                                [--no-peer] [--install-peer]
 
-Data: ``cac_toolkit.generator.generate_touchpoints`` (seeded; ~5 touches per account, 30 %
+Data: ``cac_toolkit.data.generator.generate_touchpoints`` (seeded; ~5 touches per account, 30 %
 of the accounts acquired, 6 channels) when the generator provides it, else a small seeded
 NumPy builder below with the same shape. Every wall time is the median of ``--repeat`` runs
 (default 5; the machine is shared, single runs are noisy). For each model the script prints
@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cac_toolkit import attribution
+from cac_toolkit.figures import attribution
 
 HERE = Path(__file__).resolve().parent
 PEER_PYTHON = HERE / ".venv-peers" / "bin" / "python"
@@ -84,13 +84,13 @@ def build_journeys(n_touchpoints: int, seed: int) -> tuple[pd.DataFrame, pd.Data
     """(touchpoints, acquisitions, source) with about ``n_touchpoints`` touches."""
     n_accounts = max(1, n_touchpoints // 5)
     try:
-        from cac_toolkit.generator import generate_touchpoints
+        from cac_toolkit.data.generator import generate_touchpoints
     except ImportError:
         touchpoints, acquisitions = _numpy_journeys(n_accounts, seed)
         return touchpoints, acquisitions, "local NumPy builder"
     touchpoints, acquisitions = generate_touchpoints(n_accounts, acquired_share=0.3, seed=seed,
                                                      channels=CHANNELS)
-    return touchpoints, acquisitions, "cac_toolkit.generator.generate_touchpoints"
+    return touchpoints, acquisitions, "cac_toolkit.data.generator.generate_touchpoints"
 
 
 def _numpy_journeys(n_accounts: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -19,10 +19,10 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from cac_toolkit.generator import generate_company, write_company
-from cac_toolkit.kpis import compute_kpis
-from cac_toolkit.loading import load_folder
-from cac_toolkit.params import AuditParameters
+from cac_toolkit.audit.kpis import compute_kpis
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.data.generator import generate_company, write_company
+from cac_toolkit.data.loading import load_folder
 
 PARAMS = {"period_start": "2025-01-01", "period_end": "2025-12-31", "gross_margin": 0.75,
           "lifetime_months": 36}

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
-from .errors import CacToolkitError
+from cac_toolkit.core.errors import CacToolkitError
+from cac_toolkit.core.version import __version__
 
 
 def _parameters(pairs: Sequence[Sequence[str]] | None, file: str | None) -> dict[str, object]:
@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     table = commands.add_parser("table", help="print the KPI table of an audit folder")
     _add_common(table)
+
+    commands.add_parser("notebook", help="print the path of the audit notebook, for papermill")
     return parser
 
 
@@ -71,20 +73,26 @@ def _refuse_file_inside(out: Path, data_dir: Path) -> None:
 def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "sample":
-        from .generator import generate_company, write_company
+        from cac_toolkit.data.generator import generate_company, write_company
 
         for path in write_company(generate_company(scale=args.scale), args.out_dir, args.format):
             print(path)
         return 0
+    if args.command == "notebook":
+        from cac_toolkit.core.resources import audit_notebook
 
-    from .kpis import compute_kpis, kpis_to_json
-    from .loading import load_folder
-    from .params import AuditParameters
+        print(audit_notebook())
+        return 0
+
+    # Imported here rather than at the top so that --help and --version answer at once.
+    from cac_toolkit.audit.kpis import compute_kpis, kpis_to_json
+    from cac_toolkit.audit.params import AuditParameters
+    from cac_toolkit.data.loading import load_folder
 
     data_dir = Path(args.data_dir)
     params = AuditParameters.from_mapping(_parameters(args.parameter, args.parameters_file))
     if args.command == "audit":
-        from .audit import run_audit
+        from cac_toolkit.runner import run_audit
 
         result = run_audit(data_dir, Path(args.out), params, progress=not args.no_progress)
         for path in result.files:
@@ -92,7 +100,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 0
     kpis = compute_kpis(load_folder(data_dir, currency=None), params)
     if args.command == "table":
-        from .report import kpi_table
+        from cac_toolkit.render.report import kpi_table
 
         print(kpi_table(kpis, lang=params.lang).to_string())
         return 0

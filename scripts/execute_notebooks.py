@@ -28,7 +28,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
-FOLDERS = ("notebooks", "solutions", "exercises")
+FOLDERS = ("notebooks", "cac_toolkit/notebooks", "solutions", "exercises")
 KERNEL = "python3"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from cac_toolkit.kpis import compute_kpis
-from cac_toolkit.loading import load_folder
-from cac_toolkit.params import AuditParameters
-from cac_toolkit.paths import data_path
+from cac_toolkit.audit.kpis import compute_kpis
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.core.resources import data_path
+from cac_toolkit.data.loading import load_folder
 
 QUARTER = {"period_start": "2026-01-01", "period_end": "2026-03-31"}
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cac_toolkit import attribution
-from cac_toolkit.attribution import (
+from cac_toolkit.figures import attribution
+from cac_toolkit.figures.attribution import (
     MODELS,
     account_credits,
     channel_credits,

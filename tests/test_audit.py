@@ -19,11 +19,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cac_toolkit.audit import run_audit
-from cac_toolkit.errors import CacToolkitError
-from cac_toolkit.params import AuditParameters
-from cac_toolkit.paths import data_path
-from cac_toolkit.report import fmt
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.core.errors import CacToolkitError
+from cac_toolkit.core.resources import data_path
+from cac_toolkit.render.report import fmt
+from cac_toolkit.runner import run_audit
 from tests.test_workbook import assert_matches_kpis, formulas_lookup, workbook_kpis
 
 NON_DEFAULT = {"period_start": "2025-04-01", "period_end": "2025-09-30",
@@ -145,7 +145,7 @@ def test_failing_notebook_is_kept_for_diagnosis(tmp_path: Path) -> None:
     params = nbformat.v4.new_code_cell("data_dir = None")
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(
-        "from cac_toolkit.errors import CacToolkitError\n"
+        "from cac_toolkit.core.errors import CacToolkitError\n"
         "raise CacToolkitError('spend.csv, column x, row 2: expected y')")]
     source = tmp_path / "failing.ipynb"
     nbformat.write(nb, source)

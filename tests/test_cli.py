@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cac_toolkit.paths import data_path
+from cac_toolkit.core.resources import data_path
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

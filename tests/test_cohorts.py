@@ -10,24 +10,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cac_toolkit.cohorts import (
-    cohort_kpis,
+from cac_toolkit.audit.kpis import kpis_to_json
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.audit.sections import cohort_kpis, segment_kpis
+from cac_toolkit.core.errors import ParameterError
+from cac_toolkit.core.notes import Notes
+from cac_toolkit.core.periods import Period
+from cac_toolkit.core.resources import data_path
+from cac_toolkit.data.loading import AuditData, load_folder
+from cac_toolkit.figures.cohorts import (
     cohort_window,
     conversion_matrix,
     lag_aware_cac,
     lead_cohorts,
     monthly_cac,
     segment_cac,
-    segment_kpis,
     spend_by_month,
 )
-from cac_toolkit.counting import acquisitions
-from cac_toolkit.errors import ParameterError
-from cac_toolkit.kpis import Notes, kpis_to_json
-from cac_toolkit.loading import AuditData, load_folder
-from cac_toolkit.params import AuditParameters
-from cac_toolkit.paths import data_path
-from cac_toolkit.periods import Period
+from cac_toolkit.figures.counting import acquisitions
 from tests.conftest import kpis_for
 
 Q1 = Period(pd.Timestamp("2026-01-01"), pd.Timestamp("2026-03-31"))
@@ -359,7 +359,7 @@ def sample() -> tuple[AuditData, dict]:
     params = AuditParameters(period_start="2025-04-01", period_end="2025-06-30",
                              gross_margin=0.75, lifetime_months=30,
                              allocation_key="opportunities")
-    from cac_toolkit.kpis import compute_kpis
+    from cac_toolkit.audit.kpis import compute_kpis
 
     return data, compute_kpis(data, params)
 
@@ -415,7 +415,7 @@ def test_sample_company_segments(sample: tuple[AuditData, dict]) -> None:
 
 def test_kpi_file_stays_byte_deterministic(sample: tuple[AuditData, dict]) -> None:
     data, kpis = sample
-    from cac_toolkit.kpis import compute_kpis
+    from cac_toolkit.audit.kpis import compute_kpis
 
     again = compute_kpis(data, AuditParameters(
         period_start="2025-04-01", period_end="2025-06-30", gross_margin=0.75,

@@ -20,12 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cac_toolkit import loading
-from cac_toolkit.errors import CacToolkitError, InputError
-from cac_toolkit.kpis import compute_kpis, kpis_to_json
-from cac_toolkit.loading import load_folder, read_raw
-from cac_toolkit.params import AuditParameters
-from cac_toolkit.schemas import TABLES
+from cac_toolkit.audit.kpis import compute_kpis, kpis_to_json
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.core.errors import CacToolkitError, InputError
+from cac_toolkit.data import loading
+from cac_toolkit.data.contract import TABLES
+from cac_toolkit.data.loading import load_folder, read_raw
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 EXPECTED: dict[str, dict] = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))

@@ -16,11 +16,12 @@ import nbformat
 import pandas as pd
 import pytest
 
-from cac_toolkit import counting, metrics, scenarios, targets
-from cac_toolkit.examples import SEED_FIGURES
-from cac_toolkit.loading import load_folder
-from cac_toolkit.paths import data_path, notebooks_path
-from cac_toolkit.periods import Period
+from cac_toolkit.core.periods import Period
+from cac_toolkit.core.resources import data_path, notebooks_path
+from cac_toolkit.course import scenarios
+from cac_toolkit.course.examples import SEED_FIGURES
+from cac_toolkit.data.loading import load_folder
+from cac_toolkit.figures import counting, metrics, targets
 from tests.conftest import QUARTER, kpis_for
 
 SAAS = SEED_FIGURES["saas_quarter"]

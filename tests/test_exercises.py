@@ -18,9 +18,9 @@ import nbformat
 import pandas as pd
 import pytest
 
-import cac_toolkit.loading
-from cac_toolkit import checks
-from cac_toolkit.paths import repo_root
+import cac_toolkit.data.loading
+from cac_toolkit.core.resources import repo_root
+from cac_toolkit.course import checks
 
 ROOT = repo_root()
 SOLUTIONS = sorted((ROOT / "solutions").glob("ex*.ipynb"))
@@ -42,17 +42,17 @@ def _is_check(cell: nbformat.NotebookNode) -> bool:
 
 
 @cache
-def _cached_folder(path: str, currency: str | None = None) -> cac_toolkit.loading.AuditData:
+def _cached_folder(path: str, currency: str | None = None) -> cac_toolkit.data.loading.AuditData:
     return _real_load_folder(path, currency)
 
 
-_real_load_folder = cac_toolkit.loading.load_folder
+_real_load_folder = cac_toolkit.data.loading.load_folder
 
 
 def run_cells(notebook: nbformat.NotebookNode, monkeypatch: pytest.MonkeyPatch
               ) -> tuple[dict, list[checks.Feedback]]:
     """Execute a notebook's code cells here; returns the namespace and each check's feedback."""
-    monkeypatch.setattr(cac_toolkit.loading, "load_folder",
+    monkeypatch.setattr(cac_toolkit.data.loading, "load_folder",
                         lambda path, currency=None: _cached_folder(str(path), currency))
     namespace: dict = {}
     feedback = []

@@ -8,18 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cac_toolkit.funnel import (
+from cac_toolkit.audit.kpis import compute_kpis
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.core.periods import Period
+from cac_toolkit.core.resources import data_path
+from cac_toolkit.data.loading import load_folder
+from cac_toolkit.figures.funnel import (
     as_period,
     funnel_by,
     funnel_targets,
     gap_to_target,
     ten_kpis_table,
 )
-from cac_toolkit.kpis import compute_kpis
-from cac_toolkit.loading import load_folder
-from cac_toolkit.params import AuditParameters
-from cac_toolkit.paths import data_path
-from cac_toolkit.periods import Period
 
 STAGES = ("mql_date", "sql_date", "meeting_date", "opportunity_date", "quote_date", "won_date",
           "lost_date")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cac_toolkit.generator import (
+from cac_toolkit.data.generator import (
     CHANNELS,
     TABLES,
     CompanyConfig,
@@ -255,7 +255,8 @@ def test_committed_sample_matches_the_generator(tmp_path, company):
     committed = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
                  for p in sorted(SAMPLE.glob("*.csv"))}
     assert committed == digest(tmp_path), (
-        "data/sample_company drifted: run `python -m cac_toolkit.generator data/sample_company`"
+        "data/sample_company drifted: run "
+        "`python -m cac_toolkit.data.generator data/sample_company`"
     )
     for path in SAMPLE.glob("*.csv"):
         assert path.stat().st_size < 3_000_000

@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cac_toolkit.errors import InputError, ParameterError
-from cac_toolkit.kpis import compute_kpis, flatten, kpis_to_json
-from cac_toolkit.loading import load_folder
-from cac_toolkit.params import AuditParameters
+from cac_toolkit.audit.kpis import compute_kpis, flatten, kpis_to_json
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.core.errors import InputError, ParameterError
+from cac_toolkit.data.loading import load_folder
 from tests.conftest import QUARTER, kpis_for
 
 CONTRACT_KEYS = [
@@ -164,7 +164,7 @@ def test_untracked_stage_and_missing_spend_are_explained(tmp_path: Path) -> None
     assert reasons["funnel.mql_to_sql"] == ("untracked_stage",
                                             "the leads table has no sql_date at all")
     assert k["cac"]["global"] == 0.0 and reasons["cac.global"][0] == "no_spend"
-    from cac_toolkit.i18n import note_reason
+    from cac_toolkit.render.i18n import note_reason
     french = note_reason({"key": "funnel.mql_to_sql", "code": "untracked_stage",
                           "reason": reasons["funnel.mql_to_sql"][1]}, "fr")
     assert french == "la table des leads ne contient aucune date sql_date : étape non suivie"

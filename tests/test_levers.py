@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cac_toolkit.errors import UndefinedMetricError
-from cac_toolkit.levers import (
+from cac_toolkit.core.errors import UndefinedMetricError
+from cac_toolkit.course.levers import (
     ARTICLE_MIX,
     LeverResult,
     automation,

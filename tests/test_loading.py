@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cac_toolkit import loading
-from cac_toolkit.errors import InputError
-from cac_toolkit.kpis import compute_kpis
-from cac_toolkit.loading import (
+from cac_toolkit.audit.kpis import compute_kpis
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.core.errors import InputError
+from cac_toolkit.data import loading
+from cac_toolkit.data.contract import TABLES, ColumnSpec
+from cac_toolkit.data.loading import (
     AuditData,
     FileInfo,
     RawTable,
@@ -28,8 +30,6 @@ from cac_toolkit.loading import (
     parse_table,
     read_raw,
 )
-from cac_toolkit.params import AuditParameters
-from cac_toolkit.schemas import TABLES, ColumnSpec
 
 SPEND = "date,amount,category,channel,item\n2026-01-15,100,marketing,SEO,x\n"
 DEALS = "deal_id,account_id,won_date,channel\nD1,A1,2026-01-20,SEO\n"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cac_toolkit import metrics, targets
-from cac_toolkit.errors import UndefinedMetricError
-from cac_toolkit.money import allocate, format_money, format_percent, round_money
+from cac_toolkit.core.errors import UndefinedMetricError
+from cac_toolkit.core.money import allocate, format_money, format_percent, round_money
+from cac_toolkit.figures import metrics, targets
 
 
 def test_zero_denominators_are_explained() -> None:

@@ -13,8 +13,8 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from cac_toolkit import plots  # noqa: E402
-from cac_toolkit.i18n import t  # noqa: E402
+from cac_toolkit.render import plots  # noqa: E402
+from cac_toolkit.render.i18n import t  # noqa: E402
 
 CHANNELS = {
     "Ads": {"spend_direct": 18000.0, "new_customers": 12, "cac_direct": 1500.0,

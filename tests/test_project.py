@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from cac_toolkit.examples import write_examples
-from cac_toolkit.paths import repo_root
+from cac_toolkit.core.resources import repo_root
+from cac_toolkit.course.examples import write_examples
 
 ROOT = repo_root()
 

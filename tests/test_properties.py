@@ -17,15 +17,15 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cac_toolkit import loading
-from cac_toolkit.attribution import MODELS, channel_credits
-from cac_toolkit.counting import acquisitions
-from cac_toolkit.kpis import compute_kpis
-from cac_toolkit.loading import AuditData, RawTable
-from cac_toolkit.money import allocate, to_cents
-from cac_toolkit.params import AuditParameters
-from cac_toolkit.periods import Period
-from cac_toolkit.schemas import ColumnSpec
+from cac_toolkit.audit.kpis import compute_kpis
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.core.money import allocate, to_cents
+from cac_toolkit.core.periods import Period
+from cac_toolkit.data import loading
+from cac_toolkit.data.contract import ColumnSpec
+from cac_toolkit.data.loading import AuditData, RawTable
+from cac_toolkit.figures.attribution import MODELS, channel_credits
+from cac_toolkit.figures.counting import acquisitions
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

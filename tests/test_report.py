@@ -13,12 +13,12 @@ import nbformat  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from cac_toolkit import i18n, report  # noqa: E402
-from cac_toolkit.kpis import compute_kpis  # noqa: E402
-from cac_toolkit.loading import load_folder  # noqa: E402
-from cac_toolkit.params import AuditParameters  # noqa: E402
-from cac_toolkit.paths import data_path  # noqa: E402
-from cac_toolkit.periods import Period  # noqa: E402
+from cac_toolkit.audit.kpis import compute_kpis  # noqa: E402
+from cac_toolkit.audit.params import AuditParameters  # noqa: E402
+from cac_toolkit.core.periods import Period  # noqa: E402
+from cac_toolkit.core.resources import data_path, template_dir  # noqa: E402
+from cac_toolkit.data.loading import load_folder  # noqa: E402
+from cac_toolkit.render import i18n, report  # noqa: E402
 
 NBSP = "\u00a0"
 SAAS = AuditParameters(period_start="2026-01-01", period_end="2026-03-31", gross_margin=0.7,
@@ -319,11 +319,11 @@ def _executed_notebook(saas) -> nbformat.NotebookNode:
             "%matplotlib inline\n"
             "import matplotlib.pyplot as plt\n"
             "from IPython.display import display\n"
-            "from cac_toolkit import plots, report\n"
-            "from cac_toolkit.kpis import compute_kpis\n"
-            "from cac_toolkit.loading import load_folder\n"
-            "from cac_toolkit.params import AuditParameters\n"
-            "from cac_toolkit.paths import data_path\n"
+            "from cac_toolkit.render import plots, report\n"
+            "from cac_toolkit.audit.kpis import compute_kpis\n"
+            "from cac_toolkit.data.loading import load_folder\n"
+            "from cac_toolkit.audit.params import AuditParameters\n"
+            "from cac_toolkit.core.resources import data_path\n"
             "params = AuditParameters(period_start='2026-01-01', period_end='2026-03-31',\n"
             "                         gross_margin=0.7, lifetime_months=30)\n"
             "kpis = compute_kpis(load_folder(data_path('saas_quarter')), params)\n"
@@ -348,7 +348,7 @@ def test_offline_template_makes_no_outside_request(saas):
     assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
                for o in nb.cells[1].outputs)
     offline = HTMLExporter(template_name="offline", exclude_input=True,
-                           extra_template_basedirs=[str(report.template_dir())])
+                           extra_template_basedirs=[str(template_dir())])
     body, _ = offline.from_notebook_node(nb)
     assert OUTSIDE.search(body) is None
     assert "cdnjs" not in body and "unpkg" not in body

@@ -1,4 +1,4 @@
-"""What-ifs of cac_toolkit.scenarios (and the widgets built on them), checked by hand."""
+"""What-ifs of cac_toolkit.course.scenarios (and the widgets built on them), checked by hand."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from cac_toolkit import scenarios as sc  # noqa: E402
-from cac_toolkit.errors import UndefinedMetricError  # noqa: E402
-from cac_toolkit.loading import load_folder  # noqa: E402
-from cac_toolkit.paths import data_path  # noqa: E402
-from cac_toolkit.periods import Period  # noqa: E402
+from cac_toolkit.core.errors import UndefinedMetricError  # noqa: E402
+from cac_toolkit.core.periods import Period  # noqa: E402
+from cac_toolkit.core.resources import data_path  # noqa: E402
+from cac_toolkit.course import scenarios as sc  # noqa: E402
+from cac_toolkit.data.loading import load_folder  # noqa: E402
 
 DIRECT = pd.Series({"SEO": 12_000.0, "Ads": 18_000.0, "Outbound": 24_000.0})
 CUSTOMERS = pd.Series({"SEO": 28.0, "Ads": 12.0, "Outbound": 20.0})
@@ -254,7 +254,7 @@ def _shown(explorer) -> str:  # noqa: ANN001 - a widgets.Explorer
 
 
 def test_ltv_payback_explorer_follows_its_sliders() -> None:
-    from cac_toolkit import widgets
+    from cac_toolkit.course import widgets
 
     explorer = widgets.ltv_payback_explorer()
     assert "LTV     €3,780.00" in _shown(explorer)
@@ -274,7 +274,7 @@ def test_ltv_payback_explorer_follows_its_sliders() -> None:
 
 
 def test_budget_reallocation_explorer() -> None:
-    from cac_toolkit import widgets
+    from cac_toolkit.course import widgets
 
     explorer = widgets.budget_reallocation_explorer(DIRECT, CUSTOMERS, SHARED)
     assert "New customers: 60.00 -> 70.00 (+10.00)" in _shown(explorer)
@@ -295,7 +295,7 @@ def test_budget_reallocation_explorer() -> None:
 def test_ltv_cac_heatmap_colours_cells_by_verdict() -> None:
     import matplotlib.pyplot as plt
 
-    from cac_toolkit import plots
+    from cac_toolkit.render import plots
 
     grid = sc.ltv_cac_grid(50_000, 3_000, [0.02, 0.03, 0.3], [0.0, 0.8, 0.9])
     fig = plots.ltv_cac_heatmap(grid, "LTV/CAC")
@@ -311,7 +311,7 @@ def test_ltv_cac_heatmap_colours_cells_by_verdict() -> None:
 def test_course_charts_draw() -> None:
     import matplotlib.pyplot as plt
 
-    from cac_toolkit import plots
+    from cac_toolkit.render import plots
 
     by_key = sc.compare_allocation_keys(DIRECT, CUSTOMERS, SHARED,
                                         sc.illustrative_allocation_keys())

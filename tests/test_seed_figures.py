@@ -9,9 +9,9 @@ import sys
 import pandas as pd
 import pytest
 
-from cac_toolkit import metrics
-from cac_toolkit.examples import SEED_FIGURES
-from cac_toolkit.paths import data_path
+from cac_toolkit.core.resources import data_path
+from cac_toolkit.course.examples import SEED_FIGURES
+from cac_toolkit.figures import metrics
 from tests.conftest import QUARTER, kpis_for
 
 SAAS = SEED_FIGURES["saas_quarter"]

@@ -22,12 +22,12 @@ import pandas as pd
 import pytest
 from formulas.tokens.operand import XlError
 
-from cac_toolkit.kpis import compute_kpis, flatten
-from cac_toolkit.loading import load_folder
-from cac_toolkit.params import AuditParameters
-from cac_toolkit.paths import data_path
-from cac_toolkit.safety import csv_text, excel_text, html_text, write_excel_text
-from cac_toolkit.workbook import LABELS, write_workbook
+from cac_toolkit.audit.kpis import compute_kpis, flatten
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.core.resources import data_path
+from cac_toolkit.core.safety import csv_text, excel_text, html_text, write_excel_text
+from cac_toolkit.data.loading import load_folder
+from cac_toolkit.render.workbook import LABELS, write_workbook
 from tests.conftest import QUARTER
 
 HOSTILE = ['=HYPERLINK("http://x","click")', "+1+1", "-2", "@SUM(A1)", "\t=1", "\r=1",

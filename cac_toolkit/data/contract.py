@@ -1,6 +1,6 @@
 """The audit's input tables: their columns, types and rules (the data contract).
 
-Column parsing lives in :mod:`cac_toolkit.loading` (it also enforces each cell's kind, the
+Column parsing lives in :mod:`cac_toolkit.data.loading` (it also enforces each cell's kind, the
 allowed words with their synonyms and the ranges declared here); the rule that spans rows,
 ids that appear once, is checked here with pandera, and its failure cases are turned into the
 same one-line :class:`InputError`. ``docs/data-format.md`` describes the contract for users.
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .errors import InputError
+from cac_toolkit.core.errors import InputError
 
 DEAL_TYPES = ("new", "renewal", "reactivation", "upsell", "cross_sell")
 CATEGORIES = ("marketing", "sales")

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .errors import ParameterError
-from .periods import Period, last_complete_quarter
-from .targets import SECTOR_CAC_RANGES
+from cac_toolkit.core.errors import ParameterError
+from cac_toolkit.core.periods import Period, last_complete_quarter
+from cac_toolkit.figures.targets import SECTOR_CAC_RANGES
 
 ALLOCATION_KEYS = ("new_customers", "opportunities", "pipeline")
 ATTRIBUTION_MODELS = ("deal", "first_touch", "last_touch", "linear", "time_decay",

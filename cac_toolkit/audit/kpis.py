@@ -10,45 +10,28 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import __version__
-from .counting import acquisitions, acquisitions_in
-from .errors import InputError, ParameterError
-from .loading import AuditData
-from .metrics import channel_cac
-from .money import divide_money, round_money, round_ratio, to_cents
-from .money import series_to_cents as cents
-from .params import AuditParameters
-from .periods import Period
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.audit.sections import cohort_kpis, segment_kpis
+from cac_toolkit.core.errors import InputError, ParameterError
+from cac_toolkit.core.money import divide_money, round_money, round_ratio, to_cents
+from cac_toolkit.core.money import series_to_cents as cents
+from cac_toolkit.core.notes import Notes, ratio_or_note
+from cac_toolkit.core.periods import Period
+from cac_toolkit.core.version import __version__
+from cac_toolkit.data.loading import AuditData
+from cac_toolkit.figures.attribution import channel_credits
+from cac_toolkit.figures.counting import acquisitions, acquisitions_in
+from cac_toolkit.figures.funnel import funnel_kpis
+from cac_toolkit.figures.metrics import channel_cac
 
 KPI_FILE_VERSION = 1
 
 
-@dataclass
-class Notes:
-    """Why some figures are missing: ``key`` -> reason, in English (the report translates)."""
-
-    items: list[dict[str, str]] = field(default_factory=list)
-
-    def add(self, key: str, code: str, reason: str) -> None:
-        self.items.append({"key": key, "code": code, "reason": reason})
-
-
 def _money(value_cents: int | float) -> float:
     return round(int(value_cents) / 100, 2)
-
-
-def _ratio_or_note(notes: Notes, key: str, numerator: float | None, denominator: float | None,
-                   code: str, reason: str, money: bool = False) -> float | None:
-    if numerator is None or denominator is None or denominator == 0 or pd.isna(denominator):
-        notes.add(key, code, reason)
-        return None
-    if money:
-        return divide_money(numerator, denominator)
-    return round_ratio(float(numerator) / float(denominator))
 
 
 def period_spend(spend: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -83,7 +66,6 @@ def channel_customers(acquired: pd.DataFrame, data: AuditData, params: AuditPara
         notes.add("channels", "no_touchpoints", "attribution_model needs a touchpoints table; "
                   "every customer keeps the channel of its acquiring deal")
         return acquired.groupby("channel").size().astype("float64")
-    from .attribution import channel_credits  # only attribution runs need it
 
     credits = channel_credits(acquired, data.touchpoints, params.attribution_model,
                               acquired_accounts=all_acquired["account_id"],
@@ -112,74 +94,6 @@ def allocation_weights(customers: pd.Series, data: AuditData, params: AuditParam
     return leads.groupby("channel")["opportunity_value"].sum(min_count=1).fillna(0.0)
 
 
-def funnel_kpis(leads: pd.DataFrame | None, period: Period, notes: Notes,
-                prefix: str = "funnel") -> dict[str, object]:
-    """Funnel KPIs over the leads created in ``period``, stages counted literally.
-
-    A lead is at a stage when it has that stage's date. Rates are ratios of such counts:
-    ``lead_to_meeting = meetings / qualified``, ``meeting_to_opportunity = opportunities /
-    meetings``, ``opportunity_to_win = won / opportunities``, ``quote_conversion = won with a
-    quote / quotes``, ``mql_to_sql = sql / mql``, ``sql_to_opportunity = opportunities / sql``.
-    Delays are in days: the sales cycle is ``won_date - opportunity_date`` over won leads, the
-    conversion delay ``won_date - created_date``.
-    """
-    keys = ("leads", "qualified_leads", "sqls", "meetings", "opportunities", "quotes", "won",
-            "won_with_quote", "lead_to_meeting", "meeting_to_opportunity", "opportunity_to_win",
-            "quote_conversion", "mql_to_sql", "sql_to_opportunity", "avg_opportunity_value",
-            "sales_cycle_days", "conversion_delay_days")
-    if leads is None:
-        notes.add(prefix, "no_leads", "the folder has no leads table")
-        empty_delays = {"mean": None, "median": None}
-        return {k: dict(empty_delays) if k.endswith("_days") else None for k in keys}
-    cohort = leads[period.contains(leads["created_date"])]
-    has = {stage: cohort[f"{stage}_date"].notna() for stage in
-           ("mql", "sql", "meeting", "opportunity", "quote", "won")}
-    counts = {
-        "leads": len(cohort), "qualified_leads": int(has["mql"].sum()),
-        "sqls": int(has["sql"].sum()), "meetings": int(has["meeting"].sum()),
-        "opportunities": int(has["opportunity"].sum()), "quotes": int(has["quote"].sum()),
-        "won": int(has["won"].sum()), "won_with_quote": int((has["won"] & has["quote"]).sum()),
-    }
-    out: dict[str, object] = dict(counts)
-    empty = "no lead reached the previous stage in the period's cohort"
-    # A stage with no date anywhere in the table is not tracked by the client's CRM: a rate
-    # built on it would read 0 % where the truth is "unknown".
-    untracked = {f"{stage}_date" for stage in ("mql", "sql", "meeting", "opportunity", "quote",
-                                               "won") if leads[f"{stage}_date"].isna().all()}
-    stage_of = {"meetings": "meeting_date", "qualified_leads": "mql_date", "won": "won_date",
-                "opportunities": "opportunity_date", "won_with_quote": "quote_date",
-                "quotes": "quote_date", "sqls": "sql_date"}
-    for key, num, den in (("lead_to_meeting", "meetings", "qualified_leads"),
-                          ("meeting_to_opportunity", "opportunities", "meetings"),
-                          ("opportunity_to_win", "won", "opportunities"),
-                          ("quote_conversion", "won_with_quote", "quotes"),
-                          ("mql_to_sql", "sqls", "qualified_leads"),
-                          ("sql_to_opportunity", "opportunities", "sqls")):
-        missing = sorted({stage_of[num], stage_of[den]} & untracked)
-        if missing:
-            out[key] = None
-            notes.add(f"{prefix}.{key}", "untracked_stage",
-                      f"the leads table has no {' or '.join(missing)} at all")
-            continue
-        out[key] = _ratio_or_note(notes, f"{prefix}.{key}", counts[num], counts[den],
-                                  "zero_denominator", f"{empty} ({den} = 0)")
-    values = cohort.loc[has["opportunity"], "opportunity_value"].dropna()
-    out["avg_opportunity_value"] = round_money(values.mean()) if len(values) else None
-    if not len(values):
-        notes.add(f"{prefix}.avg_opportunity_value", "no_opportunity",
-                  "no opportunity with a value in the period's cohort")
-    won = cohort[has["won"]]
-    cycle = (won["won_date"] - won["opportunity_date"]).dt.days.dropna()
-    delay = (won["won_date"] - won["created_date"]).dt.days.dropna()
-    for key, series in (("sales_cycle_days", cycle), ("conversion_delay_days", delay)):
-        if len(series):
-            out[key] = {"mean": round_ratio(series.mean()), "median": round_ratio(series.median())}
-        else:
-            out[key] = {"mean": None, "median": None}
-            notes.add(f"{prefix}.{key}", "no_won_lead", "no won lead in the period's cohort")
-    return out
-
-
 def period_kpis(data: AuditData, params: AuditParameters, period: Period,
                 all_acquired: pd.DataFrame) -> tuple[dict[str, object], Notes]:
     """The KPIs of one period (no provenance, no previous period)."""
@@ -202,11 +116,11 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
         notes.add("cac.global", "no_spend", "no spend line in the period: the CAC of 0.00 "
                   "only means that no cost was recorded")
     out["cac"] = {
-        "global": _ratio_or_note(notes, "cac.global", total / 100, n, "no_new_customer",
+        "global": ratio_or_note(notes, "cac.global", total / 100, n, "no_new_customer",
                                  no_customer, money=True),
-        "marketing": _ratio_or_note(notes, "cac.marketing", marketing / 100, n,
+        "marketing": ratio_or_note(notes, "cac.marketing", marketing / 100, n,
                                     "no_new_customer", no_customer, money=True),
-        "sales": _ratio_or_note(notes, "cac.sales", sales / 100, n, "no_new_customer",
+        "sales": ratio_or_note(notes, "cac.sales", sales / 100, n, "no_new_customer",
                                 no_customer, money=True),
     }
     out["channels"] = channel_table(lines, acquired, data, params, period, all_acquired, notes)
@@ -227,11 +141,11 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
                   "set gross_margin and lifetime_months or monthly_churn")
     out["ltv"] = round_money(ltv) if ltv is not None else None
     cac_value = total / 100 / n if n else None
-    out["ltv_cac"] = (_ratio_or_note(notes, "ltv_cac", ltv, cac_value, "undefined",
+    out["ltv_cac"] = (ratio_or_note(notes, "ltv_cac", ltv, cac_value, "undefined",
                                      "LTV or CAC is undefined") if ltv is not None
                       and cac_value else None)
     monthly_margin = arpa * margin if arpa is not None and margin is not None else None
-    out["payback_months"] = (_ratio_or_note(notes, "payback_months", cac_value, monthly_margin,
+    out["payback_months"] = (ratio_or_note(notes, "payback_months", cac_value, monthly_margin,
                                             "no_margin", "no monthly gross margin per customer")
                              if cac_value is not None and monthly_margin is not None else None)
     first_year = (acquired["mrr"].fillna(0).sum() * 12 + acquired["amount"].fillna(0).sum()
@@ -337,8 +251,6 @@ def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
     previous, _ = period_kpis(data, params, period.previous(), all_acquired)
     out: dict[str, object] = {"kpi_file_version": KPI_FILE_VERSION}
     out.update(current)
-    from .cohorts import cohort_kpis, segment_kpis  # lazy: cohorts imports this module
-
     out["cohorts"] = cohort_kpis(data, params, period, notes, all_acquired=all_acquired)
     out["segments"] = segment_kpis(data, params, period, notes, all_acquired=all_acquired)
     out["allocation_key"] = params.allocation_key

@@ -13,14 +13,14 @@ files to the result without trusting Python. The workbook has three sheets:
 
 Rounding. Every displayed money figure is ``ROUND(..., 2)`` and every ratio ``ROUND(..., 4)``,
 as in ``kpis.json``. Pooled costs are split with ``ROUND(shared x key / SUM(key), 2)`` plus a
-visible *rounding adjustment* (a value): the cents that :func:`cac_toolkit.money.allocate`
+visible *rounding adjustment* (a value): the cents that :func:`cac_toolkit.core.money.allocate`
 (largest remainder) moves so that the allocations add back to the pooled total exactly. The
 adjustment is ``allocate(...) - ROUND(pro rata, 2)`` computed here, so the formula totals
 equal ``kpis.json`` to the cent.
 
 A zero denominator never shows ``#DIV/0!``: the formula returns a sentence (``n/a: no new
 customer in the period``). Client text (channel names, lead ids, file names) goes through
-:mod:`cac_toolkit.safety` and is stored as a string cell, so it can never become a formula.
+:mod:`cac_toolkit.core.safety` and is stored as a string cell, so it can never become a formula.
 
 Defined names (``in_*`` for inputs, ``kpi_*`` and ``ch_*`` for results, ``check_*``) let the
 controller jump to any figure from Excel's name box; formulas use them where they read better.
@@ -38,14 +38,20 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import __version__
-from .counting import acquisitions, acquisitions_in
-from .kpis import Notes, allocation_weights, channel_customers, last_data_day, period_spend
-from .loading import AuditData
-from .money import allocate, round_money
-from .params import AuditParameters
-from .periods import Period
-from .safety import write_excel_text
+from cac_toolkit.audit.kpis import (
+    allocation_weights,
+    channel_customers,
+    last_data_day,
+    period_spend,
+)
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.core.money import allocate, round_money, round_ratio
+from cac_toolkit.core.notes import Notes
+from cac_toolkit.core.periods import Period
+from cac_toolkit.core.safety import write_excel_text
+from cac_toolkit.core.version import __version__
+from cac_toolkit.data.loading import AuditData
+from cac_toolkit.figures.counting import acquisitions, acquisitions_in
 
 #: Version of this workbook's layout (sheets, names, blocks), for readers that parse it.
 WORKBOOK_VERSION = 1
@@ -357,8 +363,6 @@ class WorkbookInputs:
 
 def excel_round(value: float, digits: int = 2) -> float:
     """What Excel's ``ROUND(value, digits)`` returns: half away from zero on the shown digits."""
-    from .money import round_ratio
-
     return round_ratio(value, digits)
 
 
@@ -910,7 +914,7 @@ def write_workbook(path: str | Path, data: AuditData, params: AuditParameters,
                    kpis: dict[str, object]) -> Path:
     """Write the audit workbook (``.xlsx``) for ``data`` and ``params`` to ``path``.
 
-    ``kpis`` is the result of :func:`cac_toolkit.kpis.compute_kpis` for the same data and
+    ``kpis`` is the result of :func:`cac_toolkit.audit.kpis.compute_kpis` for the same data and
     parameters (its period, provenance and notes are reused; a mismatch raises
     ``ValueError``). Inputs are recomputed with the KPI module's functions and written as
     values; every KPI is a formula, so that a recalculation gives ``kpis.json`` to the cent.

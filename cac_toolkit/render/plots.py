@@ -1,7 +1,7 @@
 """Charts of the audit and of the course: each function returns a ``matplotlib.figure.Figure``.
 
-Every label goes through :func:`cac_toolkit.i18n.t` (``lang="en"`` or ``"fr"``) and every
-number on a chart through :mod:`cac_toolkit.money` (``1 500 €`` / ``€1,500``), so a French
+Every label goes through :func:`cac_toolkit.render.i18n.t` (``lang="en"`` or ``"fr"``) and every
+number on a chart through :mod:`cac_toolkit.core.money` (``1 500 €`` / ``€1,500``), so a French
 report is French down to the tick labels. Functions never call ``plt.show()``: figures are
 created with ``plt.subplots`` (a notebook displays them at the end of the cell; end the line
 with ``;``), and a caller that saves them should ``plt.close(fig)``.
@@ -22,9 +22,9 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from . import metrics, targets
-from .i18n import label_or, t
-from .money import format_money, format_number, format_percent
+from cac_toolkit.core.money import format_money, format_number, format_percent
+from cac_toolkit.figures import metrics, targets
+from cac_toolkit.render.i18n import label_or, t
 
 #: Palette: the firm's figures in blues, verdicts in green / amber / red, references in grey.
 COLORS = {
@@ -73,7 +73,7 @@ def _style() -> Iterator[None]:
 def money_short(value: float | None, currency: str = "EUR", lang: str = "en") -> str:
     """An amount without cents for axes and bar labels: ``€1,500`` / ``1 500 €``.
 
-    Same conventions as :func:`cac_toolkit.money.format_money`, rounded to the unit.
+    Same conventions as :func:`cac_toolkit.core.money.format_money`, rounded to the unit.
     """
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return format_money(None, currency, lang)
@@ -138,7 +138,7 @@ def cac_by_channel(channels: pd.DataFrame | Mapping[str, Mapping[str, object]],
     ``channels``: a frame like ``kpis["channels"]`` (index channel; columns ``cac_direct``,
     ``cac_fully_loaded`` and, to draw the global line without ``cac_global``,
     ``spend_direct``, ``shared_allocated``, ``new_customers``). The sector's indicative range
-    (:data:`cac_toolkit.targets.SECTOR_CAC_RANGES`, in EUR, so drawn only when ``currency`` is
+    (:data:`figures.targets.SECTOR_CAC_RANGES`, in EUR, so drawn only when ``currency`` is
     EUR) is shaded; the global CAC is a dashed line: ``cac_global``, or by default
     ``sum(spend_direct + shared_allocated) / sum(new_customers)``. A channel without new
     customers has no bar and says so.
@@ -264,7 +264,7 @@ def payback_curve(cac: float, monthly_revenue: float, gross_margin: float, month
                   lang: str = "en", currency: str = "EUR") -> Figure:
     """One customer's cumulative gross margin month by month against its CAC.
 
-    Uses :func:`cac_toolkit.metrics.payback_curve`; the payback month
+    Uses :func:`cac_toolkit.figures.metrics.payback_curve`; the payback month
     ``cac / (monthly_revenue x gross_margin)`` is marked where the curve crosses the CAC
     line. When it is later than ``months`` the chart says so.
     """
@@ -389,7 +389,7 @@ def budget_vs_revenue(channels: pd.DataFrame | Mapping[str, Mapping[str, object]
 
 
 def kpi_targets(values: Mapping[str, object], lang: str = "en") -> Figure:
-    """The rate KPIs of :data:`cac_toolkit.targets.TEN_KPIS` against their target bands.
+    """The rate KPIs of :data:`cac_toolkit.figures.targets.TEN_KPIS` against their target bands.
 
     ``values``: KPI key -> rate (0-1); ``kpis["funnel"]`` works. Each bar is green when it
     reaches the target minimum, red below, grey when the KPI has no numeric target; the
@@ -530,7 +530,7 @@ def attribution_models(table: pd.DataFrame, lang: str = "en") -> Figure:
 
 def ltv_cac_gauge(ratio: float | None, lang: str = "en",
                   previous: float | None = None) -> Figure:
-    """The LTV/CAC ratio on a band split at 2, 3 and 5 (:mod:`cac_toolkit.targets`).
+    """The LTV/CAC ratio on a band split at 2, 3 and 5 (:mod:`cac_toolkit.figures.targets`).
 
     Below 2 fragile (red), 2-3 below target (amber), 3-5 healthy (green), above 5 possibly
     under-investing (blue). The ratio is a marker; ``previous`` (last period) a hollow one.
@@ -642,7 +642,7 @@ def sector_ranges(cac: float | Mapping[str, float] | None = None, currency: str 
                   lang: str = "en") -> Figure:
     """The article's indicative CAC ranges per sector, with one or more CACs placed on them.
 
-    Ranges come from :data:`cac_toolkit.targets.SECTOR_CAC_RANGES` (EUR); an open-ended range
+    Ranges come from :data:`figures.targets.SECTOR_CAC_RANGES` (EUR); an open-ended range
     (industry, above 2,000) fades out to the right edge. ``cac`` is a CAC or a mapping label ->
     CAC drawn as vertical lines.
     """
@@ -689,7 +689,7 @@ def sector_ranges(cac: float | Mapping[str, float] | None = None, currency: str 
 def lever_waterfall(steps: pd.DataFrame, currency: str = "EUR", lang: str = "en") -> Figure:
     """A waterfall from today's CAC to the CAC after a chain of levers.
 
-    ``steps`` is :func:`cac_toolkit.levers.chain`'s frame: index ``start`` then one row per
+    ``steps`` is :func:`cac_toolkit.course.levers.chain`'s frame: index ``start`` then one row per
     lever, columns ``cac`` (after the step, currency per customer), ``change`` (relative) and
     ``step`` (currency). Savings are green, increases red; the last bar is the CAC after all.
     """
@@ -730,7 +730,7 @@ def lever_waterfall(steps: pd.DataFrame, currency: str = "EUR", lang: str = "en"
 def allocation_keys(table: pd.DataFrame, currency: str = "EUR", lang: str = "en") -> Figure:
     """Fully loaded CAC per channel under several allocation keys of the pooled costs.
 
-    ``table``: the long frame of :func:`cac_toolkit.scenarios.compare_allocation_keys`
+    ``table``: the long frame of :func:`cac_toolkit.course.scenarios.compare_allocation_keys`
     (columns ``key``, ``channel``, ``cac_direct``, ``cac_fully_loaded``). One group of bars
     per channel, one bar per key; a black tick marks the direct CAC, which no key changes.
     """
@@ -767,7 +767,7 @@ def allocation_keys(table: pd.DataFrame, currency: str = "EUR", lang: str = "en"
 def budget_reallocation(table: pd.DataFrame, currency: str = "EUR", lang: str = "en") -> Figure:
     """Budget and new customers per channel before and after a move (two panels).
 
-    ``table``: the frame of :func:`cac_toolkit.scenarios.rebudget` / ``move_budget``
+    ``table``: the frame of :func:`cac_toolkit.course.scenarios.rebudget` / ``move_budget``
     (columns ``spend_before``, ``spend_after``, ``customers_before``, ``customers_after``).
     """
     with _style():
@@ -807,7 +807,7 @@ def reallocation_sensitivity(frame: pd.DataFrame, cac_before: float, currency: s
                              lang: str = "en") -> Figure:
     """Global CAC after a budget move against the saturation of the receiving channel.
 
-    ``frame``: :func:`cac_toolkit.scenarios.reallocation_sensitivity` (``multiplier``,
+    ``frame``: :func:`cac_toolkit.course.scenarios.reallocation_sensitivity` (``multiplier``,
     ``cac_global_after``). The dashed line is the CAC before the move: where the curve
     crosses it, the move stops paying.
     """
@@ -878,7 +878,7 @@ def ratio_by_revenue(curves: Mapping[str, pd.Series], reference: float | None = 
     """LTV/CAC against the monthly revenue per customer, one line per named curve.
 
     ``curves``: name -> Series indexed by monthly revenue
-    (:func:`cac_toolkit.scenarios.ratio_by_monthly_revenue`). ``reference`` draws a
+    (:func:`cac_toolkit.course.scenarios.ratio_by_monthly_revenue`). ``reference`` draws a
     horizontal line (another channel's ratio) to read the break-even revenue.
     """
     with _style():
@@ -906,9 +906,9 @@ def ltv_cac_heatmap(grid: pd.DataFrame, title: str, lang: str = "en",
                     xlabel: str | None = None, ylabel: str | None = None) -> Figure:
     """A sensitivity grid of LTV/CAC coloured by the article's zones, each cell annotated.
 
-    ``grid``: LTV/CAC values (e.g. :func:`cac_toolkit.scenarios.ltv_cac_grid`, rows gross
+    ``grid``: LTV/CAC values (e.g. :func:`cac_toolkit.course.scenarios.ltv_cac_grid`, rows gross
     margin, columns retention; labels shown as given). Each cell takes the colour of its zone
-    as :func:`cac_toolkit.targets.assess_ltv_cac` reads it (below 2, 2 to 3, 3 to 5, above 5;
+    as :func:`figures.targets.assess_ltv_cac` reads it (below 2, 2 to 3, 3 to 5, above 5;
     values rounded to 9 decimals first), so the region above a threshold reads at a glance
     whatever the spread of the values, which a linear colour scale would hide.
     """

@@ -1,6 +1,6 @@
 """The acquisition funnel by group (channel, sales rep, segment) and the ten KPIs against targets.
 
-The funnel of one group is exactly :func:`cac_toolkit.kpis.funnel_kpis` run on that group's
+The funnel of one group is exactly :func:`funnel_kpis` run on that group's
 leads, so the figures of a group table add up with the audit's KPI file: a lead is at a stage
 when it has that stage's date, the cohort is the leads *created* in the period, and each rate
 is the ratio of two such counts (``meeting_to_opportunity = opportunities / meetings``...).
@@ -19,9 +19,16 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .kpis import Notes, funnel_kpis
-from .periods import Period
-from .targets import KPI_BY_KEY, TEN_KPIS, Verdict, assess_cac_vs_margin, assess_kpi
+from cac_toolkit.core.money import round_money, round_ratio
+from cac_toolkit.core.notes import Notes, ratio_or_note
+from cac_toolkit.core.periods import Period
+from cac_toolkit.figures.targets import (
+    KPI_BY_KEY,
+    TEN_KPIS,
+    Verdict,
+    assess_cac_vs_margin,
+    assess_kpi,
+)
 
 #: Counts of a funnel row, in stage order.
 COUNT_COLUMNS = ("leads", "qualified_leads", "sqls", "meetings", "opportunities", "quotes",
@@ -31,6 +38,75 @@ RATE_COLUMNS = ("lead_to_meeting", "meeting_to_opportunity", "opportunity_to_win
                 "quote_conversion", "mql_to_sql", "sql_to_opportunity")
 #: The funnel rates the KPI article gives a target for.
 TARGETED_RATES = ("meeting_to_opportunity", "opportunity_to_win", "quote_conversion")
+
+
+
+def funnel_kpis(leads: pd.DataFrame | None, period: Period, notes: Notes,
+                prefix: str = "funnel") -> dict[str, object]:
+    """Funnel KPIs over the leads created in ``period``, stages counted literally.
+
+    A lead is at a stage when it has that stage's date. Rates are ratios of such counts:
+    ``lead_to_meeting = meetings / qualified``, ``meeting_to_opportunity = opportunities /
+    meetings``, ``opportunity_to_win = won / opportunities``, ``quote_conversion = won with a
+    quote / quotes``, ``mql_to_sql = sql / mql``, ``sql_to_opportunity = opportunities / sql``.
+    Delays are in days: the sales cycle is ``won_date - opportunity_date`` over won leads, the
+    conversion delay ``won_date - created_date``.
+    """
+    keys = ("leads", "qualified_leads", "sqls", "meetings", "opportunities", "quotes", "won",
+            "won_with_quote", "lead_to_meeting", "meeting_to_opportunity", "opportunity_to_win",
+            "quote_conversion", "mql_to_sql", "sql_to_opportunity", "avg_opportunity_value",
+            "sales_cycle_days", "conversion_delay_days")
+    if leads is None:
+        notes.add(prefix, "no_leads", "the folder has no leads table")
+        empty_delays = {"mean": None, "median": None}
+        return {k: dict(empty_delays) if k.endswith("_days") else None for k in keys}
+    cohort = leads[period.contains(leads["created_date"])]
+    has = {stage: cohort[f"{stage}_date"].notna() for stage in
+           ("mql", "sql", "meeting", "opportunity", "quote", "won")}
+    counts = {
+        "leads": len(cohort), "qualified_leads": int(has["mql"].sum()),
+        "sqls": int(has["sql"].sum()), "meetings": int(has["meeting"].sum()),
+        "opportunities": int(has["opportunity"].sum()), "quotes": int(has["quote"].sum()),
+        "won": int(has["won"].sum()), "won_with_quote": int((has["won"] & has["quote"]).sum()),
+    }
+    out: dict[str, object] = dict(counts)
+    empty = "no lead reached the previous stage in the period's cohort"
+    # A stage with no date anywhere in the table is not tracked by the client's CRM: a rate
+    # built on it would read 0 % where the truth is "unknown".
+    untracked = {f"{stage}_date" for stage in ("mql", "sql", "meeting", "opportunity", "quote",
+                                               "won") if leads[f"{stage}_date"].isna().all()}
+    stage_of = {"meetings": "meeting_date", "qualified_leads": "mql_date", "won": "won_date",
+                "opportunities": "opportunity_date", "won_with_quote": "quote_date",
+                "quotes": "quote_date", "sqls": "sql_date"}
+    for key, num, den in (("lead_to_meeting", "meetings", "qualified_leads"),
+                          ("meeting_to_opportunity", "opportunities", "meetings"),
+                          ("opportunity_to_win", "won", "opportunities"),
+                          ("quote_conversion", "won_with_quote", "quotes"),
+                          ("mql_to_sql", "sqls", "qualified_leads"),
+                          ("sql_to_opportunity", "opportunities", "sqls")):
+        missing = sorted({stage_of[num], stage_of[den]} & untracked)
+        if missing:
+            out[key] = None
+            notes.add(f"{prefix}.{key}", "untracked_stage",
+                      f"the leads table has no {' or '.join(missing)} at all")
+            continue
+        out[key] = ratio_or_note(notes, f"{prefix}.{key}", counts[num], counts[den],
+                                  "zero_denominator", f"{empty} ({den} = 0)")
+    values = cohort.loc[has["opportunity"], "opportunity_value"].dropna()
+    out["avg_opportunity_value"] = round_money(values.mean()) if len(values) else None
+    if not len(values):
+        notes.add(f"{prefix}.avg_opportunity_value", "no_opportunity",
+                  "no opportunity with a value in the period's cohort")
+    won = cohort[has["won"]]
+    cycle = (won["won_date"] - won["opportunity_date"]).dt.days.dropna()
+    delay = (won["won_date"] - won["created_date"]).dt.days.dropna()
+    for key, series in (("sales_cycle_days", cycle), ("conversion_delay_days", delay)):
+        if len(series):
+            out[key] = {"mean": round_ratio(series.mean()), "median": round_ratio(series.median())}
+        else:
+            out[key] = {"mean": None, "median": None}
+            notes.add(f"{prefix}.{key}", "no_won_lead", "no won lead in the period's cohort")
+    return out
 
 
 def as_period(period: Period | tuple[object, object]) -> Period:
@@ -136,7 +212,7 @@ def _verdict_for(key: str, value: float | None, kpis: Mapping[str, object]) -> V
 
 
 def ten_kpis_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
-    """The ten B2B acquisition KPIs of a KPI file (:func:`cac_toolkit.kpis.compute_kpis`).
+    """The ten B2B acquisition KPIs of a KPI file (:func:`cac_toolkit.audit.kpis.compute_kpis`).
 
     One row per KPI in the article's order, indexed by key, with columns ``kpi`` (English
     name), ``kpi_fr`` (the French name a French reader looks for), ``value``, ``unit``

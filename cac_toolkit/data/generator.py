@@ -18,7 +18,7 @@ Money is in euros, rounded to the cent; lags and durations are in days.
 
 Command line::
 
-    python -m cac_toolkit.generator OUT_DIR [--scale S] [--seed N] [--format csv|xlsx|parquet]
+    python -m cac_toolkit.data.generator OUT_DIR [--scale S] [--seed N] [--format csv|xlsx|parquet]
 """
 
 from __future__ import annotations
@@ -915,9 +915,9 @@ def write_company(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m cac_toolkit.generator OUT_DIR [--scale] [--seed] [--format]``."""
+    """Command line: ``python -m cac_toolkit.data.generator OUT_DIR [--scale] [--seed]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m cac_toolkit.generator",
+        prog="python -m cac_toolkit.data.generator",
         description="Generate the sample B2B SaaS company (spend, deals, leads, touchpoints).",
     )
     parser.add_argument("out_dir", type=Path, help="folder to write the tables to")

@@ -23,19 +23,19 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from . import targets
-from .cohorts import lead_cohorts, monthly_cac
-from .counting import acquisitions, acquisitions_in
-from .funnel import funnel_by
-from .kpis import Notes as _Notes
-from .kpis import compute_kpis, funnel_kpis
-from .levers import blended_cac
-from .loading import AuditData, load_folder
-from .metrics import channel_cac, ltv_from_churn, ltv_from_revenue
-from .money import allocate
-from .params import AuditParameters
-from .paths import data_path
-from .periods import Period
+from cac_toolkit.audit.kpis import compute_kpis
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.core.money import allocate
+from cac_toolkit.core.notes import Notes as _Notes
+from cac_toolkit.core.periods import Period
+from cac_toolkit.core.resources import data_path
+from cac_toolkit.course.levers import blended_cac
+from cac_toolkit.data.loading import AuditData, load_folder
+from cac_toolkit.figures import targets
+from cac_toolkit.figures.cohorts import lead_cohorts, monthly_cac
+from cac_toolkit.figures.counting import acquisitions, acquisitions_in
+from cac_toolkit.figures.funnel import funnel_by, funnel_kpis
+from cac_toolkit.figures.metrics import channel_cac, ltv_from_churn, ltv_from_revenue
 
 # ------------------------------------------------------------------------ exercise settings
 

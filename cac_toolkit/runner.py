@@ -1,11 +1,12 @@
 """Run the audit notebook on a client's folder and publish its four outputs atomically.
 
 ``run_audit`` checks the inputs in-process first (so a bad file fails in a second with the
-one-line error), executes ``notebooks/audit.ipynb`` with papermill into a temporary folder
-beside the output, exports a code-free offline HTML report, checks that the notebook's
-``kpis.json`` equals the one computed in-process, and only then moves the folder into place.
-A failure or an interruption leaves any earlier output untouched; a failed run keeps its
-partly executed notebook in ``OUT_DIR.failed/`` for diagnosis.
+one-line error), executes the audit notebook (package data: ``notebooks/audit.ipynb`` inside
+the package) with papermill into a temporary folder beside the output, exports a code-free
+offline HTML report, checks that the notebook's ``kpis.json`` equals the one computed
+in-process, and only then moves the folder into place. A failure or an interruption leaves
+any earlier output untouched; a failed run keeps its partly executed notebook in
+``OUT_DIR.failed/`` for diagnosis.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CacToolkitError
-from .kpis import compute_kpis, kpis_to_json
-from .loading import load_folder
-from .params import AuditParameters
-from .paths import notebooks_path
+from cac_toolkit.audit.kpis import compute_kpis, kpis_to_json
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.core.errors import CacToolkitError
+from cac_toolkit.core.resources import audit_notebook, template_dir
+from cac_toolkit.data.loading import load_folder
 
-AUDIT_NOTEBOOK = "audit.ipynb"
 OUTPUTS = ("report.ipynb", "report.html", "kpis.json", "workbook.xlsx")
 
 
@@ -55,7 +55,6 @@ def export_html(notebook: Path, target: Path) -> None:
     import nbformat
     from nbconvert import HTMLExporter
 
-    from .report import template_dir
 
     exporter = HTMLExporter(template_name="offline", exclude_input=True,
                             exclude_input_prompt=True, exclude_output_prompt=True,
@@ -120,7 +119,7 @@ def run_audit(data_dir: str | Path, out_dir: str | Path, params: AuditParameters
     os.umask(umask)
     work.chmod(0o777 & ~umask)  # mkdtemp makes it private; the published folder should not be
     try:
-        source = Path(notebook) if notebook else notebooks_path(AUDIT_NOTEBOOK)
+        source = Path(notebook) if notebook else audit_notebook()
         _say("running the audit notebook", progress)
         try:
             papermill.execute_notebook(

@@ -5,7 +5,7 @@ comma; ISO or French dates; UTF-8 with or without BOM, UTF-16 with BOM, Windows-
 Latin-1), Excel (first sheet) or Parquet. The conventions of French exports (``1 500,50``,
 ``01/07/2026``) are ours to decide, so values are parsed here, column by column with
 vectorised string operations (a million rows load in a few seconds); the rules that span
-rows are then checked by a pandera schema (``cac_toolkit.schemas``). Every problem becomes a
+rows are then checked by a pandera schema (``cac_toolkit.data.contract``). Every problem becomes a
 one-line :class:`InputError` naming the file, the column, the row (as a spreadsheet numbers
 it) and what was expected. Input files are only ever read. ``docs/data-format.md`` is the
 user-facing description of what is accepted.
@@ -29,8 +29,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import InputError
-from .schemas import MAX_TOTAL, TABLES, ColumnSpec, TableSpec, check_table
+from cac_toolkit.core.errors import InputError
+from cac_toolkit.data.contract import MAX_TOTAL, TABLES, ColumnSpec, TableSpec, check_table
 
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet")
 #: Files named after a table in a format we cannot read: refused, not ignored.

@@ -34,23 +34,17 @@ horizons or over a handful of summary keys.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
-from .counting import acquisitions, acquisitions_in
-from .errors import ParameterError
-from .metrics import channel_cac
-from .money import round_money, round_ratio
-from .money import series_to_cents as _cents
-from .periods import Period
-
-if TYPE_CHECKING:  # kpis imports this module lazily; avoid a cycle at import time
-    from .kpis import Notes
-    from .loading import AuditData
-    from .params import AuditParameters
+from cac_toolkit.core.errors import ParameterError
+from cac_toolkit.core.money import series_to_cents as _cents
+from cac_toolkit.core.periods import Period
+from cac_toolkit.data.loading import AuditData
+from cac_toolkit.figures.counting import acquisitions_in
+from cac_toolkit.figures.metrics import channel_cac
 
 HORIZONS: tuple[int, ...] = (30, 60, 90)
 UNKNOWN_SEGMENT = "unknown"
@@ -62,7 +56,7 @@ LEAD_DATE_COLUMNS = ("created_date", "mql_date", "sql_date", "meeting_date", "op
 # --------------------------------------------------------------------------------- months
 
 
-def _check_horizons(horizons: Iterable[int]) -> tuple[int, ...]:
+def check_horizons(horizons: Iterable[int]) -> tuple[int, ...]:
     values = tuple(int(h) for h in horizons)
     if not values or any(h <= 0 for h in values) or len(set(values)) != len(values):
         raise ParameterError("horizons", "distinct whole numbers of days > 0 such as 30, 60, 90",
@@ -78,7 +72,7 @@ def cohort_window(period: Period, horizons: Iterable[int] = HORIZONS) -> Period:
     the months of those leads are shown too (for Q1 2026 and 90 days: October 2025 to March
     2026).
     """
-    longest = max(_check_horizons(horizons))
+    longest = max(check_horizons(horizons))
     first = (period.start - pd.Timedelta(days=longest)).to_period("M").start_time
     return Period(first, period.end)
 
@@ -115,7 +109,7 @@ def monthly_cac(spend: pd.DataFrame, acquired: pd.DataFrame, period: Period) -> 
     """The short-term CAC of each month: that month's spend over that month's new customers.
 
     Columns: ``spend`` (currency), ``new_customers`` (accounts acquired in the month, see
-    :func:`cac_toolkit.counting.acquisitions`) and ``cac = spend / new_customers`` (currency per
+    :func:`figures.counting.acquisitions`) and ``cac = spend / new_customers`` (currency per
     customer, NaN when the month has no new customer). This is the reading the lag-aware CAC
     corrects: customers signed this month mostly come from earlier months' spend.
     """
@@ -162,7 +156,7 @@ def lead_cohorts(leads: pd.DataFrame, period: Period, horizons: Iterable[int] = 
 
     ``as_of`` defaults to the latest date of the leads table.
     """
-    horizons = _check_horizons(horizons)
+    horizons = check_horizons(horizons)
     months = month_index(period)
     as_of = latest_lead_date(leads) if as_of is None else pd.Timestamp(as_of).normalize()
     cohort = leads[period.contains(leads["created_date"])]
@@ -193,7 +187,7 @@ def lag_aware_cac(spend: pd.DataFrame, leads: pd.DataFrame, period: Period,
     denominator) or when the month is not complete at N days. A month with customers and no
     spend has a CAC of 0.
     """
-    horizons = _check_horizons(horizons)
+    horizons = check_horizons(horizons)
     out = lead_cohorts(leads, period, horizons, as_of)
     out.insert(0, "spend", spend_by_month(spend, period))
     for h in horizons:
@@ -206,9 +200,9 @@ def conversion_matrix(cohorts: pd.DataFrame | Mapping[str, object]) -> pd.DataFr
     """Month x horizon table of conversion rates, for the cohort heatmap.
 
     ``cohorts`` is a frame from :func:`lead_cohorts` / :func:`lag_aware_cac`, or the
-    ``cohorts`` block of the KPI file (:func:`cohort_kpis`). Rows are months, columns the
-    horizons in days (``horizon_days``), values shares (0 to 1); NaN marks an undefined cell
-    (no lead, incomplete cohort or no leads table).
+    ``cohorts`` block of the KPI file (``audit.sections.cohort_kpis``). Rows are months,
+    columns the horizons in days (``horizon_days``), values shares (0 to 1); NaN marks an
+    undefined cell (no lead, incomplete cohort or no leads table).
     """
     if isinstance(cohorts, pd.DataFrame):
         columns = [c for c in cohorts.columns if str(c).startswith("conversion_")]
@@ -264,7 +258,7 @@ def segment_cac(spend: pd.DataFrame, acquired: pd.DataFrame, period: Period,
     is the period's marketing + sales spend. When ``spend`` has a ``segment`` column, its
     non-empty values other than ``shared`` are direct segment spend; every other line is
     pooled and split by the key (:func:`segment_weights`) to the cent with
-    :func:`cac_toolkit.money.allocate`, so the segments' ``spend_total`` adds back to the
+    :func:`cac_toolkit.core.money.allocate`, so the segments' ``spend_total`` adds back to the
     period's spend exactly (unless no segment has a key, then ``spend_allocated`` is NaN).
 
     Columns, one row per segment (sorted, ``unknown`` last):
@@ -314,174 +308,4 @@ def segment_cac(spend: pd.DataFrame, acquired: pd.DataFrame, period: Period,
     out["ltv_cac"] = out["ltv"] / out["cac"].where(out["cac"] > 0)
     monthly_margin = out["arpa_mrr"] * margin
     out["payback_months"] = out["cac"] / monthly_margin.where(monthly_margin > 0)
-    return out
-
-
-# ------------------------------------------------------------------------------- KPI file
-
-
-def _months_text(months: Iterable[pd.Period]) -> str:
-    return ", ".join(str(m) for m in months)
-
-
-def _by_month(values: pd.Series, convert: Callable[[object], object]) -> dict[str, object]:
-    return {str(m): (None if pd.isna(v) else convert(v)) for m, v in values.items()}
-
-
-def _note_months(notes: Notes, key: str, code: str, mask: pd.Series, reason: str) -> None:
-    if mask.any():
-        notes.add(key, code, f"{reason}: {_months_text(mask.index[mask.to_numpy()])}")
-
-
-def cohort_kpis(data: AuditData, params: AuditParameters, period: Period,
-                notes: Notes | None = None, horizons: Iterable[int] = HORIZONS,
-                all_acquired: pd.DataFrame | None = None) -> dict[str, object]:
-    """The KPI file's ``cohorts`` block: monthly cohorts over :func:`cohort_window`.
-
-    Month-keyed maps (``{"2026-01": value}``), in the order of ``months``:
-    ``in_period`` (the month overlaps the audited period), ``spend`` (currency),
-    ``new_customers`` and ``cac_month`` (the short-term reading: spend / customers signed in
-    the month), ``leads``, and per horizon N: ``won_N``, ``complete_N``, ``conversion_N``
-    (ratio, 4 decimals) and ``cac_lag_N`` (currency, to the cent). ``period`` sums the
-    audited months that are complete at N (listed in ``months_complete_N``): ``leads_N``,
-    ``won_N``, ``spend_N`` (all ``null`` when no month is complete yet),
-    ``conversion_N = won_N / leads_N`` and ``cac_lag_N = spend_N / won_N``. Undefined values
-    are ``null`` and the reason goes to ``notes`` (one note per figure, naming the months).
-    ``params`` is accepted for symmetry with the other KPI blocks.
-    """
-    from .kpis import Notes  # lazy: kpis imports this module inside compute_kpis
-
-    del params  # the cohorts need no audit parameter yet
-    notes = Notes() if notes is None else notes
-    horizons = _check_horizons(horizons)
-    window = cohort_window(period, horizons)
-    months = month_index(window)
-    as_of = observation_end(data)
-    acquired = acquisitions(data.deals) if all_acquired is None else all_acquired
-    short = monthly_cac(data.spend, acquired, window)
-    in_period = pd.Series((months.to_timestamp(how="end").normalize() >= period.start)
-                          & (months.start_time <= period.end), index=months)
-
-    out: dict[str, object] = {
-        "horizons": list(horizons),
-        "window": window.as_dict(),
-        "as_of": as_of.date().isoformat() if as_of is not None else None,
-        "months": [str(m) for m in months],
-        "in_period": {str(m): bool(v) for m, v in in_period.items()},
-        "spend": _by_month(short["spend"], round_money),
-        "new_customers": _by_month(short["new_customers"], int),
-        "cac_month": _by_month(short["cac"], round_money),
-    }
-    _note_months(notes, "cohorts.cac_month", "no_new_customer", short["new_customers"] == 0,
-                 "no new customer signed in the month")
-    summary: dict[str, object] = {}
-    if data.leads is None:
-        notes.add("cohorts", "no_leads", "the folder has no leads table: lead cohorts, "
-                  "conversions and lag-aware CACs are undefined")
-        empty = dict.fromkeys(out["months"])
-        out["leads"] = dict(empty)
-        for prefix in ("won", "complete", "conversion", "cac_lag"):
-            for h in horizons:
-                out[f"{prefix}_{h}"] = dict(empty)
-        summary["leads"] = None
-        for h in horizons:
-            summary.update({f"months_complete_{h}": [], f"leads_{h}": None, f"won_{h}": None,
-                            f"spend_{h}": None, f"conversion_{h}": None, f"cac_lag_{h}": None})
-        out["period"] = summary
-        return out
-
-    table = lag_aware_cac(data.spend, data.leads, window, horizons, as_of)
-    out["leads"] = _by_month(table["leads"], int)
-    for h in horizons:
-        out[f"won_{h}"] = _by_month(table[f"won_{h}"], int)
-    for h in horizons:
-        out[f"complete_{h}"] = _by_month(table[f"complete_{h}"], bool)
-    observed = f"(data end {out['as_of']})"
-    for h in horizons:
-        out[f"conversion_{h}"] = _by_month(table[f"conversion_{h}"], round_ratio)
-        incomplete = ~table[f"complete_{h}"]
-        _note_months(notes, f"cohorts.conversion_{h}", "cohort_incomplete", incomplete,
-                     f"leads not yet all observed for {h} days {observed}")
-        _note_months(notes, f"cohorts.conversion_{h}", "no_lead",
-                     ~incomplete & (table["leads"] == 0), "no lead created in the month")
-    for h in horizons:
-        out[f"cac_lag_{h}"] = _by_month(table[f"cac_lag_{h}"], round_money)
-        _note_months(notes, f"cohorts.cac_lag_{h}", "cohort_incomplete",
-                     ~table[f"complete_{h}"],
-                     f"leads not yet all observed for {h} days {observed}")
-        _note_months(notes, f"cohorts.cac_lag_{h}", "no_customer",
-                     table[f"complete_{h}"] & (table[f"won_{h}"] == 0),
-                     f"no lead of the month won within {h} days")
-
-    audited = table[in_period.to_numpy()]
-    summary["leads"] = int(audited["leads"].sum())
-    for h in horizons:
-        done = audited[audited[f"complete_{h}"]]
-        leads_h, won_h = int(done["leads"].sum()), int(done[f"won_{h}"].sum())
-        spend_h = float(_cents(done["spend"]).sum()) / 100
-        summary[f"months_complete_{h}"] = [str(m) for m in done.index]
-        # No complete month: nothing is measured yet, so the sums are null rather than 0.
-        summary[f"leads_{h}"] = leads_h if len(done) else None
-        summary[f"won_{h}"] = won_h if len(done) else None
-        summary[f"spend_{h}"] = round_money(spend_h) if len(done) else None
-        summary[f"conversion_{h}"] = round_ratio(won_h / leads_h) if leads_h else None
-        summary[f"cac_lag_{h}"] = round_money(spend_h / won_h) if won_h else None
-        if done.empty:
-            notes.add(f"cohorts.period.cac_lag_{h}", "cohort_incomplete",
-                      f"no month of the period is observed for {h} days yet {observed}")
-        elif not won_h:
-            notes.add(f"cohorts.period.cac_lag_{h}", "no_customer",
-                      f"no lead of the period's complete months won within {h} days")
-        if len(done) and not leads_h:
-            notes.add(f"cohorts.period.conversion_{h}", "no_lead",
-                      "no lead created in the period's complete months")
-    out["period"] = summary
-    return out
-
-
-def segment_kpis(data: AuditData, params: AuditParameters, period: Period,
-                 notes: Notes | None = None,
-                 all_acquired: pd.DataFrame | None = None) -> dict[str, dict[str, object]]:
-    """The KPI file's ``segments`` block: ``{segment: {...}}`` from :func:`segment_cac`.
-
-    Keys per segment: ``new_customers``, ``customer_share``, ``spend_direct``,
-    ``spend_allocated``, ``spend_total``, ``allocation_weight``, ``cac``, ``arpa_mrr``,
-    ``ltv``, ``ltv_cac``, ``payback_months``. Money to the cent, ratios to 4 decimals,
-    ``null`` with a reason in ``notes`` when undefined. The key is ``params.allocation_key``.
-    """
-    from .kpis import Notes  # lazy: kpis imports this module inside compute_kpis
-
-    notes = Notes() if notes is None else notes
-    acquired = acquisitions(data.deals) if all_acquired is None else all_acquired
-    table = segment_cac(data.spend, acquired, period, params.gross_margin, params.lifetime,
-                        params.allocation_key, data.leads)
-    if table["spend_allocated"].isna().all() and len(table):
-        notes.add("segments.spend_allocated", "no_key",
-                  f"the allocation key ({params.allocation_key}) is zero for every segment, "
-                  "so pooled costs cannot be split")
-    if len(table) and (params.gross_margin is None or params.lifetime is None):
-        notes.add("segments.ltv", "missing_parameter",
-                  "set gross_margin and lifetime_months or monthly_churn")
-    out: dict[str, dict[str, object]] = {}
-    for segment, row in table.iterrows():  # one row per segment, a handful at most
-        name = str(segment)
-        if row["new_customers"] == 0:
-            notes.add(f"segments.{name}.cac", "no_new_customer",
-                      f"segment {name} has spend but no new customer in the period")
-        elif pd.isna(row["arpa_mrr"]):
-            notes.add(f"segments.{name}.arpa_mrr", "no_mrr",
-                      f"the acquiring deals of segment {name} carry no MRR")
-        out[name] = {
-            "new_customers": int(row["new_customers"]),
-            "customer_share": round_ratio(row["customer_share"]),
-            "spend_direct": round_money(row["spend_direct"]),
-            "spend_allocated": round_money(row["spend_allocated"]),
-            "spend_total": round_money(row["spend_total"]),
-            "allocation_weight": round_ratio(row["allocation_weight"]),
-            "cac": round_money(row["cac"]),
-            "arpa_mrr": round_money(row["arpa_mrr"]),
-            "ltv": round_money(row["ltv"]),
-            "ltv_cac": round_ratio(row["ltv_cac"]),
-            "payback_months": round_ratio(row["payback_months"]),
-        }
     return out

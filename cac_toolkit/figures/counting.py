@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .periods import Period
+from cac_toolkit.core.periods import Period
 
 ACQUISITION_COLUMNS = ["account_id", "deal_id", "acquired_date", "channel", "segment", "mrr",
                        "amount"]

@@ -6,9 +6,9 @@ expression:
 - :func:`ltv_payback_explorer`: sliders for CAC, monthly revenue per account, gross margin
   and lifetime; shows LTV, LTV/CAC and payback with their verdicts, and the payback curve.
 - :func:`budget_reallocation_explorer`: move direct budget from one channel to another, with
-  the saturation of the receiving channel as a slider (:func:`cac_toolkit.scenarios.move_budget`).
+  the saturation of the receiving channel as a slider (:func:`course.scenarios.move_budget`).
 
-The numbers come from :mod:`cac_toolkit.scenarios`; the text shown is built by
+The numbers come from :mod:`cac_toolkit.course.scenarios`; the text shown is built by
 :func:`describe_unit_economics` and :func:`describe_reallocation`, which notebooks also print
 as static output (widget views do not render outside a live kernel, on GitHub for one).
 """
@@ -25,9 +25,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import plots, scenarios
-from .errors import UndefinedMetricError
-from .money import format_money, format_number, format_percent
+from cac_toolkit.core.errors import UndefinedMetricError
+from cac_toolkit.core.money import format_money, format_number, format_percent
+from cac_toolkit.course import scenarios
+from cac_toolkit.render import plots
 
 STATIC_NOTE = ("Interactive explorer: run this notebook in Jupyter to move the sliders "
                "(the static output above shows the default values).")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import UndefinedMetricError
-from .money import allocate
+from cac_toolkit.core.errors import UndefinedMetricError
+from cac_toolkit.core.money import allocate
 
 
 def _ratio(metric: str, numerator: float, denominator: float, reason: str) -> float:
@@ -65,7 +65,7 @@ def channel_cac(
 
     - ``cac_direct = spend_direct_c / new_customers_c``
     - ``shared_allocated_c = shared_spend x key_c / sum(key)`` (to the cent, adding back to
-      ``shared_spend`` exactly; see :func:`cac_toolkit.money.allocate`)
+      ``shared_spend`` exactly; see :func:`cac_toolkit.core.money.allocate`)
     - ``cac_fully_loaded = (spend_direct_c + shared_allocated_c) / new_customers_c``
 
     ``allocation_key`` defaults to ``new_customers`` (each channel's share of customers). A

@@ -75,7 +75,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
+from cac_toolkit.core.errors import ParameterError
 
 __all__ = ["MODELS", "account_credits", "channel_credits", "compare_models",
            "markov_removal_effects", "shapley_values"]

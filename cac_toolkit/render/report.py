@@ -1,6 +1,6 @@
 """The audit report: tables, texts and verdicts the audit notebook displays, in English or French.
 
-Every function takes the KPI dict of :func:`cac_toolkit.kpis.compute_kpis` (or the audit's
+Every function takes the KPI dict of :func:`cac_toolkit.audit.kpis.compute_kpis` (or the audit's
 data and parameters) and returns something a notebook displays as is: a ``pandas.DataFrame``
 of formatted strings, a :class:`Panel` (several titled tables, rendered as HTML), or an
 ``IPython.display`` ``HTML`` / ``Markdown`` object. The notebook holds no logic: it calls
@@ -8,7 +8,7 @@ these functions in order.
 
 Client text (channel, segment and file names) is escaped with ``html.escape`` wherever HTML
 is built, so a channel called ``<script>...`` is shown, never run. Money reads ``€1,500.00``
-in English and ``1 500,00 €`` in French (:func:`cac_toolkit.money.format_money`).
+in English and ``1 500,00 €`` in French (:func:`cac_toolkit.core.money.format_money`).
 """
 
 from __future__ import annotations
@@ -16,22 +16,28 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from . import __version__, targets
-from .i18n import label_or, note_reason, t
-from .money import format_money, format_number, format_percent
+from cac_toolkit.audit.kpis import flatten, last_data_day, period_kpis
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.core.money import format_money, format_number, format_percent
+from cac_toolkit.core.periods import Period
+from cac_toolkit.core.version import __version__
+from cac_toolkit.data.loading import AuditData
+from cac_toolkit.figures import targets
+from cac_toolkit.figures.attribution import compare_models
+from cac_toolkit.figures.cohorts import conversion_matrix
+from cac_toolkit.figures.counting import acquisitions, acquisitions_in
+from cac_toolkit.figures.funnel import ten_kpis_table as raw_table
+from cac_toolkit.render.i18n import label_or, note_reason, t
+from cac_toolkit.render.plots import money_short
 
 if TYPE_CHECKING:
     from IPython.display import HTML, Markdown
 
-    from .loading import AuditData
-    from .params import AuditParameters
-    from .periods import Period
 
 STATUSES = ("good", "watch", "bad", "unknown")
 
@@ -161,7 +167,7 @@ def period_label(period: Mapping[str, str] | object, lang: str = "en") -> str:
     ``2026``, else its dates (``2026-01-03 – 2026-03-31`` / ``03/01/2026 – 31/03/2026``).
 
     ``period`` is a ``{"start", "end"}`` mapping (as in the KPI file) or a
-    :class:`cac_toolkit.periods.Period`.
+    :class:`cac_toolkit.core.periods.Period`.
     """
     if isinstance(period, Mapping):
         start, end = pd.Timestamp(period["start"]), pd.Timestamp(period["end"])
@@ -381,14 +387,13 @@ def channel_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
 
 
 def ten_kpis_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
-    """The ten B2B acquisition KPIs (:data:`cac_toolkit.targets.TEN_KPIS`) against targets.
+    """The ten B2B acquisition KPIs (:data:`cac_toolkit.figures.targets.TEN_KPIS`) against targets.
 
     Columns: value (formatted), target, status (``good`` / ``bad`` / ``n/a``, a coloured badge
     in HTML) and the reading in ``lang``. Values and verdicts come from
-    :func:`cac_toolkit.funnel.ten_kpis_table`; the sales cycle is the mean in days, the CAC
+    :func:`cac_toolkit.figures.funnel.ten_kpis_table`; the sales cycle is the mean in days, the CAC
     is judged against the LTV (3 to 5 times below it).
     """
-    from .funnel import ten_kpis_table as raw_table
 
     raw = raw_table(kpis, lang)
     currency = _currency(kpis)
@@ -429,7 +434,7 @@ def ten_kpis_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame
 
 
 def reading(kind: str, value: object, lang: str = "en", ltv: object = None) -> str:
-    """A verdict of :mod:`cac_toolkit.targets` as a sentence in ``lang``, numbers written in
+    """A verdict of :mod:`cac_toolkit.figures.targets` as a sentence in ``lang``, numbers written in
     the reader's convention (``7,04`` in French).
 
     ``kind``: ``ltv_cac`` (:func:`targets.assess_ltv_cac`: below 2 fragile, 2-3 below
@@ -625,7 +630,6 @@ def history_periods(period: Period, count: int) -> list[Period]:
     trend reads Q1, Q2, Q3, Q4 even though quarters differ by a day or two; any other period
     steps back by its own length in days (:meth:`Period.previous`).
     """
-    from .periods import Period
 
     label = period_label(period)
     freq = ("Q" if label.startswith("Q") else "Y" if label.isdigit()
@@ -644,14 +648,12 @@ def history(data: AuditData, params: AuditParameters, quarters: int = 4) -> pd.D
     """The KPIs of the audited period and the ``quarters - 1`` periods before it, oldest first.
 
     Periods from :func:`history_periods` (calendar quarters for a calendar quarter, else
-    periods of equal length), each computed by :func:`cac_toolkit.kpis.period_kpis` (same
+    periods of equal length), each computed by :func:`cac_toolkit.audit.kpis.period_kpis` (same
     rules, same parameters). Index:
     period labels (:func:`period_label`, in ``params.lang``); columns
     :data:`HISTORY_COLUMNS` (floats, NaN when undefined). Leading periods with neither spend
     nor new customer (before the data start) are dropped.
     """
-    from .counting import acquisitions
-    from .kpis import last_data_day, period_kpis
 
     if quarters < 1:
         raise ValueError("quarters must be at least 1")
@@ -808,7 +810,6 @@ def signals_html(signals: Sequence[tuple[str, str]], lang: str = "en") -> HTML:
 
 
 def _range_text(low: float | None, high: float | None, currency: str, lang: str) -> str:
-    from .plots import money_short
 
     if high is None:
         return t("range.open", lang, low=money_short(low, currency, lang))
@@ -818,7 +819,7 @@ def _range_text(low: float | None, high: float | None, currency: str, lang: str)
 
 def sector_position(kpis: Mapping[str, object], sector: str = "saas", lang: str = "en") -> HTML:
     """Where the global CAC stands against the sector's indicative range, and which channels'
-    fully loaded CAC is above it (:data:`cac_toolkit.targets.SECTOR_CAC_RANGES`, in EUR),
+    fully loaded CAC is above it (:data:`cac_toolkit.figures.targets.SECTOR_CAC_RANGES`, in EUR),
     with the article's caveat that these are landmarks, not norms."""
     from IPython.display import HTML
 
@@ -915,12 +916,11 @@ def figure_label(key: str, lang: str = "en") -> str:
 def notes_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
     """Every undefined (null) figure of the audited period with the reason, in ``lang``.
 
-    The KPI file's ``notes`` first (translated by :func:`cac_toolkit.i18n.note_reason`), then
+    The KPI file's ``notes`` first (translated by :func:`cac_toolkit.render.i18n.note_reason`), then
     any other null of the headline figures that no note covers, explained by the figures it
     is computed from (LTV/CAC from LTV and CAC, payback from CAC and ARPA) or by a missing
     parameter. Columns: the figure (key in plain words) and the reason.
     """
-    from .kpis import flatten
 
     rows: list[tuple[str, str]] = []
     noted = []
@@ -1132,7 +1132,6 @@ def cohort_matrix(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame 
     ``None`` when there is no lead cohort (no leads table). Rows: months (``2025-10``);
     columns: ``30 days`` / ``30 jours``...; values 0-1, NaN when not observable yet.
     """
-    from .cohorts import conversion_matrix
 
     cohorts = kpis.get("cohorts")
     if not isinstance(cohorts, Mapping) or not cohorts.get("months"):
@@ -1149,13 +1148,10 @@ def cohort_matrix(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame 
 def attribution_table(data: AuditData, params: AuditParameters) -> pd.DataFrame | None:
     """Every attribution model side by side for the audited period's new customers.
 
-    :func:`cac_toolkit.attribution.compare_models` on the period's acquisitions (channels x
+    :func:`cac_toolkit.figures.attribution.compare_models` on the period's acquisitions (channels x
     models, credits adding up to the new customers in every column), or ``None`` without a
     touchpoints table.
     """
-    from .attribution import compare_models
-    from .counting import acquisitions, acquisitions_in
-    from .kpis import last_data_day
 
     if data.touchpoints is None:
         return None
@@ -1191,23 +1187,16 @@ def text(key: str, lang: str = "en", **values: object) -> Markdown:
 def audit_parameters(values: Mapping[str, object]) -> AuditParameters:
     """The audit's parameters from the notebook's parameter cell.
 
-    ``values`` holds the parameter names of :class:`cac_toolkit.params.AuditParameters`
+    ``values`` holds the parameter names of :class:`cac_toolkit.audit.params.AuditParameters`
     (other names, such as ``data_dir`` or ``run_date``, are ignored). The notebook's default
     ``monthly_churn`` gives way when ``lifetime_months`` is set, since the two are
     alternatives: running it with ``-p lifetime_months 30`` alone does what it says.
     """
     import dataclasses
 
-    from .params import AuditParameters
 
     names = {f.name for f in dataclasses.fields(AuditParameters)}
     chosen = {k: v for k, v in values.items() if k in names}
     if chosen.get("lifetime_months") is not None:
         chosen["monthly_churn"] = None
     return AuditParameters.from_mapping(chosen)
-
-
-def template_dir() -> Path:
-    """The folder holding the offline nbconvert template (``offline/``): pass it as
-    ``extra_template_basedirs`` and ``template_name="offline"``."""
-    return Path(__file__).resolve().parent / "templates"

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import metrics
-from .counting import acquisitions
-from .errors import UndefinedMetricError
-from .periods import Period
-from .targets import Verdict, assess_ltv_cac, assess_payback
+from cac_toolkit.core.errors import UndefinedMetricError
+from cac_toolkit.core.periods import Period
+from cac_toolkit.figures import metrics
+from cac_toolkit.figures.counting import acquisitions
+from cac_toolkit.figures.targets import Verdict, assess_ltv_cac, assess_payback
 
 # --------------------------------------------------------------------------- counting
 
@@ -49,7 +49,7 @@ REASONS = {
 def explain_counting(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Every deal with ``counted`` (bool) and the ``reason`` it counts or not as a new customer.
 
-    The rules are those of :mod:`cac_toolkit.counting`, checked in this order: a deal whose
+    The rules are those of :mod:`cac_toolkit.figures.counting`, checked in this order: a deal whose
     ``type`` is not ``new`` is a renewal, reactivation, upsell or cross-sell; an unpaid deal is
     a free sign-up; a paid ``new`` deal that is not the account's first one is a repeat; the
     account's first paid ``new`` deal counts when its date is in ``period``, else it is outside.
@@ -108,7 +108,7 @@ def compare_allocation_keys(direct_spend: pd.Series, new_customers: pd.Series,
                             shared_spend: float, keys: Mapping[str, pd.Series]) -> pd.DataFrame:
     """Fully loaded CAC per channel under each allocation key (one row per key and channel).
 
-    For each key, :func:`cac_toolkit.metrics.channel_cac` allocates ``shared_spend`` in
+    For each key, :func:`cac_toolkit.figures.metrics.channel_cac` allocates ``shared_spend`` in
     proportion to the key, to the cent. Columns: ``key``, ``channel``, ``key_share`` (the
     channel's share of the key), ``shared_allocated`` (currency; adds back to
     ``shared_spend`` exactly for each key), ``cac_direct``, ``cac_fully_loaded`` (currency per
@@ -397,7 +397,7 @@ def lifetime_from_retention(retention: float, horizon: float | None = None,
 
     The first period is paid at signature; each later one with probability ``retention`` of
     the one before: ``sum_{t=1..H} r^(t-1) / (1 + d)^t`` periods. Without ``horizon`` and
-    discount this is ``1 / (1 - r)`` (:func:`cac_toolkit.metrics.lifetime_from_retention`):
+    discount this is ``1 / (1 - r)`` (:func:`cac_toolkit.figures.metrics.lifetime_from_retention`):
     10 years at 90 % yearly retention. ``horizon`` caps the count (3 years: 1 + 0.9 + 0.81).
     """
     if not 0 <= retention <= 1:

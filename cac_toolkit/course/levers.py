@@ -10,7 +10,7 @@ The default arguments are the article's examples:
 - channel mix: 30 % SEO, 50 % paid inbound, 20 % outbound (:func:`channel_mix`,
   :func:`remix`);
 - any lever quoted as a CAC factor, such as the article's unified CRM (-25 % in a year) or
-  referral programme (:func:`cac_toolkit.scenarios.referral_cac_factor`), enters a chain
+  referral programme (:func:`cac_toolkit.course.scenarios.referral_cac_factor`), enters a chain
   through :meth:`LeverResult.from_factor`, and :func:`ramp` draws its build-up over months.
 
 These are first-order models: a channel keeps its CAC when its budget changes (no saturation),
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import UndefinedMetricError
+from cac_toolkit.core.errors import UndefinedMetricError
 
 #: The article's 30/50/20 split between SEO, paid inbound and outbound.
 ARTICLE_MIX = {"SEO": 0.30, "Ads": 0.50, "Outbound": 0.20}
