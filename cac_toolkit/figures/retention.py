@@ -76,17 +76,21 @@ def mrr_matrix(revenue: pd.DataFrame) -> MrrMatrix:
     if revenue.empty:
         raise ValueError("the revenue table has no row")
     month = revenue["month"]
-    if not isinstance(month.dtype, pd.PeriodDtype):
-        month = pd.to_datetime(month).dt.to_period("M")
-    first, last = month.min(), month.max()
-    months = pd.period_range(first, last, freq="M")
-    accounts_text = revenue["account_id"].astype(str)
-    accounts = pd.Index(sorted(accounts_text.unique()), name="account_id")
-    rows = accounts.get_indexer(accounts_text)
-    cols = (month.dt.year.to_numpy() - first.year) * 12 + (month.dt.month.to_numpy()
-                                                           - first.month)
-    cents = np.zeros((len(accounts), len(months)), dtype="int64")
-    np.add.at(cents, (rows, cols), _to_cents(revenue["mrr"]))
+    if isinstance(month.dtype, pd.PeriodDtype):
+        month = month.dt.to_timestamp()
+    month = pd.to_datetime(month)
+    index = month.dt.year.to_numpy().astype("int64") * 12 + month.dt.month.to_numpy() - 1
+    low = int(index.min())
+    cols = index - low
+    n_months = int(cols.max()) + 1
+    months = pd.period_range(pd.Period(year=low // 12, month=low % 12 + 1, freq="M"),
+                             periods=n_months, freq="M")
+    # Cents are whole numbers well below 2**53: summing them as floats is exact.
+    rows, labels = pd.factorize(revenue["account_id"].astype(str), sort=True)
+    accounts = pd.Index(labels, name="account_id")
+    flat = np.bincount(rows * n_months + cols, weights=_to_cents(revenue["mrr"]),
+                       minlength=len(accounts) * n_months)
+    cents = np.rint(flat).astype("int64").reshape(len(accounts), n_months)
     return MrrMatrix(accounts, months, cents)
 
 
@@ -487,35 +491,39 @@ def _newton_many(died: np.ndarray, alive: np.ndarray, x0: np.ndarray, iterations
     """
     n, size = died.shape
     t = np.arange(size, dtype="float64")[None, :]
+    tc = np.maximum(t, 1.0)
+    died = died * (t >= 1)
     x = np.tile(np.asarray(x0, dtype="float64"), (n, 1))
 
-    def loglik(x: np.ndarray) -> np.ndarray:
+    def loglik(x: np.ndarray, d: np.ndarray, s: np.ndarray) -> np.ndarray:
         a, b = np.exp(x[:, :1]), np.exp(x[:, 1:])
-        base = betaln(a, b)
-        churn = np.where(t >= 1, betaln(a + 1, b + t - 1) - base, 0.0)
-        return (died * churn).sum(axis=1) + (alive * (betaln(a, b + t) - base)).sum(axis=1)
+        base = betaln(a, b)[:, 0] * (d.sum(1) + s.sum(1))
+        return ((d * betaln(a + 1, b + tc - 1)).sum(1) + (s * betaln(a, b + t)).sum(1)
+                - base)
 
-    ll = loglik(x)
+    ll = loglik(x, died, alive)
+    todo = np.arange(n)
     done = np.zeros(n, dtype=bool)
+    total = died.sum(1) + alive.sum(1)
     for _ in range(iterations):
-        a, b = np.exp(x[:, :1]), np.exp(x[:, 1:])
-        tc = np.maximum(t, 1.0)
-        w = died * (t >= 1)
+        if todo.size == 0:
+            break
+        xs, d, s = x[todo], died[todo], alive[todo]
+        a, b = np.exp(xs[:, :1]), np.exp(xs[:, 1:])
         s1, s2 = digamma(a + b + tc), polygamma(1, a + b + tc)
         r1, r2 = digamma(a + b + t), polygamma(1, a + b + t)
-        ga = (w * (digamma(a + 1) - s1)).sum(1) + (alive * (digamma(a) - r1)).sum(1)
-        gb = (w * (digamma(b + tc - 1) - s1)).sum(1) + (alive * (digamma(b + t) - r1)).sum(1)
-        haa = (w * (polygamma(1, a + 1) - s2)).sum(1) + (alive * (polygamma(1, a) - r2)).sum(1)
-        hbb = (w * (polygamma(1, b + tc - 1) - s2)).sum(1) + (alive * (polygamma(1, b + t)
-                                                                      - r2)).sum(1)
-        hab = -(w * s2).sum(1) - (alive * r2).sum(1)
-        total = (w.sum(1) + alive.sum(1))
-        a, b = a[:, 0], b[:, 0]
-        ga -= total * (digamma(a) - digamma(a + b))
-        gb -= total * (digamma(b) - digamma(a + b))
-        haa -= total * (polygamma(1, a) - polygamma(1, a + b))
-        hbb -= total * (polygamma(1, b) - polygamma(1, a + b))
-        hab += total * polygamma(1, a + b)
+        ga = (d * (digamma(a + 1) - s1)).sum(1) + (s * (digamma(a) - r1)).sum(1)
+        gb = (d * (digamma(b + tc - 1) - s1)).sum(1) + (s * (digamma(b + t) - r1)).sum(1)
+        haa = (d * (polygamma(1, a + 1) - s2)).sum(1) + (s * (polygamma(1, a) - r2)).sum(1)
+        hbb = (d * (polygamma(1, b + tc - 1) - s2)).sum(1) + (s * (polygamma(1, b + t)
+                                                                    - r2)).sum(1)
+        hab = -(d * s2).sum(1) - (s * r2).sum(1)
+        a, b, m = a[:, 0], b[:, 0], total[todo]
+        ga -= m * (digamma(a) - digamma(a + b))
+        gb -= m * (digamma(b) - digamma(a + b))
+        haa -= m * (polygamma(1, a) - polygamma(1, a + b))
+        hbb -= m * (polygamma(1, b) - polygamma(1, a + b))
+        hab += m * polygamma(1, a + b)
         gu, gv = a * ga, b * gb
         huu, hvv, huv = a * a * haa + gu, b * b * hbb + gv, a * b * hab
         det = huu * hvv - huv * huv
@@ -523,18 +531,23 @@ def _newton_many(died: np.ndarray, alive: np.ndarray, x0: np.ndarray, iterations
         safe = np.where(concave, det, 1.0)
         step = np.stack([-(hvv * gu - huv * gv) / safe, -(huu * gv - huv * gu) / safe], axis=1)
         step[~concave] = 0.0
-        scale = np.ones(n)
+        scale = np.ones(todo.size)
+        base_ll = ll[todo]
+        tolerance = 1e-12 * np.abs(base_ll) + 1e-9  # rounding noise of a large sum
+        trial, trial_ll = xs, base_ll
         for _ in range(30):
-            trial = np.clip(x + scale[:, None] * step, -_LOG_BOUND, _LOG_BOUND)
-            trial_ll = loglik(trial)
-            worse = trial_ll < ll - 1e-12
+            trial = np.clip(xs + scale[:, None] * step, -_LOG_BOUND, _LOG_BOUND)
+            trial_ll = loglik(trial, d, s)
+            worse = trial_ll < base_ll - tolerance
             if not worse.any():
                 break
             scale[worse] /= 2.0
-        x, ll = np.where(worse[:, None], x, trial), np.where(worse, ll, trial_ll)
-        done = concave & (np.abs(scale[:, None] * step).max(axis=1) < 1e-10)
-        if done.all():
-            break
+        keep = ~worse
+        x[todo[keep]] = trial[keep]
+        ll[todo[keep]] = trial_ll[keep]
+        finished = concave & (np.abs(scale[:, None] * step).max(axis=1) < 1e-9)
+        done[todo[finished]] = True
+        todo = todo[~finished & concave]
     return x, done & (np.abs(x) < _LOG_BOUND).all(axis=1)
 
 
