@@ -43,11 +43,38 @@ class AuditResult:
 
 def notebook_parameters(data_dir: Path, params: AuditParameters, work: Path,
                         run_date: str) -> dict[str, object]:
-    """The papermill parameters: the contract's names plus where to read and write."""
+    """The papermill parameters: the contract's names plus where to read and write.
+
+    The outputs are named relative to ``work``, the kernel's working directory, so that the
+    executed notebook records no temporary path and reruns stay byte-identical.
+    """
+    del work  # the kernel runs inside it (papermill's ``cwd``)
     values = params.as_dict()
-    values.update({"data_dir": str(data_dir.resolve()), "kpis_out": str(work / "kpis.json"),
-                   "workbook_out": str(work / "workbook.xlsx"), "run_date": run_date})
+    values.update({"data_dir": str(data_dir.resolve()), "kpis_out": "kpis.json",
+                   "workbook_out": "workbook.xlsx", "run_date": run_date})
     return values
+
+
+def stabilise_notebook(path: Path) -> None:
+    """Remove what papermill records that changes from run to run without meaning anything.
+
+    The injected-parameters cell gets a fixed id (papermill draws a random one) and the
+    timings and temporary paths of papermill's metadata are dropped, so that the same inputs
+    and parameters give the same ``report.ipynb`` and ``report.html``, byte for byte.
+    """
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    recorded = notebook.metadata.get("papermill", {})
+    for volatile in ("start_time", "end_time", "duration", "input_path", "output_path",
+                     "exception"):
+        recorded.pop(volatile, None)
+    for cell in notebook.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    nbformat.write(notebook, path)
 
 
 def export_html(notebook: Path, target: Path) -> None:
@@ -134,6 +161,7 @@ def run_audit(data_dir: str | Path, out_dir: str | Path, params: AuditParameters
             raise CacToolkitError(f"{_notebook_error(work / 'report.ipynb')} (partly executed "
                                   f"notebook kept in {failed / 'report.ipynb'})") from None
         _say("writing the HTML report", progress)
+        stabilise_notebook(work / "report.ipynb")
         export_html(work / "report.ipynb", work / "report.html")
         produced = (work / "kpis.json").read_text(encoding="utf-8")
         if produced != expected:

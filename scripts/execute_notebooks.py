@@ -1,7 +1,8 @@
 """Execute the course notebooks in place, so that they are committed with their outputs.
 
-Runs every notebook of ``notebooks/`` (the audit template included, with its default
-parameters), ``solutions/`` and ``exercises/`` with nbclient: kernel ``python3`` (the Python of
+Runs every notebook of ``notebooks/``, the audit notebook of the package (with the sample
+company's ``audit.yaml`` injected as papermill parameters, so that its committed run is the
+one ``make demo`` makes), ``solutions/`` and ``exercises/`` with nbclient: kernel ``python3`` (the Python of
 the environment running this script), working directory = the notebook's folder (as nbval and
 Jupyter use), no timing metadata and no widget state, so that a re-run changes as few lines as
 possible. Prints one progress line per notebook and stops with status 1 if any notebook fails
@@ -17,6 +18,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import re
 import sys
 import tempfile
@@ -24,12 +26,17 @@ import time
 from pathlib import Path
 
 import nbformat
+import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = ("notebooks", "cac_toolkit/notebooks", "solutions", "exercises")
 KERNEL = "python3"
+AUDIT_NOTEBOOK = "cac_toolkit/notebooks/audit.ipynb"
+SAMPLE_PARAMETERS = "data/sample_company/audit.yaml"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -47,14 +54,27 @@ def clean_metadata(notebook: nbformat.NotebookNode) -> None:
     notebook.metadata.pop("widgets", None)
     notebook.metadata.pop("papermill", None)
     for cell in notebook.cells:
+        if cell.metadata.get("tags") == []:
+            del cell.metadata["tags"]
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill draws a random id on every run
         cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("ExecuteTime", None)
 
 
+def sample_parameters(root: Path = ROOT) -> dict[str, object]:
+    """The sample audit's parameters (``data/sample_company/audit.yaml``), dates as text."""
+    loaded = yaml.safe_load((root / SAMPLE_PARAMETERS).read_text(encoding="utf-8")) or {}
+    return {name: (value.isoformat() if isinstance(value, dt.date) else value)
+            for name, value in loaded.items()}
+
+
 def execute(path: Path, timeout: int = 600) -> float:
     """Execute one notebook in place (only written when every cell succeeds); returns seconds."""
     notebook = nbformat.read(path, as_version=4)
+    if path.resolve() == (ROOT / AUDIT_NOTEBOOK).resolve():
+        notebook = parameterize_notebook(load_notebook_node(str(path)), sample_parameters())
     client = NotebookClient(
         notebook,
         kernel_name=KERNEL,
