@@ -1,12 +1,12 @@
 """Execute the course notebooks in place, so that they are committed with their outputs.
 
 Runs every notebook of ``notebooks/``, the audit notebook of the package (with the sample
-company's ``audit.yaml`` injected as papermill parameters, so that its committed run is the
-one ``make demo`` makes), ``solutions/`` and ``exercises/`` with nbclient: kernel
-``python3`` (the Python of the environment running this script), working directory = the
-notebook's folder (as nbval and Jupyter use), no timing metadata and no widget state, so that a re-run changes as few lines as
-possible. Prints one progress line per notebook and stops with status 1 if any notebook fails
-(the failing notebook is left untouched on disk).
+company's ``audit.yaml`` injected as papermill parameters, so that its committed run is the one
+``make demo`` makes), ``solutions/`` and ``exercises/`` with nbclient: kernel ``python3`` (the
+Python of the environment running this script), working directory = the notebook's folder (as
+nbval and Jupyter use), no timing metadata and no widget state, so that a re-run changes as few
+lines as possible. Prints one progress line per notebook and stops with status 1 if any
+notebook fails (the failing notebook is left untouched on disk).
 
 Usage::
 
