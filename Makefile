@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 SAMPLE := data/sample_company
 OUT ?= out/sample-audit
 
-.PHONY: setup demo test lint unit notebooks exercises lab bench clean help
+.PHONY: setup demo test lint unit notebooks exercises lab bench api clean help
 
 help:
 	@echo "make demo       set up and audit the sample company into $(OUT)"
@@ -16,6 +16,7 @@ help:
 	@echo "make notebooks  re-execute every course notebook in place (commit the result)"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make bench      run the benchmarks"
+	@echo "make api        build the API reference into out/api/ (offline)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +43,9 @@ notebooks: setup
 
 exercises: setup
 	$(BIN)/python scripts/make_exercises.py
+
+api: setup
+	$(BIN)/python scripts/build_api_docs.py out/api
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/
