@@ -49,3 +49,23 @@ def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in readme
     assert re.search(r"^make test$", ci, re.M)
+
+
+def test_data_format_tables_match_the_contract() -> None:
+    """docs/data-format.md shows the tables and columns exactly as data/contract.py declares."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_docs.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_generator_writes_only_contract_columns() -> None:
+    from cac_toolkit.data.contract import TABLES as CONTRACT
+    from cac_toolkit.data.generator import COLUMNS
+
+    for table, columns in COLUMNS.items():
+        declared = set(CONTRACT[table].columns)
+        assert set(columns) <= declared, f"{table}: {sorted(set(columns) - declared)}"
+        assert set(CONTRACT[table].required) <= set(columns), table

@@ -3,7 +3,9 @@
 Column parsing lives in :mod:`cac_toolkit.data.loading` (it also enforces each cell's kind, the
 allowed words with their synonyms and the ranges declared here); the rule that spans rows,
 ids that appear once, is checked here with pandera, and its failure cases are turned into the
-same one-line :class:`InputError`. ``docs/data-format.md`` describes the contract for users.
+same one-line :class:`InputError`. ``docs/data-format.md`` describes the contract for users:
+its table of tables and its column tables are generated from the declarations below
+(``scripts/make_docs.py``; a test fails when they drift).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class ColumnSpec:
     synonyms: dict[str, str] = field(default_factory=dict)
     default: object = None
     expected: str | None = None
+    #: What the column means, for the documentation (one phrase).
+    notes: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class TableSpec:
     columns: dict[str, ColumnSpec]
     required_table: bool
     unique: tuple[str, ...] = ()
+    #: What one row is, for the documentation ("cost line: an invoice...").
+    row: str = ""
 
     @property
     def required(self) -> list[str]:
@@ -59,46 +65,58 @@ MAX_TOTAL = 1e15
 
 TABLES: dict[str, TableSpec] = {
     "spend": TableSpec("spend", {
-        "date": ColumnSpec("date", required=True),
+        "date": ColumnSpec("date", required=True, notes="day the cost is booked"),
         "amount": ColumnSpec("number", required=True, minimum=0.0, maximum=MAX_AMOUNT,
-                             expected=_MONEY),
+                             expected=_MONEY, notes="`>= 0`, in the audit currency"),
         "category": ColumnSpec("choice", required=True, choices=CATEGORIES,
                                synonyms={"commercial": "sales", "ventes": "sales",
                                          "vente": "sales", "sale": "sales"}),
-        "channel": ColumnSpec("text"),
-        "item": ColumnSpec("text"),
-    }, required_table=True),
+        "channel": ColumnSpec("text", notes="channel the cost belongs to; empty or `shared` "
+                              "(any case) = a pooled cost to allocate"),
+        "item": ColumnSpec("text", notes="what the cost is"),
+    }, required_table=True,
+        row="cost line: an invoice, a month of salary, a tool subscription"),
     "deals": TableSpec("deals", {
-        "deal_id": ColumnSpec("text", required=True),
-        "account_id": ColumnSpec("text", required=True),
-        "won_date": ColumnSpec("date", required=True),
-        "channel": ColumnSpec("text", required=True, expected="a channel name"),
+        "deal_id": ColumnSpec("text", required=True, notes="appears once in the table"),
+        "account_id": ColumnSpec("text", required=True, notes="the customer account"),
+        "won_date": ColumnSpec("date", required=True, notes="signature day"),
+        "channel": ColumnSpec("text", required=True, expected="a channel name",
+                              notes="acquisition channel; `shared` is reserved for pooled "
+                              "costs and refused here"),
         "type": ColumnSpec("choice", choices=DEAL_TYPES, default="new",
                            synonyms={"cross-sell": "cross_sell", "cross sell": "cross_sell",
                                      "crosssell": "cross_sell", "up-sell": "upsell",
                                      "nouveau": "new", "renouvellement": "renewal",
                                      "réactivation": "reactivation"}),
-        "paid": ColumnSpec("bool", default=True),
-        "mrr": ColumnSpec("number", minimum=0.0, maximum=MAX_AMOUNT, expected=_MONEY),
-        "amount": ColumnSpec("number", minimum=0.0, maximum=MAX_AMOUNT, expected=_MONEY),
-        "segment": ColumnSpec("text"),
-    }, required_table=True, unique=("deal_id",)),
+        "paid": ColumnSpec("bool", default=True, notes="false for a free or unpaid sign-up "
+                           "(section 4.3)"),
+        "mrr": ColumnSpec("number", minimum=0.0, maximum=MAX_AMOUNT, expected=_MONEY,
+                          notes="monthly recurring revenue, `>= 0`"),
+        "amount": ColumnSpec("number", minimum=0.0, maximum=MAX_AMOUNT, expected=_MONEY,
+                             notes="one-off value, `>= 0`"),
+        "segment": ColumnSpec("text", notes="ICP / segment"),
+    }, required_table=True, unique=("deal_id",), row="signed deal"),
     "leads": TableSpec("leads", {
-        "lead_id": ColumnSpec("text", required=True),
-        "created_date": ColumnSpec("date", required=True),
-        "channel": ColumnSpec("text", required=True, expected="a channel name"),
-        "segment": ColumnSpec("text"),
-        "owner": ColumnSpec("text"),
-        **{stage: ColumnSpec("date") for stage in STAGE_DATES},
+        "lead_id": ColumnSpec("text", required=True, notes="appears once in the table"),
+        "created_date": ColumnSpec("date", required=True, notes="day the lead was created"),
+        "channel": ColumnSpec("text", required=True, expected="a channel name",
+                              notes="channel the lead came from"),
+        "segment": ColumnSpec("text", notes="ICP / segment"),
+        "owner": ColumnSpec("text", notes="sales rep in charge"),
+        **{stage: ColumnSpec("date", notes="day the lead reached the stage; empty when it "
+                             "never did") for stage in STAGE_DATES},
         "opportunity_value": ColumnSpec("number", minimum=0.0, maximum=MAX_AMOUNT,
-                                        expected=_MONEY),
-        "account_id": ColumnSpec("text"),
-    }, required_table=False, unique=("lead_id",)),
+                                        expected=_MONEY, notes="pipeline value, `>= 0`"),
+        "account_id": ColumnSpec("text", notes="the account, when the lead is tied to one"),
+    }, required_table=False, unique=("lead_id",),
+        row="lead, with the date it reached each funnel stage"),
     "touchpoints": TableSpec("touchpoints", {
-        "account_id": ColumnSpec("text", required=True),
-        "timestamp": ColumnSpec("timestamp", required=True),
-        "channel": ColumnSpec("text", required=True, expected="a channel name"),
-    }, required_table=False),
+        "account_id": ColumnSpec("text", required=True, notes="the account touched"),
+        "timestamp": ColumnSpec("timestamp", required=True, notes="when: the only column that "
+                                "keeps the time of day"),
+        "channel": ColumnSpec("text", required=True, expected="a channel name",
+                              notes="channel of the touch"),
+    }, required_table=False, row="marketing or sales touch on an account"),
 }
 
 
@@ -137,3 +155,47 @@ def check_table(frame: pd.DataFrame, spec: TableSpec, label: str, rows: np.ndarr
         raise InputError(label, "", column=column, row=int(rows[position]),
                          expected=_EXPECTED.get(check, check),
                          got=first["failure_case"]) from None
+
+
+# ----------------------------------------------------------------------------- documentation
+
+_DOC_KIND = {"text": "text", "date": "date", "timestamp": "date and time", "bool": "boolean",
+             "choice": "word"}
+
+
+def _doc_kind(column: ColumnSpec) -> str:
+    if column.kind == "number":
+        return "money" if column.expected == _MONEY else "number"
+    return _DOC_KIND[column.kind]
+
+
+def _doc_notes(name: str, column: ColumnSpec, table: TableSpec) -> str:
+    parts = [column.notes] if column.notes else []
+    if column.choices:
+        words = [f"`{c}`" + (" (default)" if c == column.default else "") for c in column.choices]
+        parts.append(" or ".join(words) if len(words) == 2 else ", ".join(words))
+        if column.synonyms:
+            synonyms = ", ".join(f"`{raw}` → `{word}`" for raw, word in column.synonyms.items())
+            parts.append(f"synonyms: {synonyms}")
+    elif column.default is not None:
+        parts.append(f"default {str(column.default).lower()}")
+    if name in table.unique and "appears once" not in column.notes:
+        parts.append("appears once in the table")
+    return "; ".join(parts)
+
+
+def contract_markdown() -> str:
+    """The contract's tables as Markdown: the table of tables, then one column table each.
+
+    ``docs/data-format.md`` embeds this text between ``<!-- contract:begin -->`` and
+    ``<!-- contract:end -->``; ``scripts/make_docs.py`` rewrites it from the declarations.
+    """
+    lines = ["| table | required | one row per |", "|---|---|---|"]
+    lines += [f"| `{t.name}` | {'yes' if t.required_table else 'no'} | {t.row} |"
+              for t in TABLES.values()]
+    for table in TABLES.values():
+        lines += ["", f"### {table.name}", "", "| column | kind | required | notes |",
+                  "|---|---|---|---|"]
+        lines += [f"| `{name}` | {_doc_kind(col)} | {'yes' if col.required else 'no'} | "
+                  f"{_doc_notes(name, col, table)} |" for name, col in table.columns.items()]
+    return "\n".join(lines) + "\n"

@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cac_toolkit.data.contract import TABLES as CONTRACT
+
 __all__ = [
     "CHANNELS",
     "COLUMNS",
@@ -56,20 +58,8 @@ OWNERS = (  # (name, role, skill): skill multiplies meeting->opportunity and quo
     ("Nadia Roux", "Partner manager", 1.04),
 )
 
-#: Column order of each written table (contract names; ``leads.account_id`` is an extra).
-COLUMNS: dict[str, list[str]] = {
-    "spend": ["date", "amount", "category", "channel", "item"],
-    "deals": [
-        "deal_id", "account_id", "won_date", "channel", "type", "paid", "mrr", "amount",
-        "segment",
-    ],
-    "leads": [
-        "lead_id", "created_date", "channel", "segment", "owner", "mql_date", "sql_date",
-        "meeting_date", "opportunity_date", "quote_date", "won_date", "lost_date",
-        "opportunity_value", "account_id",
-    ],
-    "touchpoints": ["account_id", "timestamp", "channel"],
-}
+#: Column order of each written table: the contract's declaration order (data/contract.py).
+COLUMNS: dict[str, list[str]] = {name: list(spec.columns) for name, spec in CONTRACT.items()}
 
 _STAGES = ("mql_date", "sql_date", "meeting_date", "opportunity_date", "quote_date")
 _EXCEL_MAX_ROWS = 1_048_575  # one header line
