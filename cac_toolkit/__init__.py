@@ -23,16 +23,20 @@ from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.core.errors import CacToolkitError, InputError, ParameterError
 from cac_toolkit.core.version import __version__
 from cac_toolkit.data.loading import AuditData, load_folder
-from cac_toolkit.figures.metrics import (
+from cac_toolkit.figures import formulas
+from cac_toolkit.figures.formulas import (
     cac,
+    cac_fully_loaded,
     cac_global,
     cac_marketing,
     cac_sales,
     channel_cac,
     cpa,
     lifetime_from_churn,
+    lifetime_from_retention,
     ltv_cac_ratio,
     ltv_from_annual_margin,
+    ltv_from_arpa,
     ltv_from_churn,
     ltv_from_revenue,
     margin_to_cac_multiple,
@@ -49,8 +53,10 @@ __all__ = [
     "AuditParameters", "compute_kpis", "kpis_to_json", "run_audit",
     # errors (each prints as one line)
     "CacToolkitError", "InputError", "ParameterError",
-    # the method's formulas
-    "cac", "cac_global", "cac_marketing", "cac_sales", "cpa", "channel_cac",
-    "ltv_from_revenue", "ltv_from_churn", "ltv_from_annual_margin", "lifetime_from_churn",
+    # the method's formulas (all of them: the module ``formulas``)
+    "formulas",
+    "cac", "cac_global", "cac_marketing", "cac_sales", "cpa", "channel_cac", "cac_fully_loaded",
+    "ltv_from_arpa", "ltv_from_revenue", "ltv_from_churn", "ltv_from_annual_margin",
+    "lifetime_from_churn", "lifetime_from_retention",
     "ltv_cac_ratio", "payback_months", "payback_curve", "margin_to_cac_multiple",
 ]

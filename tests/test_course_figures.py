@@ -16,12 +16,13 @@ import nbformat
 import pandas as pd
 import pytest
 
+from cac_toolkit import formulas
 from cac_toolkit.core.periods import Period
 from cac_toolkit.core.resources import data_path, notebooks_path
 from cac_toolkit.course import scenarios
 from cac_toolkit.course.examples import SEED_FIGURES
 from cac_toolkit.data.loading import load_folder
-from cac_toolkit.figures import counting, metrics, targets
+from cac_toolkit.figures import counting, targets
 from tests.conftest import QUARTER, kpis_for
 
 SAAS = SEED_FIGURES["saas_quarter"]
@@ -34,12 +35,12 @@ Q1 = Period("2026-01-01", "2026-03-31")
 def test_notebook_01_what_cac_is() -> None:
     k = kpis_for("saas_quarter", **QUARTER)
     spend = k["spend"]
-    assert metrics.cac_global(spend["marketing"], spend["sales"], k["new_customers"]) == 1_500.0
-    assert metrics.cac_marketing(spend["marketing"], k["new_customers"]) == 600.0
-    assert metrics.cac_sales(spend["sales"], k["new_customers"]) == 900.0
+    assert formulas.cac_global(spend["marketing"], spend["sales"], k["new_customers"]) == 1_500.0
+    assert formulas.cac_marketing(spend["marketing"], k["new_customers"]) == 600.0
+    assert formulas.cac_sales(spend["sales"], k["new_customers"]) == 900.0
     assert (spend["direct"], spend["shared"], spend["total"]) == (54_000.0, 36_000.0, 90_000.0)
     # CPA vs CAC on the Ads media (360 demo requests is the notebook's stated assumption).
-    assert metrics.cpa(18_000, 360) == 50.0
+    assert formulas.cpa(18_000, 360) == 50.0
     assert (k["channels"]["Ads"]["cac_direct"], k["channels"]["Ads"]["cac_fully_loaded"]) == (
         1_500.0, 2_100.0)
 
@@ -49,20 +50,20 @@ def test_notebook_01_what_cac_is() -> None:
     assert len(acquired) == int(explained["counted"].sum()) == 60
     rows_in_quarter = int(Q1.contains(data.deals["won_date"]).sum())
     assert (len(data.deals), rows_in_quarter) == (97, 95)
-    assert round(metrics.cac(spend["total"], rows_in_quarter), 2) == 947.37
+    assert round(formulas.cac(spend["total"], rows_in_quarter), 2) == 947.37
 
     two = SEED_FIGURES["two_companies"]
     recurring = kpis_for("two_companies_recurring", **QUARTER)
     one_off = kpis_for("two_companies_one_off", **QUARTER)
     assert recurring["cac"]["global"] == one_off["cac"]["global"] == two["cac"]
-    ltv = metrics.ltv_from_annual_margin(2_000, two["recurring_years"])
+    ltv = formulas.ltv_from_annual_margin(2_000, two["recurring_years"])
     assert ltv == two["recurring_ltv"]
-    assert metrics.ltv_cac_ratio(ltv, recurring["cac"]["global"]) == two["recurring_ratio"]
+    assert formulas.ltv_cac_ratio(ltv, recurring["cac"]["global"]) == two["recurring_ratio"]
     one_off_deals = load_folder(data_path("two_companies_one_off")).deals
     sale = float(counting.acquisitions(one_off_deals)["amount"].mean())
     assert sale == two["one_off_sale"]
-    assert metrics.ltv_cac_ratio(metrics.ltv_from_revenue(sale, 1, 1.0), 1_000) == 1.5
-    at_40 = metrics.ltv_from_revenue(sale, 1, 0.40)
+    assert formulas.ltv_cac_ratio(formulas.ltv_from_revenue(sale, 1, 1.0), 1_000) == 1.5
+    at_40 = formulas.ltv_from_revenue(sale, 1, 0.40)
     assert at_40 == pytest.approx(600)
     assert targets.assess_cac_vs_margin(1_000, at_40).status == "bad"
     assert targets.assess_cac_vs_margin(1_000, ltv).status == "good"
@@ -95,11 +96,11 @@ def test_notebook_02_saas_quarter(saas_quarter_kpis: dict) -> None:
     assert loaded[("new_customers", "Ads")] > loaded[("new_customers", "Outbound")]
     assert loaded[("pipeline", "Ads")] < loaded[("pipeline", "Outbound")]
 
-    ltv = metrics.ltv_from_revenue(SAAS["mrr"], SAAS["lifetime_months"], SAAS["gross_margin"])
+    ltv = formulas.ltv_from_revenue(SAAS["mrr"], SAAS["lifetime_months"], SAAS["gross_margin"])
     assert (k["arpa_mrr"], k["ltv"], k["ltv_cac"]) == (SAAS["mrr"], SAAS["ltv"], SAAS["ltv_cac"])
     assert ltv == pytest.approx(SAAS["ltv"])
-    assert metrics.ltv_cac_ratio(ltv, SAAS["cac"]) == pytest.approx(SAAS["ltv_cac"])
-    payback = metrics.payback_months(SAAS["cac"], SAAS["mrr"], SAAS["gross_margin"])
+    assert formulas.ltv_cac_ratio(ltv, SAAS["cac"]) == pytest.approx(SAAS["ltv_cac"])
+    payback = formulas.payback_months(SAAS["cac"], SAAS["mrr"], SAAS["gross_margin"])
     assert round(payback, 2) == SAAS["payback_months"] and round(payback, 1) == 10.7
     assert targets.assess_ltv_cac(k["ltv_cac"]).status == "watch"
     assert targets.assess_payback(payback).status == "good"
@@ -149,17 +150,17 @@ def test_notebook_03_inbound_outbound() -> None:
 
 def test_notebook_04_ltv_and_payback() -> None:
     figures = SEED_FIGURES["ltv_example"]
-    ltv = metrics.ltv_from_revenue(figures["mrr"], figures["months"], figures["gross_margin"])
+    ltv = formulas.ltv_from_revenue(figures["mrr"], figures["months"], figures["gross_margin"])
     assert ltv == pytest.approx(figures["ltv"])
-    assert metrics.ltv_cac_ratio(ltv, figures["cac"]) == pytest.approx(figures["ltv_cac"])
-    assert round(metrics.payback_months(1_200, 150, 0.70), 2) == 11.43
-    churn_ltv = metrics.ltv_from_churn(150, 0.70, 1 / 36)
-    annual = metrics.ltv_from_revenue(150, 12, 0.70)
+    assert formulas.ltv_cac_ratio(ltv, figures["cac"]) == pytest.approx(figures["ltv_cac"])
+    assert round(formulas.payback_months(1_200, 150, 0.70), 2) == 11.43
+    churn_ltv = formulas.ltv_from_churn(150, 0.70, 1 / 36)
+    annual = formulas.ltv_from_revenue(150, 12, 0.70)
     assert annual == pytest.approx(1_260)
     assert churn_ltv == pytest.approx(3_780)
-    assert metrics.ltv_from_annual_margin(annual, 3) == pytest.approx(3_780)
-    discounted = metrics.ltv_from_revenue(150, 36, 0.70, discount_rate=0.008)
-    assert 2.6 < metrics.ltv_cac_ratio(discounted, 1_200) < 2.8
+    assert formulas.ltv_from_annual_margin(annual, 3) == pytest.approx(3_780)
+    discounted = formulas.ltv_from_revenue(150, 36, 0.70, discount_rate=0.008)
+    assert 2.6 < formulas.ltv_cac_ratio(discounted, 1_200) < 2.8
     assert targets.assess_ltv_cac(figures["ltv_cac"]).status == "good"
     assert targets.assess_ltv_cac(1.8).status == "bad"
     assert targets.assess_ltv_cac(6.3).status == "watch"
@@ -196,7 +197,7 @@ def test_notebook_05_enterprise_pivot() -> None:
     discounted = scenarios.min_margin_for_ratio(contract, cac, retention, 5.0,
                                                 discount_rate=0.10)
     assert discounted == pytest.approx(0.06)
-    assert round(metrics.payback_months(cac, contract / 12, 0.70), 2) == 1.03
+    assert round(formulas.payback_months(cac, contract / 12, 0.70), 2) == 1.03
 
 
 # --------------------------------------------------------------------------- committed outputs

@@ -185,21 +185,6 @@ def test_unit_economics_and_levers() -> None:
 # --------------------------------------------------------------------------- grids
 
 
-def test_lifetime_from_retention() -> None:
-    assert sc.lifetime_from_retention(0.9) == pytest.approx(10.0)
-    assert sc.lifetime_from_retention(0.9, horizon=3) == pytest.approx(1 + 0.9 + 0.81)
-    assert sc.lifetime_from_retention(0.9, horizon=1) == 1.0
-    assert sc.lifetime_from_retention(0.0) == 1.0
-    # Discounted geometric series r^(t-1) / (1+d)^t: 1 / (1 + d - r).
-    assert sc.lifetime_from_retention(0.9, discount_rate=0.1) == pytest.approx(5.0)
-    long = sc.lifetime_from_retention(0.9, horizon=400, discount_rate=0.1)
-    assert long == pytest.approx(5.0)
-    with pytest.raises(UndefinedMetricError):
-        sc.lifetime_from_retention(1.0)
-    with pytest.raises(ValueError):
-        sc.lifetime_from_retention(1.2)
-
-
 def test_ltv_cac_grid_by_hand() -> None:
     grid = sc.ltv_cac_grid(50_000, 3_000, [0.02, 0.03, 0.3, 0.7], [0.0, 0.5, 0.9])
     assert sc.contract_ltv(50_000, 0.3, 0.9) == pytest.approx(150_000)

@@ -10,28 +10,40 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 
 import pandas as pd
 
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.audit.sections import cohort_kpis, segment_kpis
-from cac_toolkit.core.errors import InputError, ParameterError
-from cac_toolkit.core.money import divide_money, round_money, round_ratio, to_cents
+from cac_toolkit.core.errors import InputError, ParameterError, UndefinedMetricError
+from cac_toolkit.core.money import round_money, round_ratio, to_cents
 from cac_toolkit.core.money import series_to_cents as cents
-from cac_toolkit.core.notes import Notes, ratio_or_note
+from cac_toolkit.core.notes import Notes
 from cac_toolkit.core.periods import Period
 from cac_toolkit.core.version import __version__
 from cac_toolkit.data.loading import AuditData
+from cac_toolkit.figures import formulas
 from cac_toolkit.figures.attribution import channel_credits
 from cac_toolkit.figures.counting import acquisitions, acquisitions_in
 from cac_toolkit.figures.funnel import funnel_kpis
-from cac_toolkit.figures.metrics import channel_cac
 
 KPI_FILE_VERSION = 1
 
 
 def _money(value_cents: int | float) -> float:
     return round(int(value_cents) / 100, 2)
+
+
+def _noted(notes: Notes, key: str, code: str, reason: str,
+           formula: Callable[..., float], *args: object, **kwargs: object) -> float | None:
+    """``formula(*args)``, or ``None`` with ``reason`` noted under ``key`` when it is undefined
+    (a zero denominator: :class:`UndefinedMetricError`)."""
+    try:
+        return formula(*args, **kwargs)
+    except UndefinedMetricError:
+        notes.add(key, code, reason)
+        return None
 
 
 def period_spend(spend: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -116,44 +128,47 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
         notes.add("cac.global", "no_spend", "no spend line in the period: the CAC of 0.00 "
                   "only means that no cost was recorded")
     out["cac"] = {
-        "global": ratio_or_note(notes, "cac.global", total / 100, n, "no_new_customer",
-                                 no_customer, money=True),
-        "marketing": ratio_or_note(notes, "cac.marketing", marketing / 100, n,
-                                    "no_new_customer", no_customer, money=True),
-        "sales": ratio_or_note(notes, "cac.sales", sales / 100, n, "no_new_customer",
-                                no_customer, money=True),
+        "global": _noted(notes, "cac.global", "no_new_customer", no_customer,
+                         formulas.cac, total / 100, n, to_cent=True),
+        "marketing": _noted(notes, "cac.marketing", "no_new_customer", no_customer,
+                            formulas.cac, marketing / 100, n, to_cent=True),
+        "sales": _noted(notes, "cac.sales", "no_new_customer", no_customer,
+                        formulas.cac, sales / 100, n, to_cent=True),
     }
     out["channels"] = channel_table(lines, acquired, data, params, period, all_acquired, notes)
 
     mrr = acquired["mrr"].astype("float64").dropna() if n else pd.Series(dtype="float64")
-    arpa = float(mrr.mean()) if len(mrr) else None
+    arpa = formulas.arpa(float(mrr.sum()), len(mrr)) if len(mrr) else None
     if n and not len(mrr):
         notes.add("arpa_mrr", "no_mrr", "the acquiring deals carry no MRR")
     elif not n:
         notes.add("arpa_mrr", "no_new_customer", no_customer)
-    out["arpa_mrr"] = divide_money(float(mrr.sum()), len(mrr)) if arpa is not None else None
+    out["arpa_mrr"] = (formulas.arpa(float(mrr.sum()), len(mrr), to_cent=True)
+                       if arpa is not None else None)
     margin, lifetime = params.gross_margin, params.lifetime
     ltv = None
     if arpa is not None and margin is not None and lifetime is not None:
-        ltv = arpa * margin * lifetime
+        ltv = formulas.ltv_from_arpa(arpa, margin, lifetime)
     elif arpa is not None:
         notes.add("ltv", "missing_parameter",
                   "set gross_margin and lifetime_months or monthly_churn")
     out["ltv"] = round_money(ltv) if ltv is not None else None
-    cac_value = total / 100 / n if n else None
-    out["ltv_cac"] = (ratio_or_note(notes, "ltv_cac", ltv, cac_value, "undefined",
-                                     "LTV or CAC is undefined") if ltv is not None
-                      and cac_value else None)
-    monthly_margin = arpa * margin if arpa is not None and margin is not None else None
-    out["payback_months"] = (ratio_or_note(notes, "payback_months", cac_value, monthly_margin,
-                                            "no_margin", "no monthly gross margin per customer")
-                             if cac_value is not None and monthly_margin is not None else None)
-    first_year = (acquired["mrr"].fillna(0).sum() * 12 + acquired["amount"].fillna(0).sum()
-                  if n else 0.0)
-    out["new_revenue"] = {"mrr": round_money(float(acquired["mrr"].fillna(0).sum()) if n else 0.0),
-                          "one_off": round_money(float(acquired["amount"].fillna(0).sum())
-                                                 if n else 0.0),
-                          "first_year": round_money(float(first_year))}
+    cac_value = formulas.cac(total / 100, n) if n else None
+    out["ltv_cac"] = (round_ratio(_noted(notes, "ltv_cac", "undefined",
+                                         "LTV or CAC is undefined", formulas.ltv_cac_ratio,
+                                         ltv, cac_value))
+                      if ltv is not None and cac_value else None)
+    out["payback_months"] = (round_ratio(_noted(notes, "payback_months", "no_margin",
+                                                "no monthly gross margin per customer",
+                                                formulas.payback_months, cac_value, arpa,
+                                                margin))
+                             if cac_value is not None and arpa is not None
+                             and margin is not None else None)
+    mrr_total = float(acquired["mrr"].fillna(0).sum()) if n else 0.0
+    one_off = float(acquired["amount"].fillna(0).sum()) if n else 0.0
+    out["new_revenue"] = {"mrr": round_money(mrr_total), "one_off": round_money(one_off),
+                          "first_year": round_money(formulas.first_year_revenue(mrr_total,
+                                                                                one_off))}
     out["funnel"] = funnel_kpis(data.leads, period, notes)
     out["dependence"] = dependence(out["channels"], data.leads, period)
     return out, notes
@@ -168,12 +183,13 @@ def channel_table(lines: pd.DataFrame, acquired: pd.DataFrame, data: AuditData,
     customers = channel_customers(acquired, data, params, all_acquired, period, notes)
     key = allocation_weights(customers, data, params, period)
     shared = float(lines.loc[lines["channel"] == "shared", "cents"].sum()) / 100
-    table = channel_cac(direct, customers, shared, key)
+    table = formulas.channel_cac(direct, customers, shared, key, to_cent=True)
     if shared and table["shared_allocated"].isna().all():
         notes.add("channels.shared_allocated", "no_key",
                   f"the allocation key ({params.allocation_key}) is zero for every channel, "
                   "so pooled costs cannot be split")
-    revenue = (acquired["mrr"].fillna(0) * 12 + acquired["amount"].fillna(0)).groupby(
+    revenue = formulas.first_year_revenue(acquired["mrr"].fillna(0),
+                                          acquired["amount"].fillna(0)).groupby(
         acquired["channel"]).sum() if len(acquired) else pd.Series(dtype="float64")
     total_revenue = float(revenue.sum())
     loaded = table["spend_direct"] + table["shared_allocated"].fillna(0)
@@ -185,15 +201,15 @@ def channel_table(lines: pd.DataFrame, acquired: pd.DataFrame, data: AuditData,
             "spend_direct": round_money(row["spend_direct"]),
             "new_customers": (int(customers_c) if float(customers_c).is_integer()
                               else round_ratio(customers_c)),
-            "cac_direct": _channel_cac(row["spend_direct"], customers_c),
+            "cac_direct": round_money(row["cac_direct"]),
             "shared_allocated": round_money(row["shared_allocated"]),
-            "cac_fully_loaded": None if pd.isna(row["shared_allocated"]) else _channel_cac(
-                row["spend_direct"] + row["shared_allocated"], customers_c),
+            "cac_fully_loaded": round_money(row["cac_fully_loaded"]),
             "allocation_weight": round_ratio(float(key.get(channel, 0.0))),
-            "budget_share": round_ratio(float(loaded[channel]) / total_loaded)
+            "budget_share": round_ratio(formulas.share(float(loaded[channel]), total_loaded))
             if total_loaded else None,
             "new_revenue_first_year": round_money(float(revenue.get(channel, 0.0))),
-            "revenue_share": round_ratio(float(revenue.get(channel, 0.0)) / total_revenue)
+            "revenue_share": round_ratio(formulas.share(float(revenue.get(channel, 0.0)),
+                                                        total_revenue))
             if total_revenue else None,
         }
         if customers_c == 0:
@@ -201,12 +217,6 @@ def channel_table(lines: pd.DataFrame, acquired: pd.DataFrame, data: AuditData,
                       f"channel {channel} has spend but no new customer in the period")
     return out
 
-
-def _channel_cac(spend: float, customers: float) -> float | None:
-    """A channel's CAC to the cent, or ``None`` when it has no new customer."""
-    if customers == 0:
-        return None
-    return divide_money(spend, customers)
 
 def dependence(channels: dict[str, dict[str, object]], leads: pd.DataFrame | None,
                period: Period) -> dict[str, object]:
@@ -220,7 +230,7 @@ def dependence(channels: dict[str, dict[str, object]], leads: pd.DataFrame | Non
             counts = cohort.groupby("channel").size().sort_index().sort_values(
                 ascending=False, kind="mergesort")
             out["top_channel_leads"] = str(counts.index[0])
-            out["leads_share"] = round_ratio(counts.iloc[0] / counts.sum())
+            out["leads_share"] = round_ratio(formulas.share(counts.iloc[0], counts.sum()))
     shares = {c: v["revenue_share"] for c, v in channels.items() if v["revenue_share"]}
     if shares:
         top = sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))[0]

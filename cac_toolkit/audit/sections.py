@@ -17,6 +17,7 @@ from cac_toolkit.core.money import series_to_cents as _cents
 from cac_toolkit.core.notes import Notes
 from cac_toolkit.core.periods import Period
 from cac_toolkit.data.loading import AuditData
+from cac_toolkit.figures import formulas
 from cac_toolkit.figures.cohorts import (
     HORIZONS,
     check_horizons,
@@ -133,8 +134,9 @@ def cohort_kpis(data: AuditData, params: AuditParameters, period: Period,
         summary[f"leads_{h}"] = leads_h if len(done) else None
         summary[f"won_{h}"] = won_h if len(done) else None
         summary[f"spend_{h}"] = round_money(spend_h) if len(done) else None
-        summary[f"conversion_{h}"] = round_ratio(won_h / leads_h) if leads_h else None
-        summary[f"cac_lag_{h}"] = round_money(spend_h / won_h) if won_h else None
+        summary[f"conversion_{h}"] = (round_ratio(formulas.conversion_rate(won_h, leads_h))
+                                      if leads_h else None)
+        summary[f"cac_lag_{h}"] = round_money(formulas.cac(spend_h, won_h)) if won_h else None
         if done.empty:
             notes.add(f"cohorts.period.cac_lag_{h}", "cohort_incomplete",
                       f"no month of the period is observed for {h} days yet {observed}")

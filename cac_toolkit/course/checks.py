@@ -31,11 +31,11 @@ from cac_toolkit.core.periods import Period
 from cac_toolkit.core.resources import data_path
 from cac_toolkit.course.levers import blended_cac
 from cac_toolkit.data.loading import AuditData, load_folder
-from cac_toolkit.figures import targets
+from cac_toolkit.figures import formulas, targets
 from cac_toolkit.figures.cohorts import lead_cohorts, monthly_cac
 from cac_toolkit.figures.counting import acquisitions, acquisitions_in
+from cac_toolkit.figures.formulas import channel_cac, ltv_from_churn, ltv_from_revenue
 from cac_toolkit.figures.funnel import funnel_by, funnel_kpis
-from cac_toolkit.figures.metrics import channel_cac, ltv_from_churn, ltv_from_revenue
 
 # ------------------------------------------------------------------------ exercise settings
 
@@ -421,7 +421,7 @@ def check_cac(answer: object) -> Feedback:
     """1.3 Global CAC of Q3 2025 (currency per customer)."""
     question = "Question 1.3, global CAC"
     hint = ("global CAC = (marketing + sales spend) / new customers: "
-            "metrics.cac_global(marketing, sales, new_customers).")
+            "formulas.cac_global(marketing, sales, new_customers).")
     if answer is None:
         return _not_done(question, "set `answer_cac` to the global CAC of July-September 2025.",
                          hint)
@@ -432,7 +432,7 @@ def check_cac(answer: object) -> Feedback:
     deals = _deals_in(Q3_2025)
     new = deals[deals["type"] == "new"]
     shared = float(lines.loc[lines["channel"] == "shared", "amount"].sum())
-    expected = (marketing + sales) / n
+    expected = formulas.cac_global(marketing, sales, n)
     mistakes = [
         Mistake(sales / n, f"you divided the sales spend only; the global CAC adds the "
                 f"marketing spend ({money(marketing)})."),
@@ -456,8 +456,8 @@ def check_cac(answer: object) -> Feedback:
 def check_cac_split(answer: object) -> Feedback:
     """1.4 Marketing CAC and sales CAC of Q3 2025 (dict)."""
     question = "Question 1.4, marketing and sales CAC"
-    hint = ("each budget over the same new customers: metrics.cac_marketing(marketing, n) and "
-            "metrics.cac_sales(sales, n); the two add up to the global CAC.")
+    hint = ("each budget over the same new customers: formulas.cac_marketing(marketing, n) and "
+            "formulas.cac_sales(sales, n); the two add up to the global CAC.")
     if answer is None:
         return _not_done(question, "set `answer_cac_split` to {'marketing': ..., 'sales': ...}.",
                          hint)
@@ -479,7 +479,7 @@ def check_cpa_ads(answer: object) -> Feedback:
     question = "Question 1.5, CPA of Ads"
     hint = ("CPA = the channel's own (direct) spend / the leads it brought: filter spend on "
             "channel == 'Ads', leads on channel == 'Ads' created in the quarter "
-            "(metrics.cpa(spend, leads)).")
+            "(formulas.cpa(spend, leads)).")
     if answer is None:
         return _not_done(question, "set `answer_cpa_ads` to the cost per lead of Ads.", hint)
     lines = _spend_in(Q3_2025)
@@ -487,7 +487,7 @@ def check_cpa_ads(answer: object) -> Feedback:
     cohort = _cohort(Q3_2025)
     ads_leads = cohort[cohort["channel"] == "Ads"]
     customers = int((_acquired(Q3_2025)["channel"] == "Ads").sum())
-    expected = ads / len(ads_leads)
+    expected = formulas.cpa(ads, len(ads_leads))
     mistakes = [
         Mistake(ads / customers, f"you divided by Ads' {customers} new customers: that is the "
                 "direct CAC of Ads; a CPA stops at the action (the lead)."),
@@ -573,7 +573,7 @@ def check_fully_loaded(answer: object) -> Feedback:
     """2.3 Fully loaded CAC per channel in Q2 2025."""
     question = "Question 2.3, fully loaded CAC per channel"
     hint = ("(direct spend + allocated pooled costs) / new customers, per channel; "
-            "metrics.channel_cac(direct, customers, shared) does it all.")
+            "formulas.channel_cac(direct, customers, shared) does it all.")
     if answer is None:
         return _not_done(question, "set `answer_fully_loaded` to a Series by channel.", hint)
     direct, customers, shared = _channel_inputs()
@@ -613,7 +613,8 @@ def check_channel_ranking(answer: object) -> Feedback:
 def check_ltv(answer: object) -> Feedback:
     """3.1 LTV = 180 a month x 40 months x 75 % margin."""
     question = "Question 3.1, lifetime value"
-    hint = "LTV = revenue per period x number of periods x gross margin (metrics.ltv_from_revenue)."
+    hint = ("LTV = revenue per period x number of periods x gross margin "
+            "(formulas.ltv_from_revenue).")
     if answer is None:
         return _not_done(question, "set `answer_ltv` to the lifetime value of one customer.",
                          hint)
@@ -632,12 +633,12 @@ def check_ltv(answer: object) -> Feedback:
 def check_ltv_cac(answer: object) -> Feedback:
     """3.2 LTV/CAC with a CAC of 1,650."""
     question = "Question 3.2, LTV/CAC"
-    hint = "LTV / CAC (metrics.ltv_cac_ratio): value created per euro spent on acquisition."
+    hint = "LTV / CAC (formulas.ltv_cac_ratio): value created per euro spent on acquisition."
     if answer is None:
         return _not_done(question, "set `answer_ltv_cac` to the LTV/CAC ratio.", hint)
     ltv = ltv_from_revenue(EX3["mrr"], EX3["lifetime_months"], EX3["gross_margin"])
     cac = EX3["cac"]
-    expected = ltv / cac
+    expected = formulas.ltv_cac_ratio(ltv, cac)
     mistakes = [
         Mistake(cac / ltv, "that is CAC / LTV, the inverse."),
         Mistake(EX3["mrr"] * EX3["lifetime_months"] / cac, "that uses revenue instead of the "
@@ -651,11 +652,11 @@ def check_ltv_cac(answer: object) -> Feedback:
 def check_payback(answer: object) -> Feedback:
     """3.3 Payback in months = CAC / (monthly revenue x margin)."""
     question = "Question 3.3, payback"
-    hint = "payback (months) = CAC / monthly gross margin per customer (metrics.payback_months)."
+    hint = "payback (months) = CAC / monthly gross margin per customer (formulas.payback_months)."
     if answer is None:
         return _not_done(question, "set `answer_payback` to the payback in months.", hint)
     mrr, margin, cac = EX3["mrr"], EX3["gross_margin"], EX3["cac"]
-    expected = cac / (mrr * margin)
+    expected = formulas.payback_months(cac, mrr, margin)
     mistakes = [
         Mistake(cac / mrr, "you divided by the revenue; the CAC is paid back by gross margin, "
                 f"{money(mrr * margin)} a month."),
@@ -675,8 +676,9 @@ def check_verdicts(answer: object) -> Feedback:
         return _not_done(question, "set `answer_verdicts` to {'ltv_cac': status, 'payback': "
                          "status}, each 'good', 'watch' or 'bad'.", hint)
     ltv = ltv_from_revenue(EX3["mrr"], EX3["lifetime_months"], EX3["gross_margin"])
-    ratio = targets.assess_ltv_cac(ltv / EX3["cac"])
-    payback = targets.assess_payback(EX3["cac"] / (EX3["mrr"] * EX3["gross_margin"]))
+    ratio = targets.assess_ltv_cac(formulas.ltv_cac_ratio(ltv, EX3["cac"]))
+    payback = targets.assess_payback(formulas.payback_months(EX3["cac"], EX3["mrr"],
+                                                             EX3["gross_margin"]))
     expected = (ratio.status, payback.status)
 
     def normalise(value: object) -> tuple[str, str]:
@@ -705,7 +707,7 @@ def check_ltv_churn(answer: object) -> Feedback:
     """3.5 SaaS LTV from churn on the sample company's Q3 2025 new customers."""
     question = "Question 3.5, LTV from churn"
     hint = ("ARPA = mean MRR of the acquiring deals of the quarter's new customers; "
-            "LTV = ARPA x margin / monthly churn (metrics.ltv_from_churn).")
+            "LTV = ARPA x margin / monthly churn (formulas.ltv_from_churn).")
     if answer is None:
         return _not_done(question, "set `answer_ltv_churn` with a 78 % margin and a 2.5 % "
                          "monthly churn.", hint)
@@ -740,7 +742,7 @@ def check_min_mrr(answer: object) -> Feedback:
                          "reaches 3.", hint)
     cac, life, margin, target = (EX3["cac"], EX3["lifetime_months"], EX3["gross_margin"],
                                  EX3["target_ratio"])
-    expected = target * cac / (life * margin)
+    expected = formulas.required_monthly_revenue(target, cac, life, margin)
     mistakes = [
         Mistake(target * cac / life, "without the margin: the ratio is computed on gross "
                 "margin, so the price must be higher."),
@@ -786,7 +788,7 @@ def check_half_year_cac(answer: object) -> Feedback:
         return _not_done(question, "set `answer_half_year_cac`.", hint)
     table = monthly_cac(sample_data().spend, acquisitions(sample_data().deals),
                         _period(H1_2025))
-    expected = float(table["spend"].sum() / table["new_customers"].sum())
+    expected = float(formulas.cac(table["spend"].sum(), table["new_customers"].sum()))
     mistakes = [Mistake(float(table["cac"].mean()), "that is the average of the six monthly "
                         "CACs; months with few customers weigh as much as busy ones. Divide "
                         "the half-year's spend by its customers."),
@@ -808,7 +810,7 @@ def check_freemium(answer: object) -> Feedback:
     total = float(_spend_in(Q2_2025)["amount"].sum())
     deals = _deals_in(Q2_2025)
     with_free = total / deals.loc[deals["type"] == "new", "account_id"].nunique()
-    paying = total / len(_acquired(Q2_2025))
+    paying = formulas.cac(total, len(_acquired(Q2_2025)))
     expected = {"with_free": with_free, "paying_only": paying}
     swapped = {"with_free": paying, "paying_only": with_free}
     return _mapping(question, "answer_freemium", answer, expected, money,
@@ -854,7 +856,7 @@ def check_sectors(answer: object) -> Feedback:
         return _not_done(question, "set `answer_sectors` to a set of sector keys.", hint)
     table = monthly_cac(sample_data().spend, acquisitions(sample_data().deals),
                         _period(H1_2025))
-    cac = float(table["spend"].sum() / table["new_customers"].sum())
+    cac = float(formulas.cac(table["spend"].sum(), table["new_customers"].sum()))
     inside = frozenset(s for s, (low, high) in targets.SECTOR_CAC_RANGES.items()
                        if (low is None or cac >= low) and (high is None or cac <= high))
     closed = frozenset(s for s in inside if targets.SECTOR_CAC_RANGES[s][1] is not None)
@@ -986,7 +988,7 @@ def check_margin_multiple(answer: object) -> Feedback:
         return _not_done(question, "set `answer_margin_multiple` with a 78 % margin and 36 "
                          "months.", hint)
     kpis = _kpis(Q1_2025, EX5["gross_margin"], EX5["lifetime_months"])
-    expected = kpis["ltv"] / kpis["cac"]["global"]
+    expected = formulas.ltv_cac_ratio(kpis["ltv"], kpis["cac"]["global"])
     arpa = kpis["arpa_mrr"]
     mistakes = [
         Mistake(kpis["cac"]["global"] / kpis["ltv"], "that is CAC / margin, the inverse."),
@@ -1010,7 +1012,7 @@ def check_cac_trend(answer: object) -> Feedback:
     if answer is None:
         return _not_done(question, "set `answer_cac_change` to the relative change.", hint)
     now, before = _kpis(Q3_2025)["cac"]["global"], _kpis(Q2_2025)["cac"]["global"]
-    expected = now / before - 1
+    expected = formulas.relative_change(before, now)
     mistakes = [
         Mistake(before / now - 1, "you divided Q2 by Q3; the change goes from the earlier "
                 "quarter (T-1) to the later one (T)."),
@@ -1050,8 +1052,8 @@ def check_warning_cac_vs_arpa(answer: object) -> Feedback:
     if answer is None:
         return _not_done(question, "set `answer_warning` to True or False.", hint)
     now, before = _kpis(Q3_2025), _kpis(Q2_2025)
-    cac_growth = now["cac"]["global"] / before["cac"]["global"] - 1
-    arpa_growth = now["arpa_mrr"] / before["arpa_mrr"] - 1
+    cac_growth = formulas.relative_change(before["cac"]["global"], now["cac"]["global"])
+    arpa_growth = formulas.relative_change(before["arpa_mrr"], now["arpa_mrr"])
     expected = bool(cac_growth > arpa_growth)
     return _choice(question, "answer_warning", answer, expected,
                    f"CAC {cac_growth:+.1%} against ARPA {arpa_growth:+.1%}: "

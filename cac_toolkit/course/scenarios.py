@@ -11,7 +11,7 @@ Each function states its assumption in its docstring; none of them is a forecast
   CAC equals its current CAC (times a saturation multiplier for the channel that grows);
   :func:`reallocation_sensitivity` shows how the answer changes when that does not hold.
 - Sensitivity grids: :func:`ltv_cac_grid` over gross margin x retention, with the lifetime a
-  retention rate implies (:func:`lifetime_from_retention`).
+  retention rate implies (:func:`cac_toolkit.figures.formulas.lifetime_from_retention`).
 - Levers: :func:`lever_scenarios` applies the article's quoted improvements (CRM alignment,
   automation, referral) to a unit-economics baseline (:func:`unit_economics`).
 - Channels compared on value, not on CAC alone: :func:`channel_economics` (cost per won
@@ -28,8 +28,9 @@ import pandas as pd
 
 from cac_toolkit.core.errors import UndefinedMetricError
 from cac_toolkit.core.periods import Period
-from cac_toolkit.figures import metrics
+from cac_toolkit.figures import formulas
 from cac_toolkit.figures.counting import acquisitions
+from cac_toolkit.figures.formulas import lifetime_from_retention
 from cac_toolkit.figures.targets import Verdict, assess_ltv_cac, assess_payback
 
 # --------------------------------------------------------------------------- counting
@@ -108,7 +109,7 @@ def compare_allocation_keys(direct_spend: pd.Series, new_customers: pd.Series,
                             shared_spend: float, keys: Mapping[str, pd.Series]) -> pd.DataFrame:
     """Fully loaded CAC per channel under each allocation key (one row per key and channel).
 
-    For each key, :func:`cac_toolkit.figures.metrics.channel_cac` allocates ``shared_spend`` in
+    For each key, :func:`cac_toolkit.figures.formulas.channel_cac` allocates ``shared_spend`` in
     proportion to the key, to the cent. Columns: ``key``, ``channel``, ``key_share`` (the
     channel's share of the key), ``shared_allocated`` (currency; adds back to
     ``shared_spend`` exactly for each key), ``cac_direct``, ``cac_fully_loaded`` (currency per
@@ -116,10 +117,10 @@ def compare_allocation_keys(direct_spend: pd.Series, new_customers: pd.Series,
     """
     rows = []
     for name, key in keys.items():
-        table = metrics.channel_cac(direct_spend, new_customers, shared_spend, key)
+        table = formulas.channel_cac(direct_spend, new_customers, shared_spend, key)
         weights = key.reindex(table.index).fillna(0.0)
         frame = table[["shared_allocated", "cac_direct", "cac_fully_loaded"]].copy()
-        frame.insert(0, "key_share", weights / weights.sum())
+        frame.insert(0, "key_share", formulas.share(weights, float(weights.sum())))
         frame.insert(0, "channel", table.index.astype(str))
         frame.insert(0, "key", name)
         rows.append(frame.reset_index(drop=True))
@@ -158,7 +159,7 @@ def rebudget(direct_spend: pd.Series, new_customers: pd.Series, new_spend: pd.Se
     for channel, row in out.iterrows():
         moved = row["spend_after"] != row["spend_before"]
         if row["customers_before"]:
-            current = metrics.cac(row["spend_before"], row["customers_before"])
+            current = formulas.cac(row["spend_before"], row["customers_before"])
         elif moved:
             raise UndefinedMetricError(f"marginal CAC of {channel}",
                                        "the channel has spend but no customer")
@@ -175,12 +176,13 @@ def rebudget(direct_spend: pd.Series, new_customers: pd.Series, new_spend: pd.Se
     out["marginal_cac"] = marginal
     delta = out["spend_after"] - out["spend_before"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        gained = np.where(delta == 0, 0.0, delta / out["marginal_cac"])
+        gained = np.where(delta == 0, 0.0,
+                          formulas.customers_bought(delta, out["marginal_cac"]))
     out["customers_after"] = out["customers_before"] + gained
     customers = out["customers_after"].where(out["customers_after"] > 0)
-    out["cac_after"] = out["spend_after"] / customers
+    out["cac_after"] = formulas.cac(out["spend_after"], customers)
     if shared_spend and out["customers_after"].sum() > 0:
-        loaded = metrics.channel_cac(out["spend_after"], out["customers_after"], shared_spend)
+        loaded = formulas.channel_cac(out["spend_after"], out["customers_after"], shared_spend)
         out["cac_fully_loaded_after"] = loaded["cac_fully_loaded"].reindex(channels)
     else:
         out["cac_fully_loaded_after"] = out["cac_after"]
@@ -236,8 +238,8 @@ def budget_totals(table: pd.DataFrame, shared_spend: float = 0.0) -> BudgetTotal
     before = float(table["customers_before"].sum())
     after = float(table["customers_after"].sum())
     return BudgetTotals(spend, before, after,
-                        metrics.cac(float(table["spend_before"].sum()) + shared_spend, before),
-                        metrics.cac(spend, after))
+                        formulas.cac(float(table["spend_before"].sum()) + shared_spend, before),
+                        formulas.cac(spend, after))
 
 
 def reallocation_sensitivity(direct_spend: pd.Series, new_customers: pd.Series, source: str,
@@ -274,9 +276,9 @@ def breakeven_multiplier(direct_spend: pd.Series, new_customers: pd.Series, sour
     ``cac_source / cac_target``: once the target's marginal CAC reaches the source's CAC, each
     euro moved buys as many customers as it lost (dimensionless).
     """
-    cac_source = metrics.cac(direct_spend[source], new_customers[source])
-    cac_target = metrics.cac(direct_spend[target], new_customers[target])
-    return metrics.ltv_cac_ratio(cac_source, cac_target) if cac_target else float("nan")
+    cac_source = formulas.cac(direct_spend[source], new_customers[source])
+    cac_target = formulas.cac(direct_spend[target], new_customers[target])
+    return formulas.cac_ratio(cac_source, cac_target) if cac_target else float("nan")
 
 
 # --------------------------------------------------------------------------- unit economics
@@ -309,14 +311,14 @@ def unit_economics(cac: float, arpa: float, gross_margin: float,
     ``arpa`` is the monthly revenue per account (currency per month).
     """
     notes = []
-    ltv = metrics.ltv_from_revenue(arpa, lifetime_months, gross_margin)
+    ltv = formulas.ltv_from_revenue(arpa, lifetime_months, gross_margin)
     try:
-        ratio = metrics.ltv_cac_ratio(ltv, cac)
+        ratio = formulas.ltv_cac_ratio(ltv, cac)
     except UndefinedMetricError as error:
         ratio = None
         notes.append(str(error))
     try:
-        payback = metrics.payback_months(cac, arpa, gross_margin)
+        payback = formulas.payback_months(cac, arpa, gross_margin)
     except UndefinedMetricError as error:
         payback = None
         notes.append(str(error))
@@ -391,26 +393,6 @@ def lever_scenarios(cac: float, arpa: float, gross_margin: float, lifetime_month
 # --------------------------------------------------------------------------- retention grids
 
 
-def lifetime_from_retention(retention: float, horizon: float | None = None,
-                            discount_rate: float = 0.0) -> float:
-    """Expected number of paid periods of a customer who renews with probability ``retention``.
-
-    The first period is paid at signature; each later one with probability ``retention`` of
-    the one before: ``sum_{t=1..H} r^(t-1) / (1 + d)^t`` periods. Without ``horizon`` and
-    discount this is ``1 / (1 - r)`` (:func:`cac_toolkit.figures.metrics.lifetime_from_retention`):
-    10 years at 90 % yearly retention. ``horizon`` caps the count (3 years: 1 + 0.9 + 0.81).
-    """
-    if not 0 <= retention <= 1:
-        raise ValueError("retention must be between 0 and 1")
-    if horizon is None:
-        if discount_rate == 0:
-            return metrics.lifetime_from_retention(retention)
-        # Geometric series of r^(t-1) / (1+d)^t for t >= 1.
-        return metrics.ltv_cac_ratio(1.0, 1 + discount_rate - retention)
-    t = np.arange(1, int(np.floor(horizon)) + 1)
-    return float(np.sum(retention ** (t - 1) / (1 + discount_rate) ** t))
-
-
 def contract_ltv(revenue_per_period: float, gross_margin: float, retention: float,
                  horizon: float | None = None, discount_rate: float = 0.0) -> float:
     """LTV of a contract: ``revenue_per_period x gross_margin x lifetime_from_retention(...)``.
@@ -418,7 +400,7 @@ def contract_ltv(revenue_per_period: float, gross_margin: float, retention: floa
     With a yearly contract and a yearly retention, periods are years (currency).
     """
     periods = lifetime_from_retention(retention, horizon, discount_rate)
-    return metrics.ltv_from_revenue(revenue_per_period, periods, gross_margin)
+    return formulas.ltv_from_revenue(revenue_per_period, periods, gross_margin)
 
 
 def ltv_cac_grid(revenue_per_period: float, cac: float, margins: Iterable[float],
@@ -430,7 +412,7 @@ def ltv_cac_grid(revenue_per_period: float, cac: float, margins: Iterable[float]
     contract and a 3,000 CAC: LTV 150,000 and a ratio of 50.
     """
     margins, retentions = list(margins), list(retentions)
-    values = [[metrics.ltv_cac_ratio(contract_ltv(revenue_per_period, m, r, horizon,
+    values = [[formulas.ltv_cac_ratio(contract_ltv(revenue_per_period, m, r, horizon,
                                                   discount_rate), cac)
                for r in retentions] for m in margins]
     return pd.DataFrame(values, index=pd.Index(margins, name="gross_margin"),
@@ -445,7 +427,7 @@ def min_margin_for_ratio(revenue_per_period: float, cac: float, retention: float
     ``life`` is :func:`lifetime_from_retention`. A result above 1 means no margin suffices.
     """
     life = lifetime_from_retention(retention, horizon, discount_rate)
-    return metrics.ltv_cac_ratio(target * cac, revenue_per_period * life)
+    return formulas.required_gross_margin(target, cac, revenue_per_period, life)
 
 
 # --------------------------------------------------------------------------- channel value
@@ -473,8 +455,8 @@ def channel_economics(spend: pd.Series, won: pd.Series,
     """
     rows = []
     for channel, hypothesis in assumptions.items():
-        cost = metrics.cac(float(spend[channel]), float(won[channel]))
-        ltv = metrics.ltv_from_revenue(hypothesis.monthly_revenue, hypothesis.lifetime_months,
+        cost = formulas.cac(float(spend[channel]), float(won[channel]))
+        ltv = formulas.ltv_from_revenue(hypothesis.monthly_revenue, hypothesis.lifetime_months,
                                        hypothesis.gross_margin)
         net_total = float(won[channel]) * (ltv - cost)
         rows.append({
@@ -482,10 +464,10 @@ def channel_economics(spend: pd.Series, won: pd.Series,
             "cost_per_won": cost, "monthly_revenue": hypothesis.monthly_revenue,
             "lifetime_months": hypothesis.lifetime_months,
             "gross_margin": hypothesis.gross_margin, "ltv": ltv,
-            "ltv_cac": metrics.ltv_cac_ratio(ltv, cost),
+            "ltv_cac": formulas.ltv_cac_ratio(ltv, cost),
             "net_margin_per_customer": ltv - cost, "net_margin_total": net_total,
-            "margin_per_euro": metrics.ltv_cac_ratio(net_total, float(spend[channel])),
-            "payback_months": metrics.payback_months(cost, hypothesis.monthly_revenue,
+            "margin_per_euro": formulas.margin_per_unit_spent(net_total, float(spend[channel])),
+            "payback_months": formulas.payback_months(cost, hypothesis.monthly_revenue,
                                                      hypothesis.gross_margin),
         })
     return pd.DataFrame(rows).set_index("channel")
@@ -497,13 +479,13 @@ def breakeven_monthly_revenue(cac: float, target_ratio: float, lifetime_months: 
 
     ``target_ratio x cac / (lifetime_months x gross_margin)``.
     """
-    return metrics.ltv_cac_ratio(target_ratio * cac, lifetime_months * gross_margin)
+    return formulas.required_monthly_revenue(target_ratio, cac, lifetime_months, gross_margin)
 
 
 def ratio_by_monthly_revenue(cac: float, revenues: Iterable[float], lifetime_months: float,
                              gross_margin: float) -> pd.Series:
     """LTV/CAC for each monthly revenue per customer (index ``monthly_revenue``)."""
     revenues = list(revenues)
-    values = [metrics.ltv_cac_ratio(metrics.ltv_from_revenue(r, lifetime_months, gross_margin),
+    values = [formulas.ltv_cac_ratio(formulas.ltv_from_revenue(r, lifetime_months, gross_margin),
                                     cac) for r in revenues]
     return pd.Series(values, index=pd.Index(revenues, name="monthly_revenue"), name="ltv_cac")

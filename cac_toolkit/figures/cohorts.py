@@ -43,8 +43,8 @@ from cac_toolkit.core.errors import ParameterError
 from cac_toolkit.core.money import series_to_cents as _cents
 from cac_toolkit.core.periods import Period
 from cac_toolkit.data.loading import AuditData
+from cac_toolkit.figures import formulas
 from cac_toolkit.figures.counting import acquisitions_in
-from cac_toolkit.figures.metrics import channel_cac
 
 HORIZONS: tuple[int, ...] = (30, 60, 90)
 UNKNOWN_SEGMENT = "unknown"
@@ -117,7 +117,7 @@ def monthly_cac(spend: pd.DataFrame, acquired: pd.DataFrame, period: Period) -> 
     out = spend_by_month(spend, period).to_frame()
     signed = acquired.loc[period.contains(acquired["acquired_date"]), "acquired_date"]
     out["new_customers"] = _count_by_month(signed, months)
-    out["cac"] = out["spend"] / out["new_customers"].where(out["new_customers"] > 0)
+    out["cac"] = formulas.cac(out["spend"], out["new_customers"].where(out["new_customers"] > 0))
     return out
 
 
@@ -172,7 +172,8 @@ def lead_cohorts(leads: pd.DataFrame, period: Period, horizons: Iterable[int] = 
         out[f"complete_{h}"] = (limit <= as_of) if as_of is not None else False
     for h in horizons:
         usable = out[f"complete_{h}"] & (out["leads"] > 0)
-        out[f"conversion_{h}"] = (out[f"won_{h}"] / out["leads"]).where(usable)
+        rate = formulas.conversion_rate(out[f"won_{h}"], out["leads"])
+        out[f"conversion_{h}"] = rate.where(usable)
     return out
 
 
@@ -192,7 +193,8 @@ def lag_aware_cac(spend: pd.DataFrame, leads: pd.DataFrame, period: Period,
     out.insert(0, "spend", spend_by_month(spend, period))
     for h in horizons:
         won = out[f"won_{h}"]
-        out[f"cac_lag_{h}"] = (out["spend"] / won.where(won > 0)).where(out[f"complete_{h}"])
+        out[f"cac_lag_{h}"] = formulas.cac(out["spend"], won.where(won > 0)).where(
+            out[f"complete_{h}"])
     return out
 
 
@@ -285,7 +287,7 @@ def segment_cac(spend: pd.DataFrame, acquired: pd.DataFrame, period: Period,
     segments = _segment_labels(period_acquired["segment"])
     customers = period_acquired.groupby(segments).size().astype("float64")
     weights = segment_weights(key, period_acquired, leads, period)
-    table = channel_cac(direct.astype("float64"), customers, shared, weights)
+    table = formulas.channel_cac(direct.astype("float64"), customers, shared, weights)
     table.index.name = "segment"
     order = sorted(table.index, key=lambda s: (s == UNKNOWN_SEGMENT, str(s)))
     table = table.reindex(order)
@@ -293,8 +295,8 @@ def segment_cac(spend: pd.DataFrame, acquired: pd.DataFrame, period: Period,
     out = pd.DataFrame(index=table.index)
     out["new_customers"] = table["new_customers"].astype("int64")
     total_customers = int(out["new_customers"].sum())
-    out["customer_share"] = (out["new_customers"] / total_customers if total_customers
-                             else np.nan)
+    out["customer_share"] = (formulas.share(out["new_customers"], total_customers)
+                             if total_customers else np.nan)
     out["spend_direct"] = table["spend_direct"]
     out["spend_allocated"] = table["shared_allocated"]
     out["spend_total"] = table["spend_direct"] + table["shared_allocated"]
@@ -304,8 +306,9 @@ def segment_cac(spend: pd.DataFrame, acquired: pd.DataFrame, period: Period,
         .reindex(out.index)
     margin = np.nan if gross_margin is None else float(gross_margin)
     lifetime = np.nan if lifetime_months is None else float(lifetime_months)
-    out["ltv"] = out["arpa_mrr"] * margin * lifetime
-    out["ltv_cac"] = out["ltv"] / out["cac"].where(out["cac"] > 0)
-    monthly_margin = out["arpa_mrr"] * margin
-    out["payback_months"] = out["cac"] / monthly_margin.where(monthly_margin > 0)
+    out["ltv"] = formulas.ltv_from_arpa(out["arpa_mrr"], margin, lifetime)
+    out["ltv_cac"] = formulas.ltv_cac_ratio(out["ltv"], out["cac"].where(out["cac"] > 0))
+    # A negative monthly margin pays nothing back: NaN, as a zero one.
+    margin_positive = out["arpa_mrr"].where(out["arpa_mrr"] * margin > 0)
+    out["payback_months"] = formulas.payback_months(out["cac"], margin_positive, margin)
     return out

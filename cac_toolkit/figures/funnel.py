@@ -19,9 +19,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from cac_toolkit.core.errors import UndefinedMetricError
 from cac_toolkit.core.money import round_money, round_ratio
-from cac_toolkit.core.notes import Notes, ratio_or_note
+from cac_toolkit.core.notes import Notes
 from cac_toolkit.core.periods import Period
+from cac_toolkit.figures.formulas import FUNNEL_RATES, conversion_rate
 from cac_toolkit.figures.targets import (
     KPI_BY_KEY,
     TEN_KPIS,
@@ -34,8 +36,7 @@ from cac_toolkit.figures.targets import (
 COUNT_COLUMNS = ("leads", "qualified_leads", "sqls", "meetings", "opportunities", "quotes",
                  "won", "won_with_quote")
 #: Rates of a funnel row (dimensionless, 0 to 1; NaN when the previous stage is empty).
-RATE_COLUMNS = ("lead_to_meeting", "meeting_to_opportunity", "opportunity_to_win",
-                "quote_conversion", "mql_to_sql", "sql_to_opportunity")
+RATE_COLUMNS = tuple(FUNNEL_RATES)
 #: The funnel rates the KPI article gives a target for.
 TARGETED_RATES = ("meeting_to_opportunity", "opportunity_to_win", "quote_conversion")
 
@@ -45,7 +46,9 @@ def funnel_kpis(leads: pd.DataFrame | None, period: Period, notes: Notes,
                 prefix: str = "funnel") -> dict[str, object]:
     """Funnel KPIs over the leads created in ``period``, stages counted literally.
 
-    A lead is at a stage when it has that stage's date. Rates are ratios of such counts:
+    A lead is at a stage when it has that stage's date. Rates are ratios of such counts
+    (:data:`~cac_toolkit.figures.formulas.FUNNEL_RATES`,
+    :func:`~cac_toolkit.figures.formulas.conversion_rate`):
     ``lead_to_meeting = meetings / qualified``, ``meeting_to_opportunity = opportunities /
     meetings``, ``opportunity_to_win = won / opportunities``, ``quote_conversion = won with a
     quote / quotes``, ``mql_to_sql = sql / mql``, ``sql_to_opportunity = opportunities / sql``.
@@ -78,20 +81,18 @@ def funnel_kpis(leads: pd.DataFrame | None, period: Period, notes: Notes,
     stage_of = {"meetings": "meeting_date", "qualified_leads": "mql_date", "won": "won_date",
                 "opportunities": "opportunity_date", "won_with_quote": "quote_date",
                 "quotes": "quote_date", "sqls": "sql_date"}
-    for key, num, den in (("lead_to_meeting", "meetings", "qualified_leads"),
-                          ("meeting_to_opportunity", "opportunities", "meetings"),
-                          ("opportunity_to_win", "won", "opportunities"),
-                          ("quote_conversion", "won_with_quote", "quotes"),
-                          ("mql_to_sql", "sqls", "qualified_leads"),
-                          ("sql_to_opportunity", "opportunities", "sqls")):
+    for key, (num, den) in FUNNEL_RATES.items():
         missing = sorted({stage_of[num], stage_of[den]} & untracked)
         if missing:
             out[key] = None
             notes.add(f"{prefix}.{key}", "untracked_stage",
                       f"the leads table has no {' or '.join(missing)} at all")
             continue
-        out[key] = ratio_or_note(notes, f"{prefix}.{key}", counts[num], counts[den],
-                                  "zero_denominator", f"{empty} ({den} = 0)")
+        try:
+            out[key] = round_ratio(conversion_rate(counts[num], counts[den]))
+        except UndefinedMetricError:
+            out[key] = None
+            notes.add(f"{prefix}.{key}", "zero_denominator", f"{empty} ({den} = 0)")
     values = cohort.loc[has["opportunity"], "opportunity_value"].dropna()
     out["avg_opportunity_value"] = round_money(values.mean()) if len(values) else None
     if not len(values):

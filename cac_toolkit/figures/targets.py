@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cac_toolkit.figures.formulas import margin_to_cac_multiple
+
 #: Indicative CAC ranges per sector, in EUR (low, high); ``None`` means open-ended.
 SECTOR_CAC_RANGES: dict[str, tuple[float | None, float | None]] = {
     "saas": (800.0, 2500.0),
@@ -163,7 +165,7 @@ def assess_cac_vs_margin(
         return _missing("Margin/CAC", "Marge/CAC")
     if not cac_value:
         return _missing("Margin/CAC", "Marge/CAC")
-    multiple = float(gross_margin_per_customer) / float(cac_value)
+    multiple = margin_to_cac_multiple(float(gross_margin_per_customer), float(cac_value))
     data = {"multiple": multiple}
     if multiple >= MARGIN_TO_CAC_MIN:
         return Verdict("good",

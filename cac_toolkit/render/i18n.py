@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cac_toolkit.figures.formulas import FUNNEL_RATES
+
 LANGS = ("en", "fr")
 
 LABELS: dict[str, dict[str, str]] = {
@@ -482,9 +484,7 @@ NOTE_REASONS: dict[str, str] = {
                 "coût n'a été saisi",
 }
 
-_DENOMINATORS = {"lead_to_meeting": "qualified_leads", "meeting_to_opportunity": "meetings",
-                 "opportunity_to_win": "opportunities", "quote_conversion": "quotes",
-                 "mql_to_sql": "qualified_leads", "sql_to_opportunity": "sqls"}
+_DENOMINATORS = {rate: den for rate, (_num, den) in FUNNEL_RATES.items()}
 
 
 def t(key: str, lang: str = "en", /, **values: object) -> str:

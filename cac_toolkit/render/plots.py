@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from cac_toolkit.core.money import format_money, format_number, format_percent
-from cac_toolkit.figures import metrics, targets
+from cac_toolkit.figures import formulas, targets
 from cac_toolkit.render.i18n import label_or, t
 
 #: Palette: the firm's figures in blues, verdicts in green / amber / red, references in grey.
@@ -147,7 +147,7 @@ def cac_by_channel(channels: pd.DataFrame | Mapping[str, Mapping[str, object]],
     if cac_global is None and {"spend_direct", "shared_allocated", "new_customers"} <= set(
             frame.columns) and frame["new_customers"].sum() > 0:
         spend = frame["spend_direct"].sum() + frame["shared_allocated"].fillna(0).sum()
-        cac_global = spend / frame["new_customers"].sum()
+        cac_global = formulas.cac(spend, frame["new_customers"].sum())
     with _style():
         fig, ax = plt.subplots(figsize=(10, 5.4))
         x = np.arange(len(frame))
@@ -242,7 +242,8 @@ def funnel(counts: Mapping[str, object], lang: str = "en") -> Figure:
                         va="center", fontsize=9, color="#222222", fontweight="bold")
             if i:
                 previous = values[i - 1]
-                rate = format_percent(value / previous, 1, lang) if previous else "n/a"
+                rate = (format_percent(formulas.conversion_rate(value, previous), 1, lang)
+                        if previous else "n/a")
                 ax.text(widest * 1.02, yi, t("chart.funnel_rate", lang, rate=rate),
                         ha="left", va="center", fontsize=9, color="#333333")
         ax.set_yticks(y, labels)
@@ -261,16 +262,19 @@ def funnel(counts: Mapping[str, object], lang: str = "en") -> Figure:
 
 
 def payback_curve(cac: float, monthly_revenue: float, gross_margin: float, months: int = 36,
-                  lang: str = "en", currency: str = "EUR") -> Figure:
+                  lang: str = "en", currency: str = "EUR",
+                  payback_months: float | None = None) -> Figure:
     """One customer's cumulative gross margin month by month against its CAC.
 
-    Uses :func:`cac_toolkit.figures.metrics.payback_curve`; the payback month
-    ``cac / (monthly_revenue x gross_margin)`` is marked where the curve crosses the CAC
-    line. When it is later than ``months`` the chart says so.
+    Uses :func:`cac_toolkit.figures.formulas.payback_curve`; the payback month is marked where
+    the curve crosses the CAC line: ``payback_months`` when given (the KPI file's figure),
+    else :func:`cac_toolkit.figures.formulas.payback_months`. When it is later than
+    ``months``, or there is no positive margin, the chart says so.
     """
-    curve = metrics.payback_curve(cac, monthly_revenue, gross_margin, months)
-    monthly_margin = monthly_revenue * gross_margin
-    payback = cac / monthly_margin if monthly_margin > 0 else None
+    curve = formulas.payback_curve(cac, monthly_revenue, gross_margin, months)
+    payback = payback_months
+    if payback is None and monthly_revenue * gross_margin > 0:
+        payback = formulas.payback_months(cac, monthly_revenue, gross_margin)
     with _style():
         fig, ax = plt.subplots(figsize=(9, 4.2))
         ax.plot(curve["month"], curve["cumulative_margin"], color=COLORS["primary"],

@@ -31,6 +31,7 @@ from cac_toolkit.figures import targets
 from cac_toolkit.figures.attribution import compare_models
 from cac_toolkit.figures.cohorts import conversion_matrix
 from cac_toolkit.figures.counting import acquisitions, acquisitions_in
+from cac_toolkit.figures.formulas import relative_change
 from cac_toolkit.figures.funnel import ten_kpis_table as raw_table
 from cac_toolkit.render.i18n import label_or, note_reason, t
 from cac_toolkit.render.plots import money_short
@@ -151,7 +152,7 @@ def fmt_change(current: object, previous: object, kind: str, lang: str = "en") -
         return _signed(format_number(delta, 1, lang), delta)
     if before == 0:
         return format_money(None, "EUR", lang)
-    change = now / before - 1
+    change = relative_change(before, now)
     return _signed(format_percent(change, 1, lang), change)
 
 
@@ -700,7 +701,7 @@ def history_table(history_frame: pd.DataFrame, lang: str = "en", currency: str =
 def _growth(before: float, after: float) -> float | None:
     if _missing(before) or _missing(after) or before == 0:
         return None
-    return after / before - 1
+    return relative_change(before, after)
 
 
 def _window(kpis: Mapping[str, object], history_frame: pd.DataFrame | None,

@@ -51,7 +51,9 @@ from cac_toolkit.core.periods import Period
 from cac_toolkit.core.safety import write_excel_text
 from cac_toolkit.core.version import __version__
 from cac_toolkit.data.loading import AuditData
+from cac_toolkit.figures import formulas
 from cac_toolkit.figures.counting import acquisitions, acquisitions_in
+from cac_toolkit.figures.formulas import FUNNEL_RATES
 
 #: Version of this workbook's layout (sheets, names, blocks), for readers that parse it.
 WORKBOOK_VERSION = 1
@@ -313,15 +315,6 @@ LABELS: dict[str, dict[str, str]] = {
 #: Funnel counts written on the inputs sheet, in display order.
 FUNNEL_COUNTS = ("leads", "qualified_leads", "sqls", "meetings", "opportunities", "quotes",
                  "won", "won_with_quote")
-#: Funnel rates: kpis.json key -> (numerator count, denominator count).
-FUNNEL_RATES = {
-    "lead_to_meeting": ("meetings", "qualified_leads"),
-    "meeting_to_opportunity": ("opportunities", "meetings"),
-    "opportunity_to_win": ("won", "opportunities"),
-    "quote_conversion": ("won_with_quote", "quotes"),
-    "mql_to_sql": ("sqls", "qualified_leads"),
-    "sql_to_opportunity": ("opportunities", "sqls"),
-}
 
 
 # --------------------------------------------------------------------------- inputs
@@ -379,7 +372,7 @@ def workbook_inputs(data: AuditData, params: AuditParameters,
     pooled = lines["channel"] == "shared"
     by_category = (lines[~pooled].groupby(["channel", "category"])["cents"].sum()
                    .unstack("category", fill_value=0))
-    # Same channel set and order as metrics.channel_cac, hence as kpis.json.
+    # Same channel set and order as formulas.channel_cac, hence as kpis.json.
     channels = sorted(set(by_category.index) | set(customers.index) | set(key[key > 0].index),
                       key=str)
     spend = pd.DataFrame(index=pd.Index(channels, name="channel"))
@@ -397,7 +390,8 @@ def workbook_inputs(data: AuditData, params: AuditParameters,
     key_sum = sum(float(k) for k in key)  # left to right, as Excel's SUM
     if shared and key_sum > 0:
         exact = allocate(shared, key).reindex(channels)
-        prorata = pd.Series([excel_round(shared * float(k) / key_sum, 2) for k in key],
+        prorata = pd.Series([excel_round(formulas.pro_rata(shared, float(k), key_sum), 2)
+                             for k in key],
                             index=channels)
         adjustment = (exact - prorata).map(lambda v: excel_round(v, 2))
 
@@ -672,9 +666,16 @@ def _write_kpis(s: _Sheet, inputs_sheet: _Sheet, cells: _InputCells, inputs: Wor
     na = {k: _quote(v) for k, v in t.items() if k.startswith("na_")}
     has_mrr = "in_mrr_count>0"
     params_set = "AND(ISNUMBER(in_gross_margin),ISNUMBER(in_lifetime))"
-    arpa = "in_mrr_sum/in_mrr_count"  # unrounded, as kpis.json uses it
-    ltv = f"{arpa}*in_gross_margin*in_lifetime"
-    cac = "kpi_spend_total/in_new_customers"
+    # The definitions of cac_toolkit.figures.formulas, spelled in Excel (unrounded, as
+    # kpis.json uses them).
+    arpa = formulas.excel(formulas.arpa, mrr_total="in_mrr_sum", accounts="in_mrr_count")
+    ltv = formulas.excel(formulas.ltv_from_arpa, arpa=arpa, gross_margin="in_gross_margin",
+                         lifetime_months="in_lifetime")
+    cac = formulas.excel(formulas.cac, acquisition_spend="kpi_spend_total",
+                         new_customers="in_new_customers")
+    ltv_cac = formulas.excel(formulas.ltv_cac_ratio, ltv=ltv, cac_value=cac)
+    payback = formulas.excel(formulas.payback_months, cac_value=cac, monthly_revenue=arpa,
+                             gross_margin="in_gross_margin")
     # Names of empty ranges are not defined: a period with no channel sums nothing.
     channel_sum = (lambda name: _sum(name)) if inputs.channels else (lambda name: "0")
     rows: list[tuple[str, str, str]] = [
@@ -697,11 +698,11 @@ def _write_kpis(s: _Sheet, inputs_sheet: _Sheet, cells: _InputCells, inputs: Wor
         ("ltv", f"IF(in_new_customers=0,{na['na_customer']},IF(NOT({has_mrr}),{na['na_mrr']},"
                 f"IF({params_set},ROUND({ltv},2),{na['na_params']})))", money_fmt),
         ("ltv_cac", f"IF(AND(ISNUMBER(kpi_ltv),in_new_customers>0,kpi_spend_total<>0),"
-                    f"ROUND(({ltv})/({cac}),4),{na['na_cac']})", RATIO_FORMAT),
+                    f"ROUND({ltv_cac},4),{na['na_cac']})", RATIO_FORMAT),
         ("payback_months", "IF(NOT(ISNUMBER(kpi_arpa_mrr)),kpi_arpa_mrr,"
                            f"IF(NOT(ISNUMBER(in_gross_margin)),{na['na_params']},"
                            f"IF({arpa}*in_gross_margin=0,{na['na_margin']},"
-                           f"ROUND(({cac})/({arpa}*in_gross_margin),4))))", RATIO_FORMAT),
+                           f"ROUND({payback},4))))", RATIO_FORMAT),
     ]
     if inputs.funnel is not None:
         for count in FUNNEL_COUNTS:
@@ -710,8 +711,10 @@ def _write_kpis(s: _Sheet, inputs_sheet: _Sheet, cells: _InputCells, inputs: Wor
             if f"funnel.{key}" in untracked:  # a stage the CRM never dates: unknown, not 0 %
                 rows.append((f"funnel.{key}", na["na_untracked"], PERCENT_FORMAT))
                 continue
-            rows.append((f"funnel.{key}", f"IF(in_{den}=0,{na['na_stage']},"
-                                          f"ROUND(in_{num}/in_{den},4))", PERCENT_FORMAT))
+            rate = formulas.excel(formulas.conversion_rate, converted=f"in_{num}",
+                                  entered=f"in_{den}")
+            rows.append((f"funnel.{key}", f"IF(in_{den}=0,{na['na_stage']},ROUND({rate},4))",
+                         PERCENT_FORMAT))
         rows.append(("funnel.avg_opportunity_value",
                      f"IF(in_opp_count=0,{na['na_opportunity']},"
                      "ROUND(in_opp_sum/in_opp_count,2))", money_fmt))
@@ -798,9 +801,12 @@ def _write_channel_table(s: _Sheet, inputs_sheet: _Sheet, cells: _InputCells,
         s.formula(r, 4, f"IF(C{r}=0,{na['na_channel']},{per_customer(f'B{r}', f'C{r}')})",
                   money_fmt)
         s.formula(r, 5, inp(5))
-        s.formula(r, 6, f"IF({key_sum}=0,{na['na_key']},E{r}/{key_sum})", PERCENT_FORMAT)
+        key_share = formulas.excel(formulas.share, part=f"E{r}", whole=key_sum)
+        s.formula(r, 6, f"IF({key_sum}=0,{na['na_key']},{key_share})", PERCENT_FORMAT)
+        prorata = formulas.excel(formulas.pro_rata, total="kpi_spend_shared", weight=f"E{r}",
+                                 weights_sum=key_sum)
         s.formula(r, 7, f"IF(kpi_spend_shared=0,0,IF({key_sum}=0,{na['na_key']},"
-                        f"ROUND(kpi_spend_shared*E{r}/{key_sum},2)))", money_fmt)
+                        f"ROUND({prorata},2)))", money_fmt)
         adjustment = inputs.adjustment[channel] if inputs.adjustment is not None else 0.0
         s.number(r, 8, float(adjustment), money_fmt)
         s.formula(r, 9, f"IF(ISNUMBER(G{r}),ROUND(G{r}+H{r},2),G{r})", money_fmt)
