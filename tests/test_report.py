@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 
 from cac_toolkit.audit.kpis import compute_kpis  # noqa: E402
 from cac_toolkit.audit.params import AuditParameters  # noqa: E402
-from cac_toolkit.core.periods import Period  # noqa: E402
+from cac_toolkit.core.periods import Period, history_periods  # noqa: E402
 from cac_toolkit.core.resources import data_path, template_dir  # noqa: E402
 from cac_toolkit.data.loading import load_folder  # noqa: E402
 from cac_toolkit.render import i18n, report  # noqa: E402
@@ -271,7 +271,7 @@ def test_history_steps_back_by_calendar_quarter(saas_data):
     assert frame.loc["Q1 2026", "new_customers"] == 60.0
     assert frame["conversion_delay_days"].isna().all()  # no leads table
     odd = Period(pd.Timestamp("2026-01-05"), pd.Timestamp("2026-02-03"))
-    before = report.history_periods(odd, 3)
+    before = history_periods(odd, 3)
     assert [p.days for p in before] == [30, 30, 30] and before[-1] == odd
     assert before[0].end == pd.Timestamp("2025-12-05")
     table = report.history_table(frame, "fr")

@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 
 from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.audit.readings import sector_position, warning_signals
 from cac_toolkit.audit.sections import cohort_kpis, segment_kpis
 from cac_toolkit.core.errors import InputError, ParameterError, UndefinedMetricError
 from cac_toolkit.core.money import round_money, round_ratio, to_cents
 from cac_toolkit.core.money import series_to_cents as cents
 from cac_toolkit.core.notes import Notes
-from cac_toolkit.core.periods import Period
+from cac_toolkit.core.periods import Period, history_periods
 from cac_toolkit.core.version import __version__
 from cac_toolkit.data.loading import AuditData
 from cac_toolkit.figures import formulas
-from cac_toolkit.figures.attribution import channel_credits
+from cac_toolkit.figures.attribution import channel_credits, compare_models
 from cac_toolkit.figures.counting import acquisitions, acquisitions_in
 from cac_toolkit.figures.funnel import funnel_kpis
 
@@ -70,14 +73,21 @@ def period_spend(spend: pd.DataFrame, period: Period) -> pd.DataFrame:
 
 
 def channel_customers(acquired: pd.DataFrame, data: AuditData, params: AuditParameters,
-                      all_acquired: pd.DataFrame, period: Period, notes: Notes) -> pd.Series:
-    """New customers per channel: deal channel, or attribution credits over touchpoints."""
+                      all_acquired: pd.DataFrame, period: Period, notes: Notes,
+                      credits: pd.Series | None = None) -> pd.Series:
+    """New customers per channel: deal channel, or attribution credits over touchpoints.
+
+    ``credits``: the model's channel credits when already computed for this period (the
+    column of :func:`attribution_comparison`), so that a chain is solved once.
+    """
     if params.attribution_model == "deal" or acquired.empty:
         return acquired.groupby("channel").size().astype("float64")
     if data.touchpoints is None:
         notes.add("channels", "no_touchpoints", "attribution_model needs a touchpoints table; "
                   "every customer keeps the channel of its acquiring deal")
         return acquired.groupby("channel").size().astype("float64")
+    if credits is not None:
+        return credits[credits > 0]
 
     credits = channel_credits(acquired, data.touchpoints, params.attribution_model,
                               acquired_accounts=all_acquired["account_id"],
@@ -107,8 +117,13 @@ def allocation_weights(customers: pd.Series, data: AuditData, params: AuditParam
 
 
 def period_kpis(data: AuditData, params: AuditParameters, period: Period,
-                all_acquired: pd.DataFrame) -> tuple[dict[str, object], Notes]:
-    """The KPIs of one period (no provenance, no previous period)."""
+                all_acquired: pd.DataFrame, credits: pd.Series | None = None
+                ) -> tuple[dict[str, object], Notes]:
+    """The KPIs of one period (no provenance, no previous period).
+
+    ``credits``: the attribution model's channel credits for ``period`` when already solved
+    (see :func:`channel_customers`).
+    """
     notes = Notes()
     lines = period_spend(data.spend, period)
     marketing = int(lines.loc[lines["category"] == "marketing", "cents"].sum())
@@ -135,7 +150,8 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
         "sales": _noted(notes, "cac.sales", "no_new_customer", no_customer,
                         formulas.cac, sales / 100, n, to_cent=True),
     }
-    out["channels"] = channel_table(lines, acquired, data, params, period, all_acquired, notes)
+    out["channels"] = channel_table(lines, acquired, data, params, period, all_acquired, notes,
+                                    credits)
 
     mrr = acquired["mrr"].astype("float64").dropna() if n else pd.Series(dtype="float64")
     arpa = formulas.arpa(float(mrr.sum()), len(mrr)) if len(mrr) else None
@@ -176,11 +192,12 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
 
 def channel_table(lines: pd.DataFrame, acquired: pd.DataFrame, data: AuditData,
                   params: AuditParameters, period: Period, all_acquired: pd.DataFrame,
-                  notes: Notes) -> dict[str, dict[str, object]]:
+                  notes: Notes, credits: pd.Series | None = None
+                  ) -> dict[str, dict[str, object]]:
     """Per channel: direct spend, customers, pooled costs allocated, CACs, budget and revenue."""
     direct_lines = lines[lines["channel"] != "shared"]
     direct = direct_lines.groupby("channel")["cents"].sum().astype("float64") / 100
-    customers = channel_customers(acquired, data, params, all_acquired, period, notes)
+    customers = channel_customers(acquired, data, params, all_acquired, period, notes, credits)
     key = allocation_weights(customers, data, params, period)
     shared = float(lines.loc[lines["channel"] == "shared", "cents"].sum()) / 100
     table = formulas.channel_cac(direct, customers, shared, key, to_cent=True)
@@ -244,6 +261,136 @@ def last_data_day(data: AuditData) -> pd.Timestamp | None:
     return dates.max() if len(dates) else None
 
 
+# ------------------------------------------------------------------------ attribution
+
+
+@dataclass
+class AttributionComparison:
+    """Every attribution model's channel credits for one period's new customers.
+
+    ``table``: channels x models (float, NaN for a model that cannot run on these data);
+    ``unavailable``: model -> why it could not run.
+    """
+
+    table: pd.DataFrame
+    unavailable: dict[str, str]
+
+    def as_dict(self) -> dict[str, object]:
+        """The KPI file's ``attribution`` block.
+
+        ``models`` (in :data:`~cac_toolkit.figures.attribution.MODELS` order), ``credits``
+        (``{channel: {model: credit}}``, unrounded, so that the channels' CACs can be
+        recomputed from them exactly), ``total`` per model (the new customers, rounded to 4
+        decimals) and ``unavailable`` (model -> reason).
+        """
+        models = [str(m) for m in self.table.columns]
+
+        def value(v: float) -> float | None:
+            return None if pd.isna(v) else float(v)
+
+        credits = {str(channel): {str(m): value(row[m]) for m in self.table.columns}
+                   for channel, row in self.table.iterrows()}
+        total = {str(m): round_ratio(float(self.table[m].sum(min_count=1)))
+                 for m in self.table.columns}
+        return {"models": models, "credits": credits, "total": total,
+                "unavailable": dict(self.unavailable)}
+
+
+def attribution_comparison(data: AuditData, params: AuditParameters, period: Period,
+                           all_acquired: pd.DataFrame) -> AttributionComparison | None:
+    """:func:`~cac_toolkit.figures.attribution.compare_models` on the period's new customers.
+
+    ``None`` without a touchpoints table or without a new customer. A model that cannot run
+    (Shapley beyond 12 channels) is a column of NaN with its reason in ``unavailable``; when
+    it is the audit's own model, the audit stops with the model's error as before.
+    """
+    acquired = acquisitions_in(all_acquired, period)
+    if data.touchpoints is None or acquired.empty:
+        return None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        table = compare_models(acquired, data.touchpoints,
+                               acquired_accounts=all_acquired["account_id"],
+                               period_end=period.end, half_life_days=params.half_life_days,
+                               markov_order=params.markov_order)
+    unavailable = {}
+    for model in table.columns:
+        if table[model].isna().all():
+            if model == params.attribution_model:  # raises the model's own error
+                channel_credits(acquired, data.touchpoints, model,
+                                acquired_accounts=all_acquired["account_id"],
+                                period_end=period.end, half_life_days=params.half_life_days,
+                                markov_order=params.markov_order)
+            reasons = [str(w.message).removeprefix("compare_models: ") for w in caught]
+            unavailable[str(model)] = reasons[0] if reasons else "the model cannot run"
+    return AttributionComparison(table, unavailable)
+
+
+# ---------------------------------------------------------------------------- history
+
+#: Earlier periods in the KPI file's ``history`` (the audited one included).
+HISTORY_PERIODS = 4
+
+#: The figures of a ``history`` row: column -> path in a period's KPI dict.
+HISTORY_PATHS: dict[str, str] = {
+    "spend_total": "spend.total", "new_customers": "new_customers",
+    "cac_global": "cac.global", "cac_marketing": "cac.marketing", "cac_sales": "cac.sales",
+    "arpa_mrr": "arpa_mrr", "ltv": "ltv", "ltv_cac": "ltv_cac",
+    "payback_months": "payback_months", "mql_to_sql": "funnel.mql_to_sql",
+    "sql_to_opportunity": "funnel.sql_to_opportunity",
+    "opportunity_to_win": "funnel.opportunity_to_win",
+    "conversion_delay_days": "funnel.conversion_delay_days.median",
+    "leads_share": "dependence.leads_share", "revenue_share": "dependence.revenue_share",
+}
+HISTORY_COLUMNS = tuple(HISTORY_PATHS)
+
+
+def _path(kpis: Mapping[str, object], path: str) -> object:
+    node: object = kpis
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def history_row(kpis: Mapping[str, object]) -> dict[str, float | None]:
+    """One period's KPI dict reduced to the :data:`HISTORY_COLUMNS` (``None`` when undefined)."""
+    out: dict[str, float | None] = {}
+    for column, path in HISTORY_PATHS.items():
+        value = _path(kpis, path)
+        out[column] = None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+    return out
+
+
+def history(data: AuditData, params: AuditParameters, count: int = HISTORY_PERIODS,
+            all_acquired: pd.DataFrame | None = None,
+            known: tuple[Period, Mapping[str, object]] | None = None) -> list[dict[str, object]]:
+    """The KPIs of the audited period and the ``count - 1`` periods before it, oldest first.
+
+    Periods from :func:`cac_toolkit.core.periods.history_periods` (calendar quarters for a
+    calendar quarter, else periods of equal length), each computed by :func:`period_kpis`
+    (same rules, same parameters); ``known`` is a period whose KPIs are already computed (the
+    audited one), reused as is. One row per period: ``period`` (``{"start", "end"}``) and
+    the :data:`HISTORY_COLUMNS` (``None`` when undefined). Leading periods with neither spend
+    nor new customer (before the data start) are dropped.
+    """
+    if count < 1:
+        raise ValueError("quarters must be at least 1")
+    periods = history_periods(params.period(last_data_day(data)), count)
+    all_acquired = acquisitions(data.deals) if all_acquired is None else all_acquired
+    rows = []
+    for p in periods:
+        if known is not None and known[0] == p:
+            values = known[1]
+        else:
+            values, _notes = period_kpis(data, params, p, all_acquired)
+        rows.append({"period": p.as_dict(), **history_row(values)})
+    empty = [not row["spend_total"] and not row["new_customers"] for row in rows]
+    first = empty.index(False) if not all(empty) else len(rows) - 1
+    return rows[first:]
+
+
 def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
     """Every KPI of the contract for the audited period, the previous one, and provenance."""
     period = params.period(last_data_day(data))
@@ -257,7 +404,11 @@ def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
         raise ParameterError("currency", f"the inputs' currency ({data.currency})",
                              params.currency)
     all_acquired = acquisitions(data.deals)
-    current, notes = period_kpis(data, params, period, all_acquired)
+    # Every model on the period's customers, solved once: the audit's own model is a column.
+    comparison = attribution_comparison(data, params, period, all_acquired)
+    credits = (comparison.table[params.attribution_model]
+               if comparison is not None and params.attribution_model != "deal" else None)
+    current, notes = period_kpis(data, params, period, all_acquired, credits)
     previous, _ = period_kpis(data, params, period.previous(), all_acquired)
     out: dict[str, object] = {"kpi_file_version": KPI_FILE_VERSION}
     out.update(current)
@@ -270,6 +421,11 @@ def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
     out["inputs"] = data.inputs()
     out["parameters"] = params.as_dict()
     out["version"] = __version__
+    # What the report shows beyond the period's figures (added in KPI file version 1.1).
+    out["history"] = history(data, params, HISTORY_PERIODS, all_acquired, (period, current))
+    out["attribution"] = comparison.as_dict() if comparison is not None else None
+    out["signals"] = warning_signals(out, out["history"])
+    out["sector"] = sector_position(out, params.sector)
     return out
 
 

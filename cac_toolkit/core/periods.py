@@ -48,6 +48,36 @@ class Period:
         return {"start": self.start.date().isoformat(), "end": self.end.date().isoformat()}
 
 
+def calendar_unit(period: Period) -> str | None:
+    """``"Q"``, ``"M"`` or ``"Y"`` when ``period`` is exactly one calendar quarter, month or
+    year (checked in that order), else ``None``."""
+    for freq in ("Q", "M", "Y"):
+        unit = period.start.to_period(freq)
+        if period.start == unit.start_time and period.end == unit.end_time.normalize():
+            return freq
+    return None
+
+
+def history_periods(period: Period, count: int) -> list[Period]:
+    """``period`` and the ``count - 1`` periods before it, oldest first.
+
+    A calendar quarter (month, year) steps back by calendar quarters (months, years), so the
+    trend reads Q1, Q2, Q3, Q4 even though quarters differ by a day or two; any other period
+    steps back by its own length in days (:meth:`Period.previous`).
+    """
+    if count < 1:
+        raise ValueError("quarters must be at least 1")
+    freq = calendar_unit(period)
+    out = [period]
+    for _ in range(count - 1):
+        if freq is None:
+            out.insert(0, out[0].previous())
+        else:
+            before = (out[0].start - pd.Timedelta(days=1)).to_period(freq)
+            out.insert(0, Period(before.start_time, before.end_time.normalize()))
+    return out
+
+
 def quarter_of(day: pd.Timestamp) -> Period:
     """The calendar quarter containing ``day``."""
     q = pd.Timestamp(day).to_period("Q")

@@ -21,16 +21,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cac_toolkit.audit.kpis import flatten, last_data_day, period_kpis
+from cac_toolkit.audit import kpis as kpi_file
+from cac_toolkit.audit import readings
+from cac_toolkit.audit.kpis import flatten
 from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.audit.readings import DEPENDENCE_THRESHOLD
 from cac_toolkit.core.money import format_money, format_number, format_percent
-from cac_toolkit.core.periods import Period
 from cac_toolkit.core.version import __version__
 from cac_toolkit.data.loading import AuditData
 from cac_toolkit.figures import targets
-from cac_toolkit.figures.attribution import compare_models
 from cac_toolkit.figures.cohorts import conversion_matrix
-from cac_toolkit.figures.counting import acquisitions, acquisitions_in
 from cac_toolkit.figures.formulas import relative_change
 from cac_toolkit.figures.funnel import ten_kpis_table as raw_table
 from cac_toolkit.render.i18n import label_or, note_reason, t
@@ -598,78 +598,34 @@ def dashboard(kpis: Mapping[str, object], lang: str = "en",
 # ------------------------------------------------------------------------------ history
 
 
-HISTORY_COLUMNS = ("spend_total", "new_customers", "cac_global", "cac_marketing", "cac_sales",
-                   "arpa_mrr", "ltv", "ltv_cac", "payback_months", "mql_to_sql",
-                   "sql_to_opportunity", "opportunity_to_win", "conversion_delay_days",
-                   "leads_share", "revenue_share")
-
-_HISTORY_PATHS = {"spend_total": "spend.total", "new_customers": "new_customers",
-                  "cac_global": "cac.global", "cac_marketing": "cac.marketing",
-                  "cac_sales": "cac.sales", "arpa_mrr": "arpa_mrr", "ltv": "ltv",
-                  "ltv_cac": "ltv_cac", "payback_months": "payback_months",
-                  "mql_to_sql": "funnel.mql_to_sql",
-                  "sql_to_opportunity": "funnel.sql_to_opportunity",
-                  "opportunity_to_win": "funnel.opportunity_to_win",
-                  "conversion_delay_days": "funnel.conversion_delay_days.median",
-                  "leads_share": "dependence.leads_share",
-                  "revenue_share": "dependence.revenue_share"}
+#: The figures of a history row (:data:`cac_toolkit.audit.kpis.HISTORY_COLUMNS`).
+HISTORY_COLUMNS = kpi_file.HISTORY_COLUMNS
 
 
-def history_row(kpis: Mapping[str, object]) -> dict[str, float]:
-    """One period's KPI dict reduced to the :data:`HISTORY_COLUMNS` (``None`` -> NaN)."""
-    out = {}
-    for column in HISTORY_COLUMNS:
-        value = _get(kpis, _HISTORY_PATHS[column])
-        out[column] = float("nan") if _missing(value) else float(value)  # type: ignore[arg-type]
-    return out
+def history_frame(history_rows: Mapping[str, object] | Sequence[Mapping[str, object]],
+                  lang: str = "en") -> pd.DataFrame:
+    """The KPI file's ``history`` (or a KPI dict holding it) as a frame, oldest period first.
 
-
-def history_periods(period: Period, count: int) -> list[Period]:
-    """``period`` and the ``count - 1`` periods before it, oldest first.
-
-    A calendar quarter (month, year) steps back by calendar quarters (months, years), so the
-    trend reads Q1, Q2, Q3, Q4 even though quarters differ by a day or two; any other period
-    steps back by its own length in days (:meth:`Period.previous`).
+    Index: period labels (:func:`period_label`, in ``lang``); columns :data:`HISTORY_COLUMNS`
+    (floats, NaN when undefined). Nothing is computed here: the rows are those of
+    :func:`cac_toolkit.audit.kpis.history`.
     """
-
-    label = period_label(period)
-    freq = ("Q" if label.startswith("Q") else "Y" if label.isdigit()
-            else "M" if label[:3] in _MONTHS["en"] else None)
-    out = [period]
-    for _ in range(count - 1):
-        if freq is None:
-            out.insert(0, out[0].previous())
-        else:
-            before = (out[0].start - pd.Timedelta(days=1)).to_period(freq)
-            out.insert(0, Period(before.start_time, before.end_time.normalize()))
-    return out
+    rows = (history_rows.get("history") or [] if isinstance(history_rows, Mapping)
+            else history_rows)
+    labels = [period_label(row["period"], lang) for row in rows]  # type: ignore[index]
+    values = [[np.nan if row.get(c) is None else float(row[c])  # type: ignore[union-attr,arg-type]
+               for c in HISTORY_COLUMNS] for row in rows]
+    return pd.DataFrame(values, index=pd.Index(labels, name="period"),
+                        columns=list(HISTORY_COLUMNS), dtype="float64")
 
 
 def history(data: AuditData, params: AuditParameters, quarters: int = 4) -> pd.DataFrame:
     """The KPIs of the audited period and the ``quarters - 1`` periods before it, oldest first.
 
-    Periods from :func:`history_periods` (calendar quarters for a calendar quarter, else
-    periods of equal length), each computed by :func:`cac_toolkit.audit.kpis.period_kpis` (same
-    rules, same parameters). Index:
-    period labels (:func:`period_label`, in ``params.lang``); columns
-    :data:`HISTORY_COLUMNS` (floats, NaN when undefined). Leading periods with neither spend
-    nor new customer (before the data start) are dropped.
+    :func:`cac_toolkit.audit.kpis.history` (the KPI file's ``history`` with another number of
+    periods) as a :func:`history_frame` labelled in ``params.lang``.
     """
-
-    if quarters < 1:
-        raise ValueError("quarters must be at least 1")
-    periods = history_periods(params.period(last_data_day(data)), quarters)
-    all_acquired = acquisitions(data.deals)
-    rows, labels = [], []
-    for p in periods:
-        values, _notes = period_kpis(data, params, p, all_acquired)
-        rows.append(history_row(values))
-        labels.append(period_label(p, params.lang))
-    frame = pd.DataFrame(rows, index=pd.Index(labels, name="period"),
-                         columns=list(HISTORY_COLUMNS), dtype="float64")
-    empty = (frame["spend_total"].fillna(0) == 0) & (frame["new_customers"].fillna(0) == 0)
-    first = int(np.argmax(~empty.to_numpy())) if (~empty).any() else len(frame) - 1
-    return frame.iloc[first:]
+    return history_frame(kpi_file.history(data, params, quarters), params.lang)
 
 
 _HISTORY_KINDS = {"spend_total": "money", "new_customers": "count", "cac_global": "money",
@@ -681,121 +637,100 @@ _HISTORY_KINDS = {"spend_total": "money", "new_customers": "count", "cac_global"
 _HISTORY_LABELS = {"leads_share": "dash.top_leads", "revenue_share": "dash.top_revenue"}
 
 
-def history_table(history_frame: pd.DataFrame, lang: str = "en", currency: str = "EUR",
+def history_table(history: pd.DataFrame | Mapping[str, object], lang: str = "en",
+                  currency: str = "EUR",
                   columns: Sequence[str] = ("new_customers", "cac_global", "arpa_mrr",
                                             "ltv_cac", "payback_months",
                                             "conversion_delay_days")) -> pd.DataFrame:
-    """A :func:`history` frame formatted for reading: one row per KPI, one column per period."""
+    """A :func:`history_frame` (or a KPI dict) formatted for reading: one row per KPI, one
+    column per period."""
+    frame = history if isinstance(history, pd.DataFrame) else history_frame(history, lang)
     rows = {}
     for column in columns:
         label = t(_HISTORY_LABELS.get(column, f"metric.{column}"), lang)
         rows[label] = {str(p): fmt(v, _HISTORY_KINDS.get(column, "ratio"), lang, currency)
-                       for p, v in history_frame[column].items()}
-    return _frame(rows, t("col.figure", lang), lang, numeric=[str(p) for p in
-                                                              history_frame.index])
+                       for p, v in frame[column].items()}
+    return _frame(rows, t("col.figure", lang), lang, numeric=[str(p) for p in frame.index])
 
 
 # ------------------------------------------------------------------------------ signals
 
 
-def _growth(before: float, after: float) -> float | None:
-    if _missing(before) or _missing(after) or before == 0:
-        return None
-    return relative_change(before, after)
+def _window_label(window: Mapping[str, object] | None, lang: str) -> str:
+    if not window:
+        return ""
+    ends = [period_label(p, lang) if isinstance(p, Mapping) else str(p)  # type: ignore[arg-type]
+            for p in (window["from"], window["to"])]
+    return f"{ends[0]} → {ends[1]}"
 
 
-def _window(kpis: Mapping[str, object], history_frame: pd.DataFrame | None,
-            columns: Sequence[str], lang: str) -> tuple[str, dict[str, float], dict[str, float]]:
-    """The two points compared: first and last periods of ``history_frame`` where every one of
-    ``columns`` is defined, or else the previous period and this one."""
-    if history_frame is not None and len(history_frame) >= 2:
-        usable = history_frame[list(columns)].dropna()
-        if len(usable) >= 2:
-            first, last = usable.index[0], usable.index[-1]
-            return (f"{first} → {last}", usable.loc[first].to_dict(),
-                    usable.loc[last].to_dict())
-    now = history_row(kpis)
-    previous = kpis.get("previous") or {}
-    before = history_row(previous)  # type: ignore[arg-type]
-    label = (f"{period_label(previous['period'], lang)} → "  # type: ignore[index]
-             f"{period_label(kpis['period'], lang)}"
-             if isinstance(previous, Mapping) and previous.get("period") else "")
-    return label, before, now
+def _percent_change(value: float, lang: str) -> str:
+    return _signed(format_percent(value, 1, lang), value)
 
 
-def warning_signals(kpis: Mapping[str, object], history: pd.DataFrame | None = None,
-                    lang: str = "en", dependence_threshold: float = 0.5
+def signal_message(signal: Mapping[str, object], lang: str = "en") -> str:
+    """One signal of the KPI file's ``signals`` as a sentence in ``lang`` (plain text)."""
+    kind, status = str(signal["signal"]), str(signal["status"])
+    if kind == "cac_vs_arpa":
+        if status == "unknown":
+            return t("signal.cac_vs_arpa.unknown", lang)
+        return t(f"signal.cac_vs_arpa.{status}", lang,
+                 window=_window_label(signal["window"], lang),  # type: ignore[arg-type]
+                 cac_change=_percent_change(float(signal["cac_change"]), lang),  # type: ignore[arg-type]
+                 arpa_change=_percent_change(float(signal["arpa_change"]), lang))  # type: ignore[arg-type]
+    if kind == "conversion_delay":
+        if status == "unknown":
+            return t("signal.delay.unknown", lang)
+        return t(f"signal.delay.{status}", lang,
+                 window=_window_label(signal["window"], lang),  # type: ignore[arg-type]
+                 before=format_number(float(signal["before"]), 1, lang),  # type: ignore[arg-type]
+                 after=format_number(float(signal["after"]), 1, lang),  # type: ignore[arg-type]
+                 change=_percent_change(float(signal["change"]), lang))  # type: ignore[arg-type]
+    threshold = format_percent(float(signal["threshold"]), 0, lang)  # type: ignore[arg-type]
+    if status == "bad":
+        return t("signal.dependence.bad", lang, channel=signal["channel"],
+                 share=format_percent(float(signal["share"]), 1, lang),  # type: ignore[arg-type]
+                 what=t(f"signal.dependence.{signal['what']}", lang), threshold=threshold)
+    if status == "unknown":
+        return t("signal.dependence.unknown", lang)
+
+    def shown(top: object) -> str:
+        if not isinstance(top, Mapping):
+            return "–"
+        return f"{top['channel']} {format_percent(float(top['share']), 1, lang)}"
+
+    return t("signal.dependence.good", lang, threshold=threshold,
+             leads=shown(signal.get("leads")), revenue=shown(signal.get("revenue")))
+
+
+def _history_rows(history: pd.DataFrame | Sequence[Mapping[str, object]] | None
+                  ) -> list[dict[str, object]] | None:
+    if history is None or not isinstance(history, pd.DataFrame):
+        return None if history is None else list(history)  # type: ignore[arg-type]
+    return [{"period": label, **{c: (None if pd.isna(v) else float(v))
+                                 for c, v in row.items()}}
+            for label, row in history.iterrows()]
+
+
+def warning_signals(kpis: Mapping[str, object],
+                    history: pd.DataFrame | Sequence[Mapping[str, object]] | None = None,
+                    lang: str = "en",
+                    dependence_threshold: float = DEPENDENCE_THRESHOLD
                     ) -> list[tuple[str, str]]:
     """The three warning signals of the CAC article, as ``(status, message)`` pairs.
 
-    1. CAC rising faster than ARPA: growth of ``cac_global`` minus growth of ``arpa_mrr``
-       over the window (the first and last periods of ``history`` where both are defined,
-       else the previous period and this one): ``bad`` above 5 points, ``watch`` above 0
-       when the CAC rises, else ``good``.
-    2. Conversion delay lengthening: growth of the median conversion delay (days from lead
-       creation to signature) over the same kind of window: ``bad`` above +10 %, ``watch``
-       above 0, else ``good``.
-    3. Dependence: the top channel's share of the period's leads, then of its new revenue,
-       ``bad`` above ``dependence_threshold`` (one signal per share above it), else one
-       ``good``.
-
-    ``unknown`` when a figure is undefined. Messages are plain text in ``lang`` (escape them
-    for HTML: :func:`signals_html` does).
+    The signals are computed in the KPI file (:func:`cac_toolkit.audit.readings.warning_signals`,
+    its ``signals`` block, which gives each rule and its inputs): with neither ``history``
+    nor another ``dependence_threshold`` this reads that block. ``history`` (a
+    :func:`history_frame` or history rows) or a threshold reads the same rules over other
+    figures of the KPI dict. Messages are plain text in ``lang`` (escape them for HTML:
+    :func:`signals_html` does).
     """
-    signals: list[tuple[str, str]] = []
-    # 1. CAC vs ARPA
-    window, before, after = _window(kpis, history, ("cac_global", "arpa_mrr"), lang)
-    cac_growth = _growth(before["cac_global"], after["cac_global"])
-    arpa_growth = _growth(before["arpa_mrr"], after["arpa_mrr"])
-    if cac_growth is None or arpa_growth is None:
-        signals.append(("unknown", t("signal.cac_vs_arpa.unknown", lang)))
-    else:
-        gap = cac_growth - arpa_growth
-        status = "bad" if gap > 0.05 and cac_growth > 0 else (
-            "watch" if gap > 0 and cac_growth > 0 else "good")
-        signals.append((status, t(
-            f"signal.cac_vs_arpa.{status}", lang, window=window,
-            cac_change=_signed(format_percent(cac_growth, 1, lang), cac_growth),
-            arpa_change=_signed(format_percent(arpa_growth, 1, lang), arpa_growth))))
-    # 2. conversion delay
-    window, before, after = _window(kpis, history, ("conversion_delay_days",), lang)
-    delay_before, delay_after = before["conversion_delay_days"], after["conversion_delay_days"]
-    growth = _growth(delay_before, delay_after)
-    if growth is None:
-        signals.append(("unknown", t("signal.delay.unknown", lang)))
-    else:
-        status = "bad" if growth > 0.10 else "watch" if growth > 0 else "good"
-        signals.append((status, t(
-            f"signal.delay.{status}", lang, window=window,
-            before=format_number(delay_before, 1, lang),
-            after=format_number(delay_after, 1, lang),
-            change=_signed(format_percent(growth, 1, lang), growth))))
-    # 3. dependence on the top channel
-    dep = kpis.get("dependence") or {}
-    threshold = format_percent(dependence_threshold, 0, lang)
-    shown = {}
-    raised = False
-    for what, channel_key, share_key in (("leads", "top_channel_leads", "leads_share"),
-                                         ("revenue", "top_channel_revenue", "revenue_share")):
-        share, channel = dep.get(share_key), dep.get(channel_key)  # type: ignore[union-attr]
-        if _missing(share):
-            shown[what] = "–"
-            continue
-        shown[what] = f"{channel} {format_percent(float(share), 1, lang)}"  # type: ignore[arg-type]
-        if float(share) > dependence_threshold:  # type: ignore[arg-type]
-            raised = True
-            signals.append(("bad", t("signal.dependence.bad", lang, channel=channel,
-                                     share=format_percent(float(share), 1, lang),  # type: ignore[arg-type]
-                                     what=t(f"signal.dependence.{what}", lang),
-                                     threshold=threshold)))
-    if not raised:
-        if shown.get("leads", "–") == "–" and shown.get("revenue", "–") == "–":
-            signals.append(("unknown", t("signal.dependence.unknown", lang)))
-        else:
-            signals.append(("good", t("signal.dependence.good", lang, threshold=threshold,
-                                      leads=shown.get("leads", "–"),
-                                      revenue=shown.get("revenue", "–"))))
-    return signals
+    items = kpis.get("signals")
+    if items is None or history is not None or dependence_threshold != DEPENDENCE_THRESHOLD:
+        items = readings.warning_signals(kpis, _history_rows(history), dependence_threshold)
+    return [(str(item["status"]), signal_message(item, lang))  # type: ignore[index]
+            for item in items]  # type: ignore[union-attr]
 
 
 def signals_html(signals: Sequence[tuple[str, str]], lang: str = "en") -> HTML:
@@ -820,35 +755,33 @@ def _range_text(low: float | None, high: float | None, currency: str, lang: str)
 
 def sector_position(kpis: Mapping[str, object], sector: str = "saas", lang: str = "en") -> HTML:
     """Where the global CAC stands against the sector's indicative range, and which channels'
-    fully loaded CAC is above it (:data:`cac_toolkit.figures.targets.SECTOR_CAC_RANGES`, in EUR),
-    with the article's caveat that these are landmarks, not norms."""
+    fully loaded CAC is above it (the KPI file's ``sector`` block,
+    :func:`cac_toolkit.audit.readings.sector_position`, ranges in EUR), with the article's
+    caveat that these are landmarks, not norms. Another ``sector`` than the audit's is read
+    from the same KPI dict."""
     from IPython.display import HTML
 
-    verdict = targets.assess_sector(_get(kpis, "cac.global"), sector)  # type: ignore[arg-type]
+    position = kpis.get("sector")
+    if not isinstance(position, Mapping) or position.get("sector") != sector:
+        position = readings.sector_position(kpis, sector)
     currency = _currency(kpis)
-    low, high = targets.SECTOR_CAC_RANGES[sector]
     name = targets.SECTOR_NAMES[sector][lang]
-    range_text = _range_text(low, high, currency, lang)
+    range_text = _range_text(position["low"], position["high"], currency, lang)  # type: ignore[arg-type]
     paragraphs = []
-    if verdict.status == "unknown":
+    if position["status"] == "unknown":
         paragraphs.append(t("sector.undefined", lang))
     else:
-        cac = float(verdict.data["cac"])
-        where = ("below" if low is not None and cac < low else
-                 "above" if high is not None and cac > high else "within")
-        paragraphs.append(t(f"sector.{where}", lang, cac=fmt(cac, "money", lang, currency),
-                            sector=name, range=range_text))
-        above = [c for c, v in (kpis.get("channels") or {}).items()  # type: ignore[union-attr]
-                 if high is not None and not _missing(v.get("cac_fully_loaded"))
-                 and float(v["cac_fully_loaded"]) > high]
-        if above:
-            paragraphs.append(t("sector.channels_above", lang, channels=", ".join(above)))
+        paragraphs.append(t(f"sector.{position['position']}", lang,
+                            cac=fmt(position["cac"], "money", lang, currency), sector=name,
+                            range=range_text))
+        if position["channels_above"]:
+            paragraphs.append(t("sector.channels_above", lang,
+                                channels=", ".join(position["channels_above"])))  # type: ignore[arg-type]
     if currency != "EUR":
         paragraphs.append(t("sector.currency", lang, currency=currency))
     body = "".join(f"<p>{_esc(p)}</p>" for p in paragraphs)
     body += f'<p class="cac-caption">{_esc(t("sector.caveat", lang))}</p>'
-    status = "unknown" if verdict.status == "unknown" else verdict.status
-    return HTML(f'<div class="cac-report">{badge(status, lang)}{body}</div>')
+    return HTML(f'<div class="cac-report">{badge(str(position["status"]), lang)}{body}</div>')
 
 
 # ------------------------------------------------------------------------------ notes
@@ -1146,24 +1079,23 @@ def cohort_matrix(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame 
     return matrix
 
 
-def attribution_table(data: AuditData, params: AuditParameters) -> pd.DataFrame | None:
+def attribution_table(kpis: Mapping[str, object]) -> pd.DataFrame | None:
     """Every attribution model side by side for the audited period's new customers.
 
-    :func:`cac_toolkit.figures.attribution.compare_models` on the period's acquisitions (channels x
-    models, credits adding up to the new customers in every column), or ``None`` without a
-    touchpoints table.
+    The KPI file's ``attribution`` block (:func:`cac_toolkit.audit.kpis.attribution_comparison`)
+    as channels x models credits, each column adding up to the new customers, or ``None``
+    without a touchpoints table or a new customer.
     """
-
-    if data.touchpoints is None:
+    block = kpis.get("attribution")
+    if not isinstance(block, Mapping):
         return None
-    period = params.period(last_data_day(data))
-    all_acquired = acquisitions(data.deals)
-    acquired = acquisitions_in(all_acquired, period)
-    if acquired.empty:
-        return None
-    return compare_models(acquired, data.touchpoints,
-                          acquired_accounts=all_acquired["account_id"], period_end=period.end,
-                          half_life_days=params.half_life_days, markov_order=params.markov_order)
+    models = list(block["models"])  # type: ignore[call-overload]
+    credits = block["credits"]
+    table = pd.DataFrame([[np.nan if credits[c][m] is None else credits[c][m]  # type: ignore[index]
+                           for m in models] for c in credits],  # type: ignore[union-attr]
+                         index=pd.Index(list(credits), name="channel"),  # type: ignore[arg-type]
+                         columns=pd.Index(models, name="model"), dtype="float64")
+    return table
 
 
 def attribution_frame(credits: pd.DataFrame, lang: str = "en") -> pd.DataFrame:

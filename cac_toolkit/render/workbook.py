@@ -360,13 +360,19 @@ def excel_round(value: float, digits: int = 2) -> float:
 
 
 def workbook_inputs(data: AuditData, params: AuditParameters,
-                    period: Period | None = None) -> WorkbookInputs:
-    """Recompute, with the KPI module's own functions, the values the workbook starts from."""
+                    period: Period | None = None,
+                    credits: pd.Series | None = None) -> WorkbookInputs:
+    """Recompute, with the KPI module's own functions, the values the workbook starts from.
+
+    ``credits``: the attribution model's channel credits of the KPI file (its
+    ``attribution`` block), so that no attribution model is solved again.
+    """
     period = period or params.period(last_data_day(data))
     lines = period_spend(data.spend, period)
     all_acquired = acquisitions(data.deals)
     acquired = acquisitions_in(all_acquired, period)
-    customers = channel_customers(acquired, data, params, all_acquired, period, Notes())
+    customers = channel_customers(acquired, data, params, all_acquired, period, Notes(),
+                                  credits)
     key = allocation_weights(customers, data, params, period)
 
     pooled = lines["channel"] == "shared"
@@ -916,6 +922,17 @@ def _write_provenance(s: _Sheet, inputs_sheet: _Sheet, data: AuditData,
 # --------------------------------------------------------------------------- entry point
 
 
+def kpi_credits(kpis: dict[str, object], params: AuditParameters) -> pd.Series | None:
+    """The audit model's channel credits from the KPI file's ``attribution`` block (exact
+    floats), or ``None`` when the model is ``deal`` or the block is absent."""
+    block = kpis.get("attribution")
+    if params.attribution_model == "deal" or not isinstance(block, dict):
+        return None
+    credits = {channel: values[params.attribution_model]
+               for channel, values in block["credits"].items()}  # type: ignore[union-attr]
+    return pd.Series(credits, dtype="float64")
+
+
 def write_workbook(path: str | Path, data: AuditData, params: AuditParameters,
                    kpis: dict[str, object]) -> Path:
     """Write the audit workbook (``.xlsx``) for ``data`` and ``params`` to ``path``.
@@ -935,7 +952,7 @@ def write_workbook(path: str | Path, data: AuditData, params: AuditParameters,
         raise ValueError("the KPIs were computed with other parameters than the workbook's")
     labels = LABELS[params.lang]
     money_fmt = CURRENCY_FORMATS.get(params.currency, f'#,##0.00 "{params.currency}"')
-    inputs = workbook_inputs(data, params, period)
+    inputs = workbook_inputs(data, params, period, kpi_credits(kpis, params))
 
     wb = Workbook()
     inputs_sheet = _Sheet(wb, wb.active, labels)
