@@ -11,7 +11,8 @@ from cac_toolkit.core.resources import repo_root
 
 METHODOLOGY = repo_root() / "docs" / "methodology.md"
 #: `module.name` in backticks, optionally as a Markdown link: [`formulas.cac`](../path.py)
-REFERENCE = re.compile(r"\[?`([a-z_]+)\.([A-Za-z_][A-Za-z_0-9]*)(?:\.[A-Za-z_]+)?`\]?(\(([^)]+)\))?")
+REFERENCE = re.compile(r"\[?`([a-z_]+)\.([A-Za-z_][A-Za-z_0-9]*)(?:\.[A-Za-z_]+)?`\]?"
+                       r"(\(([^)]+)\))?")
 
 
 def _modules() -> dict[str, list[str]]:
