@@ -1,4 +1,4 @@
-"""Command line: ``cac-toolkit kpis``, ``cac-toolkit audit`` and ``cac-toolkit sample``.
+"""Command line: ``cac-toolkit kpis``, ``audit``, ``prepare``, ``check`` and ``sample``.
 
 Errors the user can fix (a bad file, a bad parameter) print one line on stderr and exit
 with status 2; nothing is ever written into the input folder.
@@ -61,7 +61,49 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(table)
 
     commands.add_parser("notebook", help="print the path of the audit notebook, for papermill")
+
+    prepare = commands.add_parser("prepare", help="write the contract folder that a raw "
+                                  "folder's sources.yaml implies, with a mapping report")
+    prepare.add_argument("raw_dir", help="folder of raw exports with a sources.yaml")
+    prepare.add_argument("--out", metavar="DIR", required=True,
+                         help="contract folder to write (spend.csv, deals.csv... and "
+                         "mapping-report.json/.md)")
+
+    check = commands.add_parser("check", help="list every problem of a folder (errors, then "
+                                "warnings); exit 2 if any error")
+    check.add_argument("data_dir")
+    check.add_argument("--json", action="store_true", help="print the problems as JSON")
     return parser
+
+
+def _warn(kpis: dict) -> None:
+    """Warnings about the inputs go to stderr too (they are in kpis.json)."""
+    for warning in kpis.get("warnings") or ():
+        print(f"cac-toolkit: warning: {warning['message']}", file=sys.stderr)
+
+
+def _check(data_dir: Path, as_json: bool) -> int:
+    import json
+
+    from cac_toolkit.audit.kpis import spendless_channels
+    from cac_toolkit.data.checking import _warning, check_folder
+    from cac_toolkit.data.loading import load_folder
+    from cac_toolkit.figures.counting import acquisitions
+
+    problems = check_folder(data_dir)
+    if not any(p.level == "error" for p in problems):
+        data = load_folder(data_dir)
+        problems += [_warning(w) for w in spendless_channels(data, acquisitions(data.deals))]
+    errors = sum(p.level == "error" for p in problems)
+    if as_json:
+        sys.stdout.write(json.dumps({"errors": errors, "warnings": len(problems) - errors,
+                                     "problems": [p.as_dict() for p in problems]},
+                                    indent=2, ensure_ascii=False) + "\n")
+    else:
+        for problem in problems:
+            print(f"{problem.level}: {problem.message}")
+        print(f"{errors} error(s), {len(problems) - errors} warning(s) in {data_dir}")
+    return 2 if errors else 0
 
 
 def _refuse_file_inside(out: Path, data_dir: Path) -> None:
@@ -83,6 +125,15 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         print(audit_notebook())
         return 0
+    if args.command == "prepare":
+        from cac_toolkit.data.sources import prepare
+
+        for path in prepare(Path(args.raw_dir), Path(args.out)):
+            print(path)
+        return 0
+    if args.command == "check":
+        return _check(Path(args.data_dir), args.json)
+
 
     # Imported here rather than at the top so that --help and --version answer at once.
     from cac_toolkit.audit.kpis import compute_kpis, kpis_to_json
@@ -95,10 +146,12 @@ def run(argv: Sequence[str] | None = None) -> int:
         from cac_toolkit.runner import run_audit
 
         result = run_audit(data_dir, Path(args.out), params, progress=not args.no_progress)
+        _warn(result.kpis)
         for path in result.files:
             print(path)
         return 0
     kpis = compute_kpis(load_folder(data_dir, currency=None), params)
+    _warn(kpis)
     if args.command == "table":
         from cac_toolkit.render.report import kpi_table
 

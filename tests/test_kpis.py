@@ -163,7 +163,9 @@ def test_untracked_stage_and_missing_spend_are_explained(tmp_path: Path) -> None
     reasons = {n["key"]: (n["code"], n["reason"]) for n in k["notes"]}
     assert reasons["funnel.mql_to_sql"] == ("untracked_stage",
                                             "the leads table has no sql_date at all")
-    assert k["cac"]["global"] == 0.0 and reasons["cac.global"][0] == "no_spend"
+    # Spend data ends in June 2025: the quarter's costs are unknown, never a CAC of 0.00.
+    assert k["cac"]["global"] is None
+    assert reasons["cac.global"] == ("no_spend_data", "no spend data after 2025-06-30")
     from cac_toolkit.render.i18n import note_reason
     french = note_reason({"key": "funnel.mql_to_sql", "code": "untracked_stage",
                           "reason": reasons["funnel.mql_to_sql"][1]}, "fr")

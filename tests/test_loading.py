@@ -164,13 +164,25 @@ def test_dates_in_the_accepted_formats(cell: str, day: str) -> None:
 
 
 @pytest.mark.parametrize("cell", ["29/02/2027", "31/02/2026", "2026-02-30", "15/01/26",
-                                  "02/15/2026", "46037", "1 juillet 2026", "20260701", "2026-07",
+                                  "46037", "1 juillet 2026", "20260701", "2026-07",
                                   "2026-07-01T25:00", "demain"])
 def test_what_is_not_a_date(cell: str) -> None:
     with pytest.raises(InputError) as info:
         dates(["2026-01-01", cell])
     assert str(info.value) == ("t.csv, column 'x', row 3: expected a date such as 2026-07-01 or "
                                f"01/07/2026, got '{cell}'")
+
+
+@pytest.mark.parametrize("cell", ["02/15/2026", "2/13/2026", "12/31/2025 10:00"])
+def test_a_month_first_date_is_refused_naming_its_row_and_the_fix(cell: str) -> None:
+    """Wrong-number case 2: US month-first dates are never read day-first silently."""
+    with pytest.raises(InputError) as info:
+        dates(["01/02/2026", cell])
+    day = cell.split("/")[1]
+    assert str(info.value) == (
+        "t.csv, column 'x', row 3: expected a date such as 2026-07-01 or 01/07/2026 "
+        f"({day} is not a month: the column is month-first, as US exports write it; set "
+        f"date_format: mdy for this source in sources.yaml, or write ISO dates), got '{cell}'")
 
 
 def test_native_dates_and_implausible_years() -> None:

@@ -26,6 +26,7 @@ from cac_toolkit.core.notes import Notes
 from cac_toolkit.core.periods import Period, history_periods
 from cac_toolkit.core.version import __version__
 from cac_toolkit.data.loading import AuditData
+from cac_toolkit.data.signals import DataWarning, look_alike
 from cac_toolkit.figures import formulas
 from cac_toolkit.figures.attribution import channel_credits, compare_models
 from cac_toolkit.figures.counting import acquisitions, acquisitions_in
@@ -116,6 +117,46 @@ def allocation_weights(customers: pd.Series, data: AuditData, params: AuditParam
     return leads.groupby("channel")["opportunity_value"].sum(min_count=1).fillna(0.0)
 
 
+def spend_coverage_gap(spend: pd.DataFrame, period: Period) -> tuple[str | None, bool]:
+    """Why the spend table may not tell the period's spend: ``(reason, empty)``.
+
+    The spend data covers the calendar months from that of its first line to that of its
+    last. ``reason`` is ``"no spend data before DATE"`` (or ``after DATE``) when the period
+    starts before or ends after them, else None; ``empty`` says that the period holds no
+    spend line at all, so its costs are unknown rather than 0.00.
+    """
+    dates = spend["date"].dropna()
+    if dates.empty:
+        return "no spend data at all", True
+    empty = not period.contains(dates).any()
+    first = dates.min().to_period("M").start_time.normalize()
+    last = dates.max().to_period("M").end_time.normalize()
+    if period.start < first:
+        return f"no spend data before {first.date().isoformat()}", empty
+    if period.end > last:
+        return f"no spend data after {last.date().isoformat()}", empty
+    return None, empty
+
+
+def _null_costs(out: dict[str, object], notes: Notes, reason: str) -> None:
+    """Every figure divided by a cost becomes null with ``reason`` (never a CAC of 0.00);
+    a figure already null keeps its own reason."""
+    cac = out["cac"]
+    for key in ("global", "marketing", "sales"):
+        if cac[key] is not None:  # type: ignore[index]
+            cac[key] = None  # type: ignore[index]
+            notes.add(f"cac.{key}", "no_spend_data", reason)
+    for name, channel in out["channels"].items():  # type: ignore[union-attr]
+        for key in ("cac_direct", "cac_fully_loaded"):
+            if channel[key] is not None:
+                channel[key] = None
+                notes.add(f"channels.{name}.{key}", "no_spend_data", reason)
+    for key in ("ltv_cac", "payback_months"):
+        if out[key] is not None:
+            out[key] = None
+            notes.add(key, "no_spend_data", reason)
+
+
 def period_kpis(data: AuditData, params: AuditParameters, period: Period,
                 all_acquired: pd.DataFrame, credits: pd.Series | None = None
                 ) -> tuple[dict[str, object], Notes]:
@@ -125,6 +166,9 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
     (see :func:`channel_customers`).
     """
     notes = Notes()
+    gap, no_line = spend_coverage_gap(data.spend, period)
+    if not no_line:
+        gap = None  # partly covered: kept, with the warning of :func:`coverage_warnings`
     lines = period_spend(data.spend, period)
     marketing = int(lines.loc[lines["category"] == "marketing", "cents"].sum())
     sales = int(lines.loc[lines["category"] == "sales", "cents"].sum())
@@ -139,7 +183,7 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
                     "shared": _money(shared), "direct": _money(total - shared),
                     "total": _money(total)}
     out["new_customers"] = n
-    if n and not total:
+    if n and not total and gap is None:
         notes.add("cac.global", "no_spend", "no spend line in the period: the CAC of 0.00 "
                   "only means that no cost was recorded")
     out["cac"] = {
@@ -187,6 +231,8 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
                                                                                 one_off))}
     out["funnel"] = funnel_kpis(data.leads, period, notes)
     out["dependence"] = dependence(out["channels"], data.leads, period)
+    if gap is not None:
+        _null_costs(out, notes, gap)
     return out, notes
 
 
@@ -259,6 +305,43 @@ def last_data_day(data: AuditData) -> pd.Timestamp | None:
     """The latest spend or deal date: the default period ends in the quarter before it."""
     dates = pd.concat([data.spend["date"], data.deals["won_date"]]).dropna()
     return dates.max() if len(dates) else None
+
+
+def coverage_warnings(data: AuditData, periods: dict[str, Period]) -> list[DataWarning]:
+    """A period holding spend lines but reaching beyond the spend data's months: its costs
+    may be incomplete (a period with no line at all gets null CACs instead)."""
+    out = []
+    for name, period in periods.items():
+        gap, no_line = spend_coverage_gap(data.spend, period)
+        if gap is not None and not no_line:
+            out.append(DataWarning("spend_partly_covered",
+                                   f"the {name} period ({period.label()}) reaches beyond the "
+                                   f"spend table: {gap}, so its spend and CACs may be "
+                                   "incomplete"))
+    return out
+
+
+def spendless_channels(data: AuditData, all_acquired: pd.DataFrame) -> list[DataWarning]:
+    """Channels with new customers and no spend line in the whole spend table, while other
+    channels have some: their direct CAC would read 0.00. The warning names the spend
+    channels that look alike (``Paid Search`` and ``Google Ads``)."""
+    spent = sorted(set(data.spend["channel"].dropna()) - {"shared"})
+    if not spent or all_acquired.empty:
+        return []
+    out = []
+    counts = all_acquired.groupby("channel").size()
+    for channel, n in counts.items():
+        if channel in spent:
+            continue
+        alike = look_alike(str(channel), spent)
+        hint = (f"spend channels that look alike: {', '.join(alike)}; map them to one name "
+                "(channels: in sources.yaml)" if alike else
+                f"no spend channel looks alike ({', '.join(spent[:6])})")
+        out.append(DataWarning("channel_without_spend",
+                               f"channel '{channel}' has {int(n)} new customers but no spend "
+                               f"line in the whole spend table, so its direct CAC reads 0.00; "
+                               f"{hint}"))
+    return out
 
 
 # ------------------------------------------------------------------------ attribution
@@ -409,7 +492,8 @@ def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
     credits = (comparison.table[params.attribution_model]
                if comparison is not None and params.attribution_model != "deal" else None)
     current, notes = period_kpis(data, params, period, all_acquired, credits)
-    previous, _ = period_kpis(data, params, period.previous(), all_acquired)
+    previous_period = period.previous()
+    previous, _ = period_kpis(data, params, previous_period, all_acquired)
     out: dict[str, object] = {"kpi_file_version": KPI_FILE_VERSION}
     out.update(current)
     out["cohorts"] = cohort_kpis(data, params, period, notes, all_acquired=all_acquired)
@@ -418,6 +502,9 @@ def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
     out["attribution_model"] = params.attribution_model
     out["previous"] = previous
     out["notes"] = notes.items
+    found = data.warnings + spendless_channels(data, all_acquired) + coverage_warnings(
+        data, {"audited": period, "previous": previous_period})
+    out["warnings"] = [w.as_dict() for w in found]
     out["inputs"] = data.inputs()
     out["parameters"] = params.as_dict()
     out["version"] = __version__

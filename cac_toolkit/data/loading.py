@@ -31,6 +31,13 @@ import pyarrow.compute as pc
 
 from cac_toolkit.core.errors import InputError
 from cac_toolkit.data.contract import MAX_TOTAL, TABLES, ColumnSpec, TableSpec, check_table
+from cac_toolkit.data.signals import (
+    DataWarning,
+    says_thousands,
+    stage_warning,
+    stray_files,
+    thousands_warning,
+)
 
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet")
 #: Files named after a table in a format we cannot read: refused, not ignored.
@@ -87,10 +94,15 @@ class FileInfo:
     table: str
     path: Path
     sha256: str
-    rows: int
+    rows: int | None
+    preset: str | None = None  # the sources.yaml preset that read it, if any
 
     def as_dict(self) -> dict[str, object]:
-        return {"file": self.path.name, "sha256": self.sha256, "rows": self.rows}
+        out: dict[str, object] = {"file": self.path.name, "sha256": self.sha256,
+                                  "rows": self.rows}
+        if self.preset:
+            out["preset"] = self.preset
+        return out
 
 
 @dataclass
@@ -103,6 +115,7 @@ class AuditData:
     touchpoints: pd.DataFrame | None = None
     files: dict[str, FileInfo] = field(default_factory=dict)
     currency: str | None = None
+    warnings: list[DataWarning] = field(default_factory=list)
 
     def inputs(self) -> dict[str, dict[str, object]]:
         """Provenance of every table read: ``{table: {file, sha256, rows}}``."""
@@ -126,6 +139,8 @@ class RawTable:
     header_row: int
     decimal_hint: str  # "," for semicolon-separated exports, else "."
     marks: dict[str, pd.Series] = field(default_factory=dict)  # currency marks seen, by column
+    preamble: list[str] = field(default_factory=list)  # title lines above the header
+    headers: dict[str, str] = field(default_factory=dict)  # column -> header as written
 
 
 @dataclass(frozen=True)
@@ -319,7 +334,8 @@ def _read_csv(path: Path, spec: TableSpec, *, fast: bool = True) -> RawTable:
     if frame is None:
         frame = _slow_records(body, sep, label, header_index + 1)
     rows = np.arange(header_index + 1, header_index + 1 + len(frame), dtype="int64")
-    header = [normalise_name(c) for c in frame.iloc[0]]
+    written = [str(c).strip() for c in frame.iloc[0]]
+    header = [normalise_name(c) for c in written]
     frame = frame.iloc[1:]
     rows = rows[1:]
     blank = np.ones(len(frame), dtype=bool)
@@ -330,7 +346,11 @@ def _read_csv(path: Path, spec: TableSpec, *, fast: bool = True) -> RawTable:
     if '"' in body:  # only a quoted cell can span lines
         _refuse_swallowed_rows(frame, rows, label, sep)
     frame = _name_columns(frame, header, label, header_index + 1, rows)
-    return RawTable(label, frame, rows, header_index + 1, "," if sep == ";" else ".")
+    preamble = [" ".join(c for c in cells if c.strip()) for _, cells in zip(
+        range(header_index), _csv_records(text, sep), strict=False)]
+    return RawTable(label, frame, rows, header_index + 1, "," if sep == ";" else ".",
+                    preamble=[p for p in preamble if p],
+                    headers=dict(zip(header, written, strict=True)))
 
 
 def _refuse_swallowed_rows(frame: pd.DataFrame, rows: np.ndarray, label: str, sep: str) -> None:
@@ -367,15 +387,18 @@ def _open_workbook(path: Path, label: str, data_only: bool):  # noqa: ANN202 - o
                          f"({exc.__class__.__name__}); ", expected="an .xlsx file") from None
 
 
-def _excel_cells(path: Path, label: str) -> tuple[str, dict[tuple[int, int], object]]:
-    """The first sheet's title and its non-empty cells ``{(row, column): value}`` (1-based).
+def _excel_cells(path: Path, label: str, sheet_ref: str | int | None = None
+                 ) -> tuple[str, dict[tuple[int, int], object]]:
+    """The title of the sheet ``sheet_ref`` (by default the first) and its non-empty cells
+    ``{(row, column): value}`` (1-based).
 
     Only the cells the file holds are visited (a stray value in cell XFD1048576 does not make
     a grid of 17 billion cells). Formulas are replaced by the results Excel saved; a formula
     without a saved result and an error value (``#DIV/0!``) become :class:`_ExcelProblem`;
     the cells of a merged range other than its top-left one become :class:`_MergedCopy`.
     """
-    sheet = _open_workbook(path, label, data_only=False).worksheets[0]
+    book = _open_workbook(path, label, data_only=False)
+    sheet = _pick_sheet(book, label, sheet_ref)
     cells: dict[tuple[int, int], object] = {}
     formulas: dict[tuple[int, int], str] = {}
     # Worksheet._cells holds only the cells present in the file (iter_rows would create the
@@ -391,7 +414,7 @@ def _excel_cells(path: Path, label: str) -> tuple[str, dict[tuple[int, int], obj
         else:
             cells[(r, c)] = cell.value
     if formulas:  # the values Excel saved with the formulas, if it did
-        cached = _open_workbook(path, label, data_only=True).worksheets[0]
+        cached = _open_workbook(path, label, data_only=True)[sheet.title]
         for (r, c), formula in formulas.items():
             cell = cached.cell(r, c)
             ref = cell.coordinate
@@ -415,8 +438,23 @@ def _excel_cells(path: Path, label: str) -> tuple[str, dict[tuple[int, int], obj
     return sheet.title, cells
 
 
-def _read_excel(path: Path, spec: TableSpec) -> RawTable:
-    title, cells = _excel_cells(path, path.name)
+def _pick_sheet(book, label: str, sheet_ref: str | int | None):  # noqa: ANN001, ANN202
+    """The worksheet named (or 0-based numbered) ``sheet_ref``; the first by default."""
+    if sheet_ref is None:
+        return book.worksheets[0]
+    names = book.sheetnames
+    if isinstance(sheet_ref, int):
+        if sheet_ref < len(book.worksheets):
+            return book.worksheets[sheet_ref]
+    elif sheet_ref in names:
+        return book[sheet_ref]
+    raise InputError(label, f"no sheet {sheet_ref!r}; ",
+                     expected=f"one of {', '.join(repr(n) for n in names)} (or an index from 0 "
+                     f"to {len(names) - 1})")
+
+
+def _read_excel(path: Path, spec: TableSpec, sheet: str | int | None = None) -> RawTable:
+    title, cells = _excel_cells(path, path.name, sheet)
     label = f"{path.name} (sheet '{_printable(title)}')"
     own = {key: v for key, v in cells.items()
            if not isinstance(v, _MergedCopy) and not _is_blank(v)}
@@ -441,7 +479,12 @@ def _read_excel(path: Path, spec: TableSpec) -> RawTable:
     rows = np.asarray(numbers, dtype="int64")
     places = [f"column {_cell_ref(1, c)[:-1]}" for c in columns]
     frame = _name_columns(frame, header, label, header_row, rows, places)
-    return RawTable(label, frame, rows, header_row, ".")
+    preamble = [" ".join(str(_unmerged(v)) for v in by_row.get(r, {}).values()
+                         if not _is_blank(_unmerged(v))) for r in range(1, header_row)]
+    written = {normalise_name(_unmerged(header_cells.get(c))): str(_unmerged(
+        header_cells.get(c))).strip() for c in columns if header_cells.get(c) is not None}
+    return RawTable(label, frame, rows, header_row, ".", preamble=[p for p in preamble if p],
+                    headers=written)
 
 
 def _unmerged(value: object) -> object:
@@ -494,8 +537,8 @@ def _name_columns(frame: pd.DataFrame, header: list[str], label: str, header_row
     return out
 
 
-def read_raw(path: Path, spec: TableSpec) -> RawTable:
-    """Read a table file's cells without interpreting them."""
+def read_raw(path: Path, spec: TableSpec, sheet: str | int | None = None) -> RawTable:
+    """Read a table file's cells without interpreting them (``sheet``: Excel only)."""
     path = Path(path)
     suffix = path.suffix.lower()
     readers = {".csv": _read_csv, ".txt": _read_csv, ".tsv": _read_csv, ".xlsx": _read_excel,
@@ -503,6 +546,8 @@ def read_raw(path: Path, spec: TableSpec) -> RawTable:
     if suffix not in readers:
         raise InputError(path.name, "", expected="a .csv, .xlsx or .parquet file")
     try:
+        if sheet is not None and suffix in (".xlsx", ".xlsm"):
+            return _read_excel(path, spec, sheet)
         return readers[suffix](path, spec)
     except OSError as exc:  # unreadable (permissions, a disk error, a file that vanished)
         raise InputError(path.name, f"cannot be read ({exc.__class__.__name__}: "
@@ -812,6 +857,19 @@ def _parse_date_text(s: pd.Series) -> pd.Series:
     return parsed
 
 
+_MONTH_FIRST = re.compile(r"^\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})(?:[ T]|$)")
+
+
+def _date_expected(text: str) -> str:
+    """What a refused date should have been; says so when it is a month-first date."""
+    match = _MONTH_FIRST.match(text)
+    if match and 1 <= int(match[1]) <= 12 < int(match[2]) <= 31:
+        return (f"{_DATE_EXPECTED} ({match[2]} is not a month: the column is month-first, "
+                "as US exports write it; set date_format: mdy for this source in "
+                "sources.yaml, or write ISO dates)")
+    return _DATE_EXPECTED
+
+
 def parse_date(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
     """Dates: ISO (``2026-07-01``, with a time and an offset or not), French day-first
     (``01/07/2026``, ``01.07.2026``, ``01-07-2026``, with a time or not), ``2026/07/01``,
@@ -834,7 +892,8 @@ def parse_date(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
         parsed = _parse_date_text(cells.text)
         bad = _first(parsed.isna())
         if bad is not None:
-            raise _fail_in(raw, column, cells.text, bad, _DATE_EXPECTED)
+            raise _fail_in(raw, column, cells.text, bad,
+                           _date_expected(str(cells.text.iloc[bad])))
         out[_positions(cells.text)] = parsed.to_numpy(dtype="datetime64[us]")
     years = out.astype("datetime64[Y]").astype("float64") + 1970
     years[np.isnat(out)] = np.nan
@@ -1044,16 +1103,23 @@ def load_table(path: str | Path, table: str) -> pd.DataFrame:
 def load_folder(folder: str | Path, currency: str | None = None) -> AuditData:
     """Read every table of an audit folder, check it, and harmonise channel names.
 
+    With a ``sources.yaml`` at its root, the folder's raw exports are read through it
+    (:mod:`cac_toolkit.data.sources`); without one, each table is the file named after it.
     The inputs must name at most one currency (``currency`` columns and marks such as ``€``
     or ``USD`` in amounts); ``currency``, when given, must be that one. ``AuditData.currency``
-    is the currency found (or ``currency``), None when the files name none.
+    is the currency found (or ``currency``), None when the files name none. Warnings about
+    inputs that could give wrong figures are in ``AuditData.warnings``.
     """
     root = Path(folder)
     if not root.is_dir():
         raise InputError(str(root), "", expected="a folder holding spend and deals files")
+    if (root / "sources.yaml").is_file():
+        from cac_toolkit.data.sources import load_sources  # the raw engine, only when asked
+
+        return load_sources(root, currency=currency)
     frames: dict[str, pd.DataFrame | None] = {}
     files: dict[str, FileInfo] = {}
-    seen: list[_CurrencySeen] = []
+    raws: dict[str, RawTable] = {}
     for name, spec in TABLES.items():
         path = find_table_file(root, name)
         if path is None:
@@ -1069,9 +1135,45 @@ def load_folder(folder: str | Path, currency: str | None = None) -> AuditData:
             raise InputError(path.name, f"cannot be read ({exc.__class__.__name__}); ",
                              expected="a readable file") from None
         frames[name] = parse_table(raw, spec)
-        seen += _currency_codes(raw)
-        _refuse_reserved_channel(frames[name], name, raw)
+        raws[name] = raw
         files[name] = FileInfo(name, path, digest, len(frames[name]))
+    warnings_ = raw_warnings(raws, filtered=set())
+    warnings_ += stray_files(root, [info.path for info in files.values()])
+    return assemble(frames, raws, files, currency, warnings_)
+
+
+def raw_warnings(raws: dict[str, RawTable], filtered: set[str]) -> list[DataWarning]:
+    """Warnings read from the raw cells: a deals stage column holding other values than won
+    (unless its table was filtered), money headers or title lines in thousands."""
+    out: list[DataWarning] = []
+    for name, raw in raws.items():
+        if name == "deals" and name not in filtered:
+            found = stage_warning(raw.frame, raw.label, raw.rows)
+            if found is not None:
+                out.append(found)
+        money = [c for c, s in TABLES[name].columns.items() if s.kind == "number"]
+        for column in money:
+            header = raw.headers.get(column, "")
+            if column in raw.frame.columns and says_thousands(header):
+                out.append(thousands_warning(raw.label, column, header))
+        for line in raw.preamble:
+            if says_thousands(line) and any(c in raw.frame.columns for c in money):
+                out.append(thousands_warning(raw.label, money[0], line.strip()[:60]))
+                break
+    return out
+
+
+def assemble(frames: dict[str, pd.DataFrame | None], raws: dict[str, RawTable | list[RawTable]],
+             files: dict[str, FileInfo], currency: str | None,
+             warnings_: list[DataWarning]) -> AuditData:
+    """The :class:`AuditData` of parsed tables: one currency, channel spellings merged,
+    pooled spend named ``shared``."""
+    seen: list[_CurrencySeen] = []
+    for name, raw in raws.items():
+        for one in raw if isinstance(raw, list) else [raw]:
+            seen += _currency_codes(one)
+        if not isinstance(raw, list):  # several sources: each checked before they are joined
+            refuse_reserved_channel(frames[name], name, raw)
     found = _single_currency(seen, currency)
     present = [name for name in frames if frames[name] is not None]
     harmonised = harmonise_channels([frames[name] for name in present])
@@ -1081,10 +1183,11 @@ def load_folder(folder: str | Path, currency: str | None = None) -> AuditData:
     spend["channel"] = spend["channel"].fillna("shared")
     spend.loc[spend["channel"].str.casefold() == "shared", "channel"] = "shared"
     return AuditData(spend=spend, deals=frames["deals"], leads=frames["leads"],
-                     touchpoints=frames["touchpoints"], files=files, currency=found)
+                     touchpoints=frames["touchpoints"], files=files, currency=found,
+                     warnings=warnings_)
 
 
-def _refuse_reserved_channel(frame: pd.DataFrame, table: str, raw: RawTable) -> None:
+def refuse_reserved_channel(frame: pd.DataFrame, table: str, raw: RawTable) -> None:
     """``shared`` names pooled costs; an acquiring channel cannot be called that."""
     if table != "deals":
         return

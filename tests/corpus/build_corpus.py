@@ -648,7 +648,9 @@ def cases() -> list[Case]:
                    "spend.csv, column 'date', row 2: expected " + DATE + ", got '15/01/26'",
                    utf8(_spend_with(0, 0, "15/01/26")), PLAIN_DEALS))
     add(error_case("date_month_first", "A US month-first date that cannot be day-first.",
-                   "spend.csv, column 'date', row 3: expected " + DATE + ", got '02/15/2026'",
+                   "spend.csv, column 'date', row 3: expected " + DATE + " (15 is not a month: "
+                   "the column is month-first, as US exports write it; set date_format: mdy "
+                   "for this source in sources.yaml, or write ISO dates), got '02/15/2026'",
                    utf8(_spend_with(1, 0, "02/15/2026")), PLAIN_DEALS))
     add(error_case("date_excel_serial", "An Excel day number in a CSV.",
                    "spend.csv, column 'date', row 2: expected " + DATE + ", got '46037'",
@@ -665,11 +667,12 @@ def cases() -> list[Case]:
                       rows=future_spend), ",")), utf8(table_text(DEALS_HEADER, future_deals,
                                                                  ","))))
     add(base_case("deals_before_any_spend", "Customers acquired before the first spend line: "
-                  "the previous period has a customer and no cost, so its CAC is 0.",
+                  "the previous period has a customer and no spend data (it starts before "
+                  "the first spend month), so its CAC is null, never 0.00.",
                   utf8(spend_csv(rows=SPEND[:5])), PLAIN_DEALS,
                   expect_kpis=merged(BASE, {"previous": {"spend": {"total": 0.0,
                                                                    "marketing": 0.0},
-                                                         "cac": {"global": 0.0}}})))
+                                                         "cac": {"global": None}}})))
     add(error_case("period_without_data", "A period with no spend and no deal.",
                    "spend, deals: no spend line and no deal from 2030-01-01 to 2030-03-31; "
                    "expected rows dated in the period (check period_start and period_end)",
@@ -746,17 +749,18 @@ def cases() -> list[Case]:
     add(error_case("file_blank", "spend.csv holding only blank lines.",
                    "spend.csv: the file is empty; expected a header row with the columns date, "
                    "amount, category", b"\r\n  \r\n\r\n", PLAIN_DEALS))
-    add(base_case("spend_header_only", "spend.csv with a header and no row: no cost, so "
-                  "every CAC is 0.", utf8("date,amount,category,channel,item\n"), PLAIN_DEALS,
+    add(base_case("spend_header_only", "spend.csv with a header and no row: no spend data, "
+                  "so every CAC is null (never 0.00).", utf8("date,amount,category,channel,item\n"),
+                  PLAIN_DEALS,
                   expect_kpis=merged(BASE, {
                       "spend": {"marketing": 0.0, "sales": 0.0, "shared": 0.0, "total": 0.0},
-                      "cac": {"global": 0.0, "marketing": 0.0, "sales": 0.0},
-                      "channels": {ch: {"spend_direct": 0.0, "cac_direct": 0.0,
-                                        "shared_allocated": 0.0, "cac_fully_loaded": 0.0}
+                      "cac": {"global": None, "marketing": None, "sales": None},
+                      "channels": {ch: {"spend_direct": 0.0, "cac_direct": None,
+                                        "shared_allocated": 0.0, "cac_fully_loaded": None}
                                    for ch in BASE_CHANNELS},
-                      "ltv_cac": None, "payback_months": 0.0,
+                      "ltv_cac": None, "payback_months": None,
                       "previous": {"spend": {"total": 0.0, "marketing": 0.0},
-                                   "cac": {"global": 0.0}}})))
+                                   "cac": {"global": None}}})))
     add(base_case("deals_header_only", "deals.csv with a header and no row: no customer.",
                   PLAIN_SPEND, utf8(",".join(DEALS_HEADER) + "\n"), expect_kpis=merged(BASE, {
                       "new_customers": 0,
