@@ -43,7 +43,9 @@ def documented_modules() -> list[str]:
 
 def build(out_dir: Path) -> list[str]:
     """Write the reference into ``out_dir``; returns the modules documented."""
-    modules = package_modules()
+    # pdoc adds a layer's modules by itself, not those of a package inside a layer
+    # (cac_toolkit.data.sources): they are named too.
+    modules = package_modules() + [m for m in documented_modules() if m.count(".") >= 3]
     pdoc.render.configure(docformat="restructuredtext", show_source=False,
                           footer_text=f"cac-toolkit {cac_toolkit.__version__}")
     pdoc.pdoc(*modules, output_directory=out_dir)
