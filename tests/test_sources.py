@@ -374,3 +374,26 @@ def test_check_on_the_raw_client_folder_has_no_error() -> None:
     result = cli("check", str(CLIENT))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "month first" in result.stdout and "0 error(s), 3 warning(s)" in result.stdout
+
+
+def test_the_report_shows_the_warnings_at_the_top() -> None:
+    from cac_toolkit.render.report import title_block
+
+    kpis = compute_kpis(load_folder(CLIENT), PARAMS)
+    html = title_block(kpis, "en").data
+    assert "Check the inputs first (2 warnings)" in html
+    assert html.index('<div class="cac-warnings">') > html.index("<h1>")
+    assert "reconcile_gap" in html and "gap 150.00" in html
+    mapped = compute_kpis(load_folder(CONTRACT), PARAMS)
+    assert '<div class="cac-warnings">' not in title_block(mapped, "fr").data
+
+
+def test_the_audit_runs_on_the_raw_folder(tmp_path: Path) -> None:
+    from cac_toolkit.runner import run_audit
+
+    result = run_audit(CLIENT, tmp_path / "audit", PARAMS, progress=False)
+    assert result.kpis["cac"]["global"] == 6917.2
+    html = (tmp_path / "audit" / "report.html").read_text(encoding="utf-8")
+    assert "Check the inputs first (2 warnings)" in html
+    assert json.loads((tmp_path / "audit" / "kpis.json").read_text())["inputs"][
+        "sources.yaml"]["file"] == "sources.yaml"

@@ -334,6 +334,8 @@ LABELS: dict[str, dict[str, str]] = {
                            "fr": "cac-toolkit {version} · version du fichier KPI "
                                  "{kpi_version} · exécuté le {run_date}"},
     "provenance.inputs": {"en": "Input files", "fr": "Fichiers d'entrée"},
+    "report.warnings": {"en": "Check the inputs first ({n} warnings)",
+                        "fr": "À vérifier d'abord dans les données ({n} avertissements)"},
     "provenance.parameters": {"en": "Parameters", "fr": "Paramètres"},
     "not_set": {"en": "not set", "fr": "non renseigné"},
     # ------------------------------------------------------------------ key figures

@@ -50,6 +50,9 @@ REPORT_CSS = """
 .cac-report h1 { font-size: 1.7em; margin: 0 0 .2em 0; color: #1f4e79; }
 .cac-report .cac-subtitle { font-size: 1.05em; margin: 0; }
 .cac-report .cac-meta { color: #666; font-size: .85em; margin: .2em 0 0 0; }
+.cac-report .cac-warnings { border-left: 4px solid #c77c00; background: #fff8e6;
+  padding: .4em .8em; margin: .8em 0; }
+.cac-report .cac-warnings h2 { font-size: 1em; margin: .2em 0; }
 .cac-panel h4 { margin: 1.1em 0 .35em 0; font-size: 1em; color: #1f4e79; }
 .cac-panel p.cac-caption, .cac-report p.cac-caption { color: #555; font-size: .85em;
   margin: .3em 0 .8em 0; }
@@ -963,7 +966,20 @@ def title_block(kpis: Mapping[str, object], lang: str = "en", run_date: str | No
     return HTML(f"<style>{REPORT_CSS}</style>"
                 f'<div class="cac-report"><h1>{_esc(t("report.title", lang))}</h1>'
                 f'<p class="cac-subtitle">{_esc(subtitle)}</p>'
-                f'<p class="cac-meta">{_esc(meta)}</p></div>')
+                f'<p class="cac-meta">{_esc(meta)}</p>{input_warnings_html(kpis, lang)}</div>')
+
+
+def input_warnings_html(kpis: Mapping[str, object], lang: str = "en") -> str:
+    """The KPI file's ``warnings`` (inputs that may make a figure wrong), as a list shown at
+    the top of the report; empty when there are none. Messages stay in English: they quote
+    file names, columns and values as the files write them."""
+    warnings = [w for w in (kpis.get("warnings") or []) if isinstance(w, Mapping)]
+    if not warnings:
+        return ""
+    items = "".join(f'<li><code>{_esc(str(w.get("code", "")))}</code> '
+                    f'{_esc(str(w.get("message", "")))}</li>' for w in warnings)
+    return (f'<div class="cac-warnings"><h2>{_esc(t("report.warnings", lang, n=len(warnings)))}'
+            f"</h2><ul>{items}</ul></div>")
 
 
 def key_figures(kpis: Mapping[str, object], lang: str = "en") -> HTML:
