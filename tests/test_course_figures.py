@@ -21,6 +21,7 @@ from cac_toolkit.core.periods import Period
 from cac_toolkit.core.resources import data_path, notebooks_path
 from cac_toolkit.course import scenarios
 from cac_toolkit.course.examples import SEED_FIGURES
+from cac_toolkit.course.levers import lever_scenarios
 from cac_toolkit.data.loading import load_folder
 from cac_toolkit.figures import counting, targets
 from tests.conftest import QUARTER, kpis_for
@@ -111,8 +112,8 @@ def test_notebook_02_saas_quarter(saas_quarter_kpis: dict) -> None:
     assert (totals.customers_before, totals.customers_after) == (60.0, pytest.approx(70.0))
     assert round(totals.cac_after, 2) == 1_285.71
     assert scenarios.breakeven_multiplier(direct, customers, "Ads", "SEO") == pytest.approx(3.5)
-    levers = scenarios.lever_scenarios(SAAS["cac"], SAAS["mrr"], SAAS["gross_margin"],
-                                       SAAS["lifetime_months"]).set_index("scenario")
+    levers = lever_scenarios(SAAS["cac"], SAAS["mrr"], SAAS["gross_margin"],
+                             SAAS["lifetime_months"]).set_index("scenario")
     assert levers.loc["Baseline", "ltv_cac"] == pytest.approx(2.8)
     assert (levers["ltv_cac"].drop("Baseline") > 3).all()
 

@@ -6,7 +6,9 @@ import pytest
 
 from cac_toolkit.core.errors import UndefinedMetricError
 from cac_toolkit.course.levers import (
+    ARTICLE_LEVERS,
     ARTICLE_MIX,
+    Lever,
     LeverResult,
     automation,
     blended_cac,
@@ -14,7 +16,9 @@ from cac_toolkit.course.levers import (
     channel_mix,
     implied_qualification_share,
     lead_quality,
+    lever_scenarios,
     ramp,
+    referral_cac_factor,
     remix,
 )
 
@@ -107,3 +111,60 @@ def test_chain_multiplies_relative_effects() -> None:
 def test_change_of_a_zero_cac_is_undefined() -> None:
     with pytest.raises(UndefinedMetricError):
         _ = LeverResult("x", 0.0, 0.0).change
+
+
+# ---------------------------------- one what-if model (was scenarios.lever_scenarios)
+
+
+def test_lever_scenarios_on_the_unit_economics() -> None:
+    # Moved from test_scenarios.test_unit_economics_and_levers with lever_scenarios.
+    assert referral_cac_factor(0.15, 0.2) == pytest.approx(0.88)
+    table = lever_scenarios(1_500, 200, 0.7, 30).set_index("scenario")
+    assert table.loc["Baseline", "ltv_cac"] == pytest.approx(2.8)
+    assert table.loc["Unified CRM (marketing-sales alignment)", "cac"] == pytest.approx(1_125)
+    assert table.loc["Unified CRM (marketing-sales alignment)", "ltv_cac"] == pytest.approx(
+        4_200 / 1_125)
+    assert table.loc["Prospecting automation", "cac"] == pytest.approx(1_230)
+    assert table.loc["Referral programme", "cac"] == pytest.approx(1_320)
+    assert table.loc["Retention and upsell", "ltv"] == pytest.approx(220 * 36 * 0.7)
+    combined = table.loc["All levers together"]
+    assert combined["cac"] == pytest.approx(1_500 * 0.75 * 0.82 * 0.88)
+    assert combined["payback_months"] == pytest.approx(combined["cac"] / (220 * 0.7))
+
+
+def test_a_mechanism_result_is_a_lever() -> None:
+    quality = lead_quality(1_500.0, 0.3)
+    lever = quality.as_lever()
+    assert isinstance(lever, Lever) and lever.name == "lead quality"
+    assert lever.cac_factor == pytest.approx(quality.cac_after / quality.cac_before)
+    assert "volume_share 0.3" in lever.source
+    table = lever_scenarios(1_500, 200, 0.7, 30, [quality, ARTICLE_LEVERS[0]]).set_index(
+        "scenario")
+    assert table.loc["lead quality", "cac"] == pytest.approx(quality.cac_after)
+    assert table.loc["All levers together", "cac"] == pytest.approx(quality.cac_after * 0.75)
+    # chain reads a Lever by its CAC factor, as the combined scenario does.
+    steps = chain(1_500.0, [quality, ARTICLE_LEVERS[0]])
+    assert steps["cac"].iloc[-1] == pytest.approx(table.loc["All levers together", "cac"])
+    assert steps.index[-1] == ARTICLE_LEVERS[0].name
+
+
+def test_lever_explorer_chains_the_article_levers() -> None:
+    from cac_toolkit.course import widgets
+
+    mix = remix({"SEO": 30_000.0, "Ads": 60_000.0, "Outbound": 10_000.0},
+                {"SEO": 800.0, "Ads": 1_600.0, "Outbound": 3_000.0})
+    explorer = widgets.lever_explorer(1_500.0, qualification_share=0.15, volume_share=0.30,
+                                      mix=mix)
+    article = [LeverResult.from_factor("unified CRM", 1_500.0, 0.75), automation(1_500.0, 0.15),
+               lead_quality(1_500.0, 0.30),
+               LeverResult.from_factor("referral", 1_500.0, referral_cac_factor(0.15, 1 / 5))]
+    with_mix = chain(1_500.0, [*article, mix])
+    assert f"€1,500.00 -&gt; €{with_mix['cac'].iloc[-1]:,.2f}" in explorer.summary.value
+    first_chart = bytes(explorer.chart.value)
+    assert first_chart.startswith(b"\x89PNG")
+    explorer.controls["remix"].value = False
+    without_mix = chain(1_500.0, article)
+    assert f"€{without_mix['cac'].iloc[-1]:,.2f}" in explorer.summary.value
+    assert "channel mix" not in explorer.summary.value
+    assert bytes(explorer.chart.value) != first_chart
+    assert explorer._repr_mimebundle_()["text/plain"] == widgets.STATIC_NOTE

@@ -15,6 +15,7 @@ import pytest  # noqa: E402
 from cac_toolkit.core.errors import UndefinedMetricError  # noqa: E402
 from cac_toolkit.core.periods import Period  # noqa: E402
 from cac_toolkit.core.resources import data_path  # noqa: E402
+from cac_toolkit.course import levers  # noqa: E402
 from cac_toolkit.course import scenarios as sc  # noqa: E402
 from cac_toolkit.data.loading import load_folder  # noqa: E402
 
@@ -158,7 +159,7 @@ def test_rebudget_keeps_fully_loaded_consistent() -> None:
 # --------------------------------------------------------------------------- unit economics
 
 
-def test_unit_economics_and_levers() -> None:
+def test_unit_economics() -> None:
     econ = sc.unit_economics(1_500, 200, 0.7, 30)
     assert (econ.ltv, round(econ.ltv_cac, 4), round(econ.payback_months, 2)) == (
         pytest.approx(4_200), 2.8, 10.71)
@@ -167,19 +168,7 @@ def test_unit_economics_and_levers() -> None:
     assert free.ltv_cac is None and free.ltv_cac_verdict.status == "unknown"
     no_margin = sc.unit_economics(1_500, 200, 0.0, 30)
     assert no_margin.payback_months is None and "payback" in no_margin.notes[-1]
-
-    assert sc.referral_cac_factor(0.15, 0.2) == pytest.approx(0.88)
-    table = sc.lever_scenarios(1_500, 200, 0.7, 30).set_index("scenario")
-    assert table.loc["Baseline", "ltv_cac"] == pytest.approx(2.8)
-    assert table.loc["Unified CRM (marketing-sales alignment)", "cac"] == pytest.approx(1_125)
-    assert table.loc["Unified CRM (marketing-sales alignment)", "ltv_cac"] == pytest.approx(
-        4_200 / 1_125)
-    assert table.loc["Prospecting automation", "cac"] == pytest.approx(1_230)
-    assert table.loc["Referral programme", "cac"] == pytest.approx(1_320)
-    assert table.loc["Retention and upsell", "ltv"] == pytest.approx(220 * 36 * 0.7)
-    combined = table.loc["All levers together"]
-    assert combined["cac"] == pytest.approx(1_500 * 0.75 * 0.82 * 0.88)
-    assert combined["payback_months"] == pytest.approx(combined["cac"] / (220 * 0.7))
+    # The levers applied to these unit economics: tests/test_levers.py.
 
 
 # --------------------------------------------------------------------------- grids
@@ -307,7 +296,7 @@ def test_course_charts_draw() -> None:
         plots.allocation_keys(by_key),
         plots.budget_reallocation(move),
         plots.reallocation_sensitivity(sensitivity, 1_500),
-        plots.ltv_cac_bars(sc.lever_scenarios(1_500, 200, 0.7, 30)),
+        plots.ltv_cac_bars(levers.lever_scenarios(1_500, 200, 0.7, 30)),
         plots.ratio_by_revenue({"out": sc.ratio_by_monthly_revenue(2_000, [100, 500], 36, 0.7)},
                                reference=6.3, reference_label="in"),
     ]

@@ -1,8 +1,18 @@
-"""Levers that lower the CAC, as small what-if models with the CAC article's figures.
+"""Levers: one what-if model for what the CAC article's improvements would be worth.
 
-Each lever returns a :class:`LeverResult`: the CAC before and after, and the assumptions
-used, so a notebook can show a lever as a before/after bar or chain several into a waterfall.
-The default arguments are the article's examples:
+A lever is a set of factors on the CAC, the ARPA and the customer lifetime (:class:`Lever`).
+Two readings of the same model:
+
+- on the unit economics, :func:`lever_scenarios` applies each lever (and all of them
+  together) to a baseline CAC, ARPA, margin and lifetime and gives LTV, LTV/CAC and payback
+  (:func:`cac_toolkit.course.scenarios.unit_economics`); :data:`ARTICLE_LEVERS` are the
+  improvements the article quotes as percentages;
+- on the CAC alone, the mechanism models below return a :class:`LeverResult` (the CAC before
+  and after, and the assumptions used), which :func:`chain` turns into a waterfall; a result
+  is a lever whose CAC factor is ``cac_after / cac_before`` (:meth:`LeverResult.as_lever`),
+  so it enters :func:`lever_scenarios` as well.
+
+The mechanism models' default arguments are the article's examples:
 
 - lead quality: halve the leads, double their conversion (:func:`lead_quality`);
 - automation: -40 % of the time spent qualifying, CAC -18 % (:func:`automation`,
@@ -10,7 +20,7 @@ The default arguments are the article's examples:
 - channel mix: 30 % SEO, 50 % paid inbound, 20 % outbound (:func:`channel_mix`,
   :func:`remix`);
 - any lever quoted as a CAC factor, such as the article's unified CRM (-25 % in a year) or
-  referral programme (:func:`cac_toolkit.course.scenarios.referral_cac_factor`), enters a chain
+  referral programme (:func:`referral_cac_factor`), enters a chain
   through :meth:`LeverResult.from_factor`, and :func:`ramp` draws its build-up over months.
 
 These are first-order models: a channel keeps its CAC when its budget changes (no saturation),
@@ -26,9 +36,78 @@ import numpy as np
 import pandas as pd
 
 from cac_toolkit.core.errors import UndefinedMetricError
+from cac_toolkit.course.scenarios import unit_economics
+from cac_toolkit.figures import formulas
 
 #: The article's 30/50/20 split between SEO, paid inbound and outbound.
 ARTICLE_MIX = {"SEO": 0.30, "Ads": 0.50, "Outbound": 0.20}
+
+
+@dataclass(frozen=True)
+class Lever:
+    """An improvement applied to a baseline: factors on CAC, ARPA and lifetime (1: unchanged).
+
+    ``source`` says where the figure comes from (the article, an assumption, a model).
+    """
+
+    name: str
+    source: str
+    cac_factor: float = 1.0
+    arpa_factor: float = 1.0
+    lifetime_factor: float = 1.0
+
+
+def referral_cac_factor(referral_share: float, relative_cost: float) -> float:
+    """Blended CAC factor when ``referral_share`` of new customers cost ``relative_cost`` x CAC.
+
+    ``(1 - share) + share x relative_cost``, the other customers keeping today's CAC:
+    15 % of customers at a fifth of the cost gives 0.88 (CAC down 12 %).
+    """
+    if not 0 <= referral_share <= 1:
+        raise ValueError("referral_share must be between 0 and 1")
+    return (1 - referral_share) + referral_share * relative_cost
+
+
+#: The improvements the CAC article quotes, as factors (the last one is an assumption).
+ARTICLE_LEVERS: tuple[Lever, ...] = (
+    Lever("Unified CRM (marketing-sales alignment)", "article: CAC -25 % in a year",
+          cac_factor=0.75),
+    Lever("Prospecting automation", "article: average CAC -18 %", cac_factor=0.82),
+    Lever("Referral programme", "article: 15 % of new customers at a fifth of the cost",
+          cac_factor=referral_cac_factor(0.15, 1 / 5)),
+    Lever("Retention and upsell", "assumption: +10 % ARPA, +6 months on 30",
+          arpa_factor=1.10, lifetime_factor=36 / 30),
+)
+
+
+def lever_scenarios(cac: float, arpa: float, gross_margin: float, lifetime_months: float,
+                    levers: Sequence[Lever | LeverResult] = ARTICLE_LEVERS,
+                    combined: bool = True) -> pd.DataFrame:
+    """The baseline, each lever alone, and (``combined``) all levers together.
+
+    Each row recomputes :func:`cac_toolkit.course.scenarios.unit_economics` with ``cac x
+    cac_factor``, ``arpa x arpa_factor`` and ``lifetime_months x lifetime_factor``; the
+    combined row multiplies the factors, assuming the levers do not overlap (as
+    :func:`chain` does). A :class:`LeverResult` enters as its :meth:`LeverResult.as_lever`.
+    Columns: ``scenario``, ``source``, ``cac``, ``arpa``, ``lifetime_months``, ``ltv``,
+    ``ltv_cac``, ``payback_months``.
+    """
+    levers = [lv.as_lever() if isinstance(lv, LeverResult) else lv for lv in levers]
+    scenarios = [Lever("Baseline", "the quarter as measured")] + list(levers)
+    if combined and levers:
+        scenarios.append(Lever("All levers together", "factors multiplied (no overlap assumed)",
+                               float(np.prod([lv.cac_factor for lv in levers])),
+                               float(np.prod([lv.arpa_factor for lv in levers])),
+                               float(np.prod([lv.lifetime_factor for lv in levers]))))
+    rows = []
+    for lever in scenarios:
+        econ = unit_economics(cac * lever.cac_factor, arpa * lever.arpa_factor, gross_margin,
+                              lifetime_months * lever.lifetime_factor)
+        rows.append({"scenario": lever.name, "source": lever.source, "cac": econ.cac,
+                     "arpa": econ.arpa, "lifetime_months": econ.lifetime_months,
+                     "ltv": econ.ltv, "ltv_cac": econ.ltv_cac,
+                     "payback_months": econ.payback_months})
+    return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True)
@@ -50,12 +129,18 @@ class LeverResult:
         """Relative change of the CAC: ``cac_after / cac_before - 1`` (-0.25 = -25 %)."""
         if not self.cac_before:
             raise UndefinedMetricError("CAC change", "the CAC before the lever is zero")
-        return self.cac_after / self.cac_before - 1.0
+        return formulas.relative_change(self.cac_before, self.cac_after)
 
     @property
     def saving(self) -> float:
         """CAC saved per new customer (currency): ``cac_before - cac_after``."""
         return self.cac_before - self.cac_after
+
+    def as_lever(self, source: str = "") -> Lever:
+        """This result as a :class:`Lever`: its CAC factor ``1 + change``, ARPA and lifetime
+        unchanged."""
+        return Lever(self.lever, source or "model: " + ", ".join(
+            f"{k} {v:g}" for k, v in self.assumptions.items()), cac_factor=1.0 + self.change)
 
 
 def _share(name: str, value: float) -> None:
@@ -84,7 +169,8 @@ def lead_quality(cac: float, volume_share: float, lead_factor: float = 0.5,
         raise ValueError("lead_factor and conversion_factor must be > 0")
     spend_factor = 1 - volume_share + volume_share * lead_factor
     customer_factor = lead_factor * conversion_factor
-    return LeverResult("lead quality", cac, cac * spend_factor / customer_factor,
+    # Per customer: the spend scaled by spend_factor over the customers by customer_factor.
+    return LeverResult("lead quality", cac, formulas.cac(cac * spend_factor, customer_factor),
                        {"volume_share": volume_share, "lead_factor": lead_factor,
                         "conversion_factor": conversion_factor,
                         "spend_factor": spend_factor, "customer_factor": customer_factor})
@@ -156,10 +242,10 @@ def channel_mix(budget: float, budget_shares: Mapping[str, float],
     out = pd.DataFrame({"share": shares, "cac": cacs})
     out.index.name = "channel"
     out["budget"] = budget * out["share"]
-    out["new_customers"] = out["budget"] / out["cac"]
+    out["new_customers"] = formulas.customers_bought(out["budget"], out["cac"])
     customers = float(out["new_customers"].sum())
-    out.attrs["blended_cac"] = budget / customers if budget else 1.0 / float(
-        (out["share"] / out["cac"]).sum())
+    out.attrs["blended_cac"] = (formulas.cac(budget, customers) if budget else formulas.cac(
+        1.0, float(formulas.customers_bought(out["share"], out["cac"]).sum())))
     return out
 
 
@@ -176,25 +262,30 @@ def remix(current_budget: Mapping[str, float], channel_cacs: Mapping[str, float]
     total = float(spend.sum())
     if not total:
         raise UndefinedMetricError("remix", "the channels to remix have no budget")
-    before = channel_mix(total, (spend / total).to_dict(), channel_cacs).attrs["blended_cac"]
+    before = channel_mix(total, formulas.share(spend, total).to_dict(),
+                         channel_cacs).attrs["blended_cac"]
     after = channel_mix(total, target_shares, channel_cacs).attrs["blended_cac"]
     assumptions = {f"share_{c}": float(target_shares[c]) for c in names}
-    assumptions.update({f"current_share_{c}": float(spend[c] / total) for c in names})
+    assumptions.update({f"current_share_{c}": float(formulas.share(spend[c], total))
+                        for c in names})
     return LeverResult("channel mix", float(before), float(after), assumptions)
 
 
-def chain(cac: float, levers: Sequence[LeverResult]) -> pd.DataFrame:
+def chain(cac: float, levers: Sequence[LeverResult | Lever]) -> pd.DataFrame:
     """Apply levers one after the other, each with its own relative change (a waterfall).
 
     Rows: ``start`` then one per lever. Columns: ``change`` (relative), ``cac`` after the step
     and ``step`` (currency, negative when the CAC falls). Effects are treated as independent,
-    so they multiply: a -25 % lever then a -18 % lever give -38.5 %, not -43 %.
+    so they multiply: a -25 % lever then a -18 % lever give -38.5 %, not -43 %. A
+    :class:`Lever` changes the CAC by ``cac_factor - 1``.
     """
     rows = [{"lever": "start", "change": 0.0, "cac": float(cac), "step": 0.0}]
     current = float(cac)
     for lever in levers:
-        after = current * (1 + lever.change)
-        rows.append({"lever": lever.lever, "change": lever.change, "cac": after,
+        name, change = ((lever.name, lever.cac_factor - 1.0) if isinstance(lever, Lever)
+                        else (lever.lever, lever.change))
+        after = current * (1 + change)
+        rows.append({"lever": name, "change": change, "cac": after,
                      "step": after - current})
         current = after
     return pd.DataFrame(rows).set_index("lever")

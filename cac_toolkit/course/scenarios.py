@@ -12,15 +12,15 @@ Each function states its assumption in its docstring; none of them is a forecast
   :func:`reallocation_sensitivity` shows how the answer changes when that does not hold.
 - Sensitivity grids: :func:`ltv_cac_grid` over gross margin x retention, with the lifetime a
   retention rate implies (:func:`cac_toolkit.figures.formulas.lifetime_from_retention`).
-- Levers: :func:`lever_scenarios` applies the article's quoted improvements (CRM alignment,
-  automation, referral) to a unit-economics baseline (:func:`unit_economics`).
+- Unit economics: :func:`unit_economics` (LTV, LTV/CAC, payback and their verdicts), the
+  baseline that the levers of :mod:`cac_toolkit.course.levers` change.
 - Channels compared on value, not on CAC alone: :func:`channel_economics` (cost per won
   opportunity, lifetime margin, margin per euro) and :func:`breakeven_monthly_revenue`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -324,70 +324,6 @@ def unit_economics(cac: float, arpa: float, gross_margin: float,
         notes.append(str(error))
     return UnitEconomics(cac, arpa, gross_margin, lifetime_months, ltv, ratio, payback,
                          assess_ltv_cac(ratio), assess_payback(payback), tuple(notes))
-
-
-# --------------------------------------------------------------------------- levers
-
-
-@dataclass(frozen=True)
-class Lever:
-    """An improvement applied to a baseline: factors on CAC, ARPA and lifetime."""
-
-    name: str
-    source: str
-    cac_factor: float = 1.0
-    arpa_factor: float = 1.0
-    lifetime_factor: float = 1.0
-
-
-def referral_cac_factor(referral_share: float, relative_cost: float) -> float:
-    """Blended CAC factor when ``referral_share`` of new customers cost ``relative_cost`` x CAC.
-
-    ``(1 - share) + share x relative_cost``, the other customers keeping today's CAC:
-    15 % of customers at a fifth of the cost gives 0.88 (CAC down 12 %).
-    """
-    if not 0 <= referral_share <= 1:
-        raise ValueError("referral_share must be between 0 and 1")
-    return (1 - referral_share) + referral_share * relative_cost
-
-
-#: The improvements the CAC article quotes, as factors (the last one is an assumption).
-ARTICLE_LEVERS: tuple[Lever, ...] = (
-    Lever("Unified CRM (marketing-sales alignment)", "article: CAC -25 % in a year",
-          cac_factor=0.75),
-    Lever("Prospecting automation", "article: average CAC -18 %", cac_factor=0.82),
-    Lever("Referral programme", "article: 15 % of new customers at a fifth of the cost",
-          cac_factor=referral_cac_factor(0.15, 1 / 5)),
-    Lever("Retention and upsell", "assumption: +10 % ARPA, +6 months on 30",
-          arpa_factor=1.10, lifetime_factor=36 / 30),
-)
-
-
-def lever_scenarios(cac: float, arpa: float, gross_margin: float, lifetime_months: float,
-                    levers: Sequence[Lever] = ARTICLE_LEVERS,
-                    combined: bool = True) -> pd.DataFrame:
-    """The baseline, each lever alone, and (``combined``) all levers together.
-
-    Each row recomputes :func:`unit_economics` with ``cac x cac_factor``, ``arpa x
-    arpa_factor`` and ``lifetime_months x lifetime_factor``; the combined row multiplies the
-    factors, assuming the levers do not overlap. Columns: ``scenario``, ``source``, ``cac``,
-    ``arpa``, ``lifetime_months``, ``ltv``, ``ltv_cac``, ``payback_months``.
-    """
-    scenarios = [Lever("Baseline", "the quarter as measured")] + list(levers)
-    if combined and levers:
-        scenarios.append(Lever("All levers together", "factors multiplied (no overlap assumed)",
-                               float(np.prod([lv.cac_factor for lv in levers])),
-                               float(np.prod([lv.arpa_factor for lv in levers])),
-                               float(np.prod([lv.lifetime_factor for lv in levers]))))
-    rows = []
-    for lever in scenarios:
-        econ = unit_economics(cac * lever.cac_factor, arpa * lever.arpa_factor, gross_margin,
-                              lifetime_months * lever.lifetime_factor)
-        rows.append({"scenario": lever.name, "source": lever.source, "cac": econ.cac,
-                     "arpa": econ.arpa, "lifetime_months": econ.lifetime_months,
-                     "ltv": econ.ltv, "ltv_cac": econ.ltv_cac,
-                     "payback_months": econ.payback_months})
-    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- retention grids

@@ -7,10 +7,14 @@ expression:
   and lifetime; shows LTV, LTV/CAC and payback with their verdicts, and the payback curve.
 - :func:`budget_reallocation_explorer`: move direct budget from one channel to another, with
   the saturation of the receiving channel as a slider (:func:`course.scenarios.move_budget`).
+- :func:`lever_explorer`: chain the CAC article's levers (unified CRM, automation, lead
+  quality, referral, channel mix) with your assumptions and redraw the waterfall
+  (:func:`course.levers.chain`).
 
-The numbers come from :mod:`cac_toolkit.course.scenarios`; the text shown is built by
-:func:`describe_unit_economics` and :func:`describe_reallocation`, which notebooks also print
-as static output (widget views do not render outside a live kernel, on GitHub for one).
+The numbers come from :mod:`cac_toolkit.course.scenarios` and :mod:`cac_toolkit.course.levers`;
+the text shown is built by :func:`describe_unit_economics`, :func:`describe_reallocation` and
+:func:`describe_levers`, which notebooks also print as static output (widget views do not
+render outside a live kernel, on GitHub for one).
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from matplotlib.figure import Figure
 
 from cac_toolkit.core.errors import UndefinedMetricError
 from cac_toolkit.core.money import format_money, format_number, format_percent
-from cac_toolkit.course import scenarios
+from cac_toolkit.course import levers, scenarios
+from cac_toolkit.figures.formulas import relative_change
 from cac_toolkit.render import plots
 
 STATIC_NOTE = ("Interactive explorer: run this notebook in Jupyter to move the sliders "
@@ -209,6 +214,88 @@ def budget_reallocation_explorer(direct_spend: pd.Series, new_customers: pd.Seri
         summary.value = _pre(describe_reallocation(table, totals, src, dst, moved,
                                                    values["multiplier"], currency))
         chart.value = _png(plots.budget_reallocation(table, currency=currency))
+
+    explorer.render = render
+    return _wire(explorer)
+
+
+# --------------------------------------------------------------------------- levers
+
+
+def describe_levers(steps: pd.DataFrame, currency: str = "EUR") -> str:
+    """Plain-text summary of a :func:`cac_toolkit.course.levers.chain`: the CAC before and
+    after, and each lever's step."""
+    start, end = float(steps["cac"].iloc[0]), float(steps["cac"].iloc[-1])
+    change = relative_change(start, end) if start else None
+    lines = [f"CAC {format_money(start, currency)} -> {format_money(end, currency)}"
+             + (f" ({'+' if change >= 0 else ''}{format_percent(change, 1)})"
+                if change is not None else "")]
+    for name, row in steps.iloc[1:].iterrows():
+        lines.append(f"  {str(name):<28} {format_percent(float(row['change']), 1):>8}  "
+                     f"{format_money(float(row['step']), currency):>12}")
+    return "\n".join(lines)
+
+
+def lever_explorer(cac: float, qualification_share: float, volume_share: float,
+                   mix: levers.LeverResult | None = None, crm: float = 0.25,
+                   time_saved: float = 0.40, lead_factor: float = 0.5,
+                   conversion_factor: float = 2.0, referral_share: float = 0.15,
+                   referral_cost: float = 1 / 5, currency: str = "EUR") -> Explorer:
+    """Chain the article's levers with your own assumptions and see the waterfall.
+
+    Levers, in this order: a unified CRM cutting the CAC by ``crm``
+    (:meth:`~cac_toolkit.course.levers.LeverResult.from_factor`), automation saving
+    ``time_saved`` of the qualification work, which is ``qualification_share`` of the CAC
+    (:func:`~cac_toolkit.course.levers.automation`), fewer better leads
+    (:func:`~cac_toolkit.course.levers.lead_quality` on the ``volume_share`` of the spend that
+    grows with leads), a referral programme bringing ``referral_share`` of the customers at
+    ``referral_cost`` x the CAC (:func:`~cac_toolkit.course.levers.referral_cac_factor`) and,
+    when given, the channel ``mix`` (:func:`~cac_toolkit.course.levers.remix`), switched by a
+    checkbox. Defaults: the article's figures.
+    """
+    style = {"description_width": "190px"}
+    layout = widgets.Layout(width="520px")
+    controls: dict[str, widgets.Widget] = {
+        "crm": widgets.FloatSlider(value=crm, min=0.0, max=0.40, step=0.05,
+                                   readout_format=".0%", description="unified CRM: CAC cut",
+                                   style=style, layout=layout),
+        "time_saved": widgets.FloatSlider(value=time_saved, min=0.0, max=0.80, step=0.05,
+                                          readout_format=".0%",
+                                          description="automation: time saved", style=style,
+                                          layout=layout),
+        "lead_factor": widgets.FloatSlider(value=lead_factor, min=0.3, max=1.0, step=0.05,
+                                           description="leads kept (x)", style=style,
+                                           layout=layout),
+        "conversion_factor": widgets.FloatSlider(value=conversion_factor, min=1.0, max=3.0,
+                                                 step=0.1, description="lead conversion (x)",
+                                                 style=style, layout=layout),
+        "referral_share": widgets.FloatSlider(value=referral_share, min=0.0, max=0.40,
+                                              step=0.05, readout_format=".0%",
+                                              description="customers by referral",
+                                              style=style, layout=layout),
+    }
+    if mix is not None:
+        controls["remix"] = widgets.Checkbox(value=True, description="30/50/20 channel mix")
+    summary, chart = widgets.HTML(), widgets.Image(format="png")
+    box = widgets.VBox([*controls.values(), summary, chart])
+    explorer = Explorer(box, controls, summary, chart)
+
+    def render() -> None:
+        values = {name: control.value for name, control in controls.items()}
+        chosen: list[levers.LeverResult] = [
+            levers.LeverResult.from_factor("unified CRM", cac, 1 - values["crm"]),
+            levers.automation(cac, qualification_share, values["time_saved"]),
+            levers.lead_quality(cac, volume_share, values["lead_factor"],
+                                values["conversion_factor"]),
+            levers.LeverResult.from_factor(
+                "referral", cac, levers.referral_cac_factor(values["referral_share"],
+                                                            referral_cost)),
+        ]
+        if mix is not None and values["remix"]:
+            chosen.append(mix)
+        steps = levers.chain(cac, chosen)
+        summary.value = _pre(describe_levers(steps, currency))
+        chart.value = _png(plots.lever_waterfall(steps, currency=currency))
 
     explorer.render = render
     return _wire(explorer)
