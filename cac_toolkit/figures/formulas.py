@@ -216,11 +216,11 @@ def channel_cac(
     else:
         out["shared_allocated"] = 0.0
     customers = out["new_customers"].where(out["new_customers"] > 0)
-    if to_cent:
-        out["cac_direct"] = [_cac_to_cent(s, n) for s, n in
-                             zip(out["spend_direct"], customers, strict=True)]
+    if to_cent:  # one exact decimal division per channel (a handful of rows)
+        out["cac_direct"] = [np.nan if pd.isna(n) else cac(s, n, to_cent=True)
+                             for s, n in zip(out["spend_direct"], customers, strict=True)]
         out["cac_fully_loaded"] = [
-            np.nan if pd.isna(a) else _cac_to_cent(s + a, n)
+            np.nan if pd.isna(a) or pd.isna(n) else cac_fully_loaded(s, a, n, to_cent=True)
             for s, a, n in zip(out["spend_direct"], out["shared_allocated"], customers,
                                strict=True)]
     else:
@@ -228,10 +228,6 @@ def channel_cac(
         out["cac_fully_loaded"] = cac_fully_loaded(out["spend_direct"], out["shared_allocated"],
                                                    customers)
     return out
-
-
-def _cac_to_cent(spend: float, customers: float) -> float:
-    return np.nan if pd.isna(customers) else cac(spend, customers, to_cent=True)
 
 
 # ------------------------------------------------------------------------------- revenue
