@@ -65,7 +65,7 @@ def test_history_rows_are_the_periods_kpis(sample, markov) -> None:
 
 def test_attribution_block_is_every_model_on_the_period(sample, markov) -> None:
     params, kpis = markov
-    period = params.period()
+    period = params.audited_period()
     all_acquired = acquisitions(sample.deals)
     expected = attribution.compare_models(
         acquisitions_in(all_acquired, period), sample.touchpoints,
@@ -98,7 +98,7 @@ def test_the_chain_of_a_period_is_solved_once(sample, monkeypatch, tmp_path) -> 
     kpis = compute_kpis(sample, params)
     # One solve per period: the audited year once (KPIs, comparison, history), then at most
     # the previous 365 days and the three earlier calendar years of the history.
-    assert solved.count(params.period().end) == 1
+    assert solved.count(params.audited_period().end) == 1
     assert 2 <= len(solved) <= 1 + 1 + (kpi_file.HISTORY_PERIODS - 1)
     count = len(solved)
     workbook.write_workbook(tmp_path / "w.xlsx", sample, params, kpis)

@@ -200,6 +200,8 @@ def test_case3_an_unread_spend_file_warns_and_a_period_without_spend_data_is_nul
     assert previous["cac"] == {"global": None, "marketing": None, "sales": None}
     assert previous["payback_months"] is None
     assert previous["period"] == {"start": "2025-10-03", "end": "2025-12-31"}
+    notes = {n["key"]: (n["code"], n["reason"]) for n in kpis["notes"]}
+    assert notes["previous.cac.global"] == ("no_spend_data", "no spend data before 2026-01-01")
     partly = compute_kpis(load_folder(folder), AuditParameters.from_mapping(
         QUARTER | {"period_start": "2026-02-01", "period_end": "2026-04-30"}))
     assert partly["cac"]["global"] is not None  # February and March hold spend lines

@@ -460,7 +460,7 @@ def history(data: AuditData, params: AuditParameters, count: int = HISTORY_PERIO
     """
     if count < 1:
         raise ValueError("quarters must be at least 1")
-    periods = history_periods(params.period(last_data_day(data)), count)
+    periods = history_periods(params.audited_period(last_data_day(data)), count)
     all_acquired = acquisitions(data.deals) if all_acquired is None else all_acquired
     rows = []
     for p in periods:
@@ -476,7 +476,7 @@ def history(data: AuditData, params: AuditParameters, count: int = HISTORY_PERIO
 
 def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
     """Every KPI of the contract for the audited period, the previous one, and provenance."""
-    period = params.period(last_data_day(data))
+    period = params.audited_period(last_data_day(data))
     in_period = period.contains(data.spend["date"]).any() or period.contains(
         data.deals["won_date"]).any()
     if not in_period:
@@ -492,8 +492,8 @@ def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
     credits = (comparison.table[params.attribution_model]
                if comparison is not None and params.attribution_model != "deal" else None)
     current, notes = period_kpis(data, params, period, all_acquired, credits)
-    previous_period = period.previous()
-    previous, _ = period_kpis(data, params, previous_period, all_acquired)
+    previous_period = params.comparison(period)
+    previous, previous_notes = period_kpis(data, params, previous_period, all_acquired)
     out: dict[str, object] = {"kpi_file_version": KPI_FILE_VERSION}
     out.update(current)
     out["cohorts"] = cohort_kpis(data, params, period, notes, all_acquired=all_acquired)
@@ -501,7 +501,10 @@ def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
     out["allocation_key"] = params.allocation_key
     out["attribution_model"] = params.attribution_model
     out["previous"] = previous
-    out["notes"] = notes.items
+    # The costs of the previous period that are unknown, not zero, are said too.
+    out["notes"] = notes.items + [{**n, "key": "previous." + n["key"]}
+                                  for n in previous_notes.items
+                                  if n["code"] == "no_spend_data"]
     found = data.warnings + spendless_channels(data, all_acquired) + coverage_warnings(
         data, {"audited": period, "previous": previous_period})
     out["warnings"] = [w.as_dict() for w in found]

@@ -2,8 +2,10 @@
 
 Names are fixed by the data contract (``period_start``, ``period_end``, ``gross_margin``,
 ``lifetime_months`` or ``monthly_churn``, ``allocation_key``, ``attribution_model``,
-``lang``, ``currency``, ``sector``); ``half_life_days`` and ``markov_order`` tune two
-attribution models. Values arrive as text from ``-p NAME VALUE`` and from papermill, so
+``lang``, ``currency``, ``sector``, ``period`` and ``compare_to``); ``half_life_days`` and
+``markov_order`` tune two attribution models. ``period`` (``2026-Q1``, ``2026-03``,
+``2026-H1``, ``2026``) sets ``period_start`` and ``period_end``; ``compare_to`` says which period
+the ``previous`` figures cover. Values arrive as text from ``-p NAME VALUE`` and from papermill, so
 :meth:`AuditParameters.from_mapping` parses and checks them, one clear error per mistake.
 """
 
@@ -17,7 +19,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cac_toolkit.core.errors import ParameterError
-from cac_toolkit.core.periods import Period, last_complete_quarter
+from cac_toolkit.core.periods import (
+    COMPARISONS,
+    Period,
+    calendar_period,
+    comparison_period,
+    last_complete_quarter,
+)
 from cac_toolkit.figures.targets import SECTOR_CAC_RANGES
 
 ALLOCATION_KEYS = ("new_customers", "opportunities", "pipeline")
@@ -42,6 +50,8 @@ class AuditParameters:
     sector: str = "saas"
     half_life_days: float = 7.0
     markov_order: int = 1
+    period: str | None = None  # a calendar period (2026-Q1): sets period_start/end
+    compare_to: str = "previous"
 
     def __post_init__(self) -> None:
         _check_choice("allocation_key", self.allocation_key, ALLOCATION_KEYS)
@@ -66,11 +76,14 @@ class AuditParameters:
             raise ParameterError("half_life_days", "a number of days > 0", self.half_life_days)
         if self.markov_order not in (1, 2, 3):
             raise ParameterError("markov_order", "1, 2 or 3", self.markov_order)
+        _check_choice("compare_to", self.compare_to, COMPARISONS)
+        if self.period is not None:
+            self._set_calendar_period()
         if (self.period_start is None) != (self.period_end is None):
             raise ParameterError("period_end" if self.period_end is None else "period_start",
                                  "both period_start and period_end, or neither", None)
         if self.period_start is not None:
-            self.period()  # raises on a bad date or an inverted period
+            self.audited_period()  # raises on a bad date or an inverted period
 
     @property
     def lifetime(self) -> float | None:
@@ -81,7 +94,35 @@ class AuditParameters:
             return 1.0 / float(self.monthly_churn)
         return None
 
-    def period(self, last_data_day: pd.Timestamp | None = None) -> Period:
+    def _set_calendar_period(self) -> None:
+        """``period`` (``2026-Q1``, ``2026-03``, ``2026-H1``, ``2026``) sets the dates."""
+        try:
+            dates = calendar_period(str(self.period))
+        except ValueError:
+            raise ParameterError("period", "a calendar period such as 2026-Q1, 2026-03, "
+                                 "2026-H1 or 2026", self.period) from None
+        start, end = dates.start.date().isoformat(), dates.end.date().isoformat()
+        for name, value in (("period_start", start), ("period_end", end)):
+            given = getattr(self, name)
+            if given is not None and _parse_date(name, given).date().isoformat() != value:
+                raise ParameterError(name, f"either period ({self.period}: {start} to "
+                                     f"{end}) or period_start and period_end", given)
+        object.__setattr__(self, "period", str(self.period).strip().upper())
+        object.__setattr__(self, "period_start", start)
+        object.__setattr__(self, "period_end", end)
+
+    def comparison(self, period: Period) -> Period:
+        """The period of the ``previous`` figures, as ``compare_to`` says: ``previous``
+        (equal length, just before), ``previous_calendar`` (Q4 2025 for Q1 2026) or
+        ``year_ago`` (the same dates a year before)."""
+        try:
+            return comparison_period(period, self.compare_to)
+        except ValueError:
+            raise ParameterError("compare_to", "previous or year_ago for a period that is "
+                                 "not a calendar month, quarter, half-year or year "
+                                 f"({period.label()})", self.compare_to) from None
+
+    def audited_period(self, last_data_day: pd.Timestamp | None = None) -> Period:
         """The audited period; by default the last complete quarter before ``last_data_day``."""
         if self.period_start is None:
             if last_data_day is None:

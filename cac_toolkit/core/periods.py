@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -97,3 +98,76 @@ def monthly_periods(period: Period) -> list[Period]:
     months = pd.period_range(period.start, period.end, freq="M")
     return [Period(max(m.start_time, period.start), min(m.end_time.normalize(), period.end))
             for m in months]
+
+
+_CALENDAR = re.compile(r"^\s*([0-9]{4})(?:-(Q[1-4]|H[12]|[0-9]{1,2}))?\s*$", re.IGNORECASE)
+COMPARISONS = ("previous", "previous_calendar", "year_ago")
+
+
+def calendar_period(label: str) -> Period:
+    """The period a calendar label names: ``2026-Q1``, ``2026-03``, ``2026-H1`` or ``2026``.
+
+    Raises ``ValueError`` for any other text.
+    """
+    match = _CALENDAR.match(str(label))
+    if not match:
+        raise ValueError(f"not a calendar period: {label!r}")
+    year, part = int(match[1]), (match[2] or "").upper()
+    if not part:
+        return Period(pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31))
+    if part.startswith("Q"):
+        q = pd.Period(f"{year}Q{part[1]}", freq="Q")
+        return Period(q.start_time, q.end_time.normalize())
+    if part.startswith("H"):
+        first = 1 if part == "H1" else 7
+        return Period(pd.Timestamp(year, first, 1),
+                      pd.Timestamp(year, first + 5, 1) + pd.offsets.MonthEnd(0))
+    month = int(part)
+    if not 1 <= month <= 12:
+        raise ValueError(f"not a calendar period: {label!r}")
+    m = pd.Period(f"{year}-{month:02d}", freq="M")
+    return Period(m.start_time, m.end_time.normalize())
+
+
+def calendar_kind(period: Period) -> str | None:
+    """``year``, ``half``, ``quarter`` or ``month`` when the period is exactly one, else None."""
+    start, end = period.start, period.end
+    if start.day != 1 or end != (end + pd.offsets.MonthEnd(0)).normalize():
+        return None
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    kinds = {12: ("year", 1), 6: ("half", 6), 3: ("quarter", 3), 1: ("month", 1)}
+    if months in kinds and (start.month - 1) % kinds[months][1] == 0:
+        return kinds[months][0]
+    return None
+
+
+def year_ago(period: Period) -> Period:
+    """The same dates one year earlier (29 February becomes 28 February)."""
+    def back(day: pd.Timestamp) -> pd.Timestamp:
+        return day - pd.DateOffset(years=1)
+
+    return Period(back(period.start), back(period.end))
+
+
+def previous_calendar(period: Period) -> Period:
+    """The calendar period of the same kind just before (Q4 2025 for Q1 2026, 2025 for 2026,
+    H2 2025 for H1 2026, February for March). Raises ``ValueError`` when ``period`` is not a
+    calendar month, quarter, half-year or year."""
+    kind = calendar_kind(period)
+    if kind is None:
+        raise ValueError("not a calendar month, quarter, half-year or year")
+    months = {"year": 12, "half": 6, "quarter": 3, "month": 1}[kind]
+    start = period.start - pd.DateOffset(months=months)
+    return Period(start, period.start - pd.Timedelta(days=1))
+
+
+def comparison_period(period: Period, compare_to: str) -> Period:
+    """The period ``previous`` figures are computed for: ``previous`` (equal length, just
+    before), ``previous_calendar`` or ``year_ago``."""
+    if compare_to == "previous":
+        return period.previous()
+    if compare_to == "previous_calendar":
+        return previous_calendar(period)
+    if compare_to == "year_ago":
+        return year_ago(period)
+    raise ValueError(f"compare_to must be one of {', '.join(COMPARISONS)}")

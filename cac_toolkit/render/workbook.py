@@ -367,7 +367,7 @@ def workbook_inputs(data: AuditData, params: AuditParameters,
     ``credits``: the attribution model's channel credits of the KPI file (its
     ``attribution`` block), so that no attribution model is solved again.
     """
-    period = period or params.period(last_data_day(data))
+    period = period or params.audited_period(last_data_day(data))
     lines = period_spend(data.spend, period)
     all_acquired = acquisitions(data.deals)
     acquired = acquisitions_in(all_acquired, period)
@@ -943,7 +943,7 @@ def write_workbook(path: str | Path, data: AuditData, params: AuditParameters,
     values; every KPI is a formula, so that a recalculation gives ``kpis.json`` to the cent.
     Returns the path written.
     """
-    period = params.period(last_data_day(data))
+    period = params.audited_period(last_data_day(data))
     expected_period = {"start": str(period.start.date()), "end": str(period.end.date())}
     if kpis.get("period") not in (None, expected_period):
         raise ValueError(f"the KPIs are for the period {kpis.get('period')}, the parameters "
