@@ -1,18 +1,31 @@
 """Command line: ``cac-toolkit kpis``, ``audit``, ``prepare``, ``check`` and ``sample``.
 
-Errors the user can fix (a bad file, a bad parameter) print one line on stderr and exit
-with status 2; nothing is ever written into the input folder.
+Errors the user can fix (a bad file, a bad parameter, a folder that cannot be written) print
+one line on stderr and exit with status 2; nothing is ever written into the input folder, and
+``audit --out`` never replaces a folder holding anything an audit did not write unless
+``--force`` is given. SIGINT, SIGTERM and SIGHUP end a run with one line and the status
+130, 143 or 129.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cac_toolkit.core.errors import CacToolkitError
+from cac_toolkit.core.errors import CacToolkitError, printable
+from cac_toolkit.core.interrupts import Interrupted, interruptible
+from cac_toolkit.core.outputs import os_failure, refuse_overlap, write_atomically
 from cac_toolkit.core.version import __version__
+
+AUDIT_OUT_HELP = (
+    "output folder (report.ipynb, report.html, kpis.json, workbook.xlsx). It must not exist "
+    "yet, be empty, or be a folder an earlier audit wrote (marked by its .cac-toolkit-audit "
+    "file); it is then replaced as a whole. A folder holding other files is refused")
+FORCE_HELP = ("replace OUT_DIR even if it holds files an audit did not write (they are "
+              "deleted); a file is never replaced by a folder, and inputs are never touched")
 
 
 def _parameters(pairs: Sequence[Sequence[str]] | None, file: str | None) -> dict[str, object]:
@@ -20,7 +33,13 @@ def _parameters(pairs: Sequence[Sequence[str]] | None, file: str | None) -> dict
     if file:
         import yaml
 
-        loaded = yaml.safe_load(Path(file).read_text(encoding="utf-8")) or {}
+        try:
+            loaded = yaml.safe_load(Path(file).read_text(encoding="utf-8")) or {}
+        except OSError as exc:
+            raise os_failure(exc, file, "read") from None
+        except (UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise CacToolkitError(f"{file}: not a YAML file of parameters "
+                                  f"({exc.__class__.__name__})") from None
         if not isinstance(loaded, dict):
             raise CacToolkitError(f"{file}: expected a mapping of parameter names to values")
         values.update(loaded)
@@ -48,8 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit", help="run the audit notebook and write the report")
     _add_common(audit)
-    audit.add_argument("--out", metavar="OUT_DIR", required=True,
-                       help="output folder (report.ipynb, report.html, kpis.json, workbook.xlsx)")
+    audit.add_argument("--out", metavar="OUT_DIR", required=True, help=AUDIT_OUT_HELP)
+    audit.add_argument("--force", action="store_true", help=FORCE_HELP)
     audit.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     sample = commands.add_parser("sample", help="write the generated sample company")
@@ -106,12 +125,6 @@ def _check(data_dir: Path, as_json: bool) -> int:
     return 2 if errors else 0
 
 
-def _refuse_file_inside(out: Path, data_dir: Path) -> None:
-    """Never write into the user's input folder."""
-    if data_dir.resolve() in out.resolve().parents:
-        raise CacToolkitError(f"{out}: the output must not be inside the input folder {data_dir}")
-
-
 def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "sample":
@@ -134,7 +147,6 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         return _check(Path(args.data_dir), args.json)
 
-
     # Imported here rather than at the top so that --help and --version answer at once.
     from cac_toolkit.audit.kpis import compute_kpis, kpis_to_json
     from cac_toolkit.audit.params import AuditParameters
@@ -145,7 +157,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "audit":
         from cac_toolkit.runner import run_audit
 
-        result = run_audit(data_dir, Path(args.out), params, progress=not args.no_progress)
+        result = run_audit(data_dir, Path(args.out), params, progress=not args.no_progress,
+                           force=args.force)
         _warn(result.kpis)
         for path in result.files:
             print(path)
@@ -159,25 +172,37 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 0
     text = kpis_to_json(kpis)
     if args.out:
-        out = Path(args.out)
-        _refuse_file_inside(out, data_dir)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)  # readers never see a half-written file
+        # Written through a temporary file renamed into place, links followed: readers never
+        # see a half-written file, a failure leaves nothing behind, an input is never hit.
+        refuse_overlap(Path(args.out), args.out, data_dir)
+        write_atomically(Path(os.path.realpath(args.out)), text, args.out)
     else:
         sys.stdout.write(text)
     return 0
 
 
+def _error(message: object) -> None:
+    print(f"cac-toolkit: error: {printable(message)}", file=sys.stderr, flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     try:
-        code = run(argv)
+        with interruptible():
+            code = run(argv)
     except CacToolkitError as exc:
-        print(f"cac-toolkit: error: {exc}", file=sys.stderr)
+        _error(exc)
         code = 2
+    except OSError as exc:  # a failure no step named more precisely: still one line
+        _error(os_failure(exc, exc.filename or "a file", "use"))
+        code = 2
+    except Interrupted as exc:
+        where = ("the new output had already been written" if exc.published
+                 else "earlier outputs are untouched")
+        print(f"cac-toolkit: interrupted ({exc.name}); {where}", file=sys.stderr, flush=True)
+        code = exc.exit_code
     except KeyboardInterrupt:
-        print("cac-toolkit: interrupted; earlier outputs are untouched", file=sys.stderr)
+        print("cac-toolkit: interrupted; earlier outputs are untouched", file=sys.stderr,
+              flush=True)
         code = 130
     sys.exit(code)
 

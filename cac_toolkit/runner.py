@@ -4,9 +4,11 @@
 one-line error), executes the audit notebook (package data: ``notebooks/audit.ipynb`` inside
 the package) with papermill into a temporary folder beside the output, exports a code-free
 offline HTML report, checks that the notebook's ``kpis.json`` equals the one computed
-in-process, and only then moves the folder into place. A failure or an interruption leaves
-any earlier output untouched; a failed run keeps its partly executed notebook in
-``OUT_DIR.failed/`` for diagnosis.
+in-process and that no input changed meanwhile, and only then moves the folder into place.
+Where it may write is decided before any work (:mod:`cac_toolkit.core.outputs`). A failure
+or an interruption (SIGINT, SIGTERM, SIGHUP) leaves any earlier output untouched and removes
+the temporary folder and the kernel's connection file; a failed run keeps its partly
+executed notebook in ``OUT_DIR.failed/`` for diagnosis.
 """
 
 from __future__ import annotations
@@ -17,14 +19,30 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from cac_toolkit.audit.kpis import compute_kpis, kpis_to_json
 from cac_toolkit.audit.params import AuditParameters
-from cac_toolkit.core.errors import CacToolkitError
+from cac_toolkit.core.errors import CacToolkitError, printable
+from cac_toolkit.core.interrupts import Interrupted, InterruptState, interruptible
+from cac_toolkit.core.outputs import (
+    MARKER,
+    MARKER_TEXT,
+    check_audit_folder,
+    make_folder,
+    os_failure,
+    refuse_overlap,
+    remove_stale,
+    resolved,
+    temp_prefix,
+    unencodable,
+    write_marker,
+)
 from cac_toolkit.core.resources import audit_notebook, template_dir
-from cac_toolkit.data.loading import load_folder
+from cac_toolkit.data.loading import FileInfo, load_folder, sha256_of
 
 OUTPUTS = ("report.ipynb", "report.html", "kpis.json", "workbook.xlsx")
 
@@ -41,16 +59,15 @@ class AuditResult:
         return [self.out_dir / name for name in OUTPUTS]
 
 
-def notebook_parameters(data_dir: Path, params: AuditParameters, work: Path,
-                        run_date: str) -> dict[str, object]:
+def notebook_parameters(data_dir: Path, params: AuditParameters, run_date: str
+                        ) -> dict[str, object]:
     """The papermill parameters: the contract's names plus where to read and write.
 
-    The outputs are named relative to ``work``, the kernel's working directory, so that the
-    executed notebook records no temporary path and reruns stay byte-identical.
+    The outputs are named relative to the kernel's working folder (the temporary folder), so
+    that no path the notebook receives depends on how the output folder is spelled.
     """
-    del work  # the kernel runs inside it (papermill's ``cwd``)
     values = params.as_dict()
-    values.update({"data_dir": str(data_dir.resolve()), "kpis_out": "kpis.json",
+    values.update({"data_dir": str(data_dir), "kpis_out": "kpis.json",
                    "workbook_out": "workbook.xlsx", "run_date": run_date})
     return values
 
@@ -90,13 +107,6 @@ def export_html(notebook: Path, target: Path) -> None:
     target.write_text(body, encoding="utf-8")
 
 
-def _refuse_inside(out_dir: Path, data_dir: Path) -> None:
-    out, data = out_dir.resolve(), data_dir.resolve()
-    if out == data or data in out.parents or out in data.parents:
-        raise CacToolkitError(f"{out_dir}: the output folder must not contain or be inside the "
-                              f"input folder {data_dir}")
-
-
 def _say(message: str, progress: bool) -> None:
     if progress:
         print(f"cac-toolkit: {message}", file=sys.stderr, flush=True)
@@ -116,53 +126,152 @@ def _notebook_error(notebook: Path) -> str:
     return "the audit notebook failed"
 
 
+def _stage(name: str) -> None:
+    """Called as the run reaches each step (``inputs``, ``notebook``, ``html``, ``publish``):
+    a seam for tests that interrupt a run at an exact place; does nothing."""
+
+
+def _own_folder(folder: Path) -> bool:
+    """True for a folder this tool wrote (it holds the marker), which it may replace."""
+    return folder.is_dir() and not folder.is_symlink() and (folder / MARKER).is_file()
+
+
+def _keep_failed(work: Path, out_dir: Path) -> str:
+    """Keep the partly executed notebook in ``OUT.failed/``; says where (or why not)."""
+    failed = out_dir.with_name(out_dir.name + ".failed")
+    if failed.exists() or failed.is_symlink():
+        if not _own_folder(failed):
+            return f"partly executed notebook not kept: {failed} is not the audit's"
+        shutil.rmtree(failed)
+    failed.mkdir()
+    write_marker(failed)
+    shutil.copy2(work / "report.ipynb", failed / "report.ipynb")
+    return f"partly executed notebook kept in {failed / 'report.ipynb'}"
+
+
+def _changed_inputs(files: dict[str, FileInfo]) -> list[str]:
+    """The input files whose bytes are no longer those that were parsed and hashed."""
+    changed = []
+    for info in files.values():
+        try:
+            same = sha256_of(info.path) == info.sha256
+        except OSError:
+            same = False
+        if not same:
+            changed.append(info.path.name)
+    return changed
+
+
 def _publish(work: Path, out_dir: Path) -> None:
-    """Swap the finished folder into place: never a half-written ``out_dir``."""
+    """Swap the finished folder into place (two renames): never a half-written ``out_dir``."""
+    old = out_dir.with_name(temp_prefix(out_dir, "old") + work.name[-8:])
+    (work / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
     if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{work.name}")
         out_dir.rename(old)
-        work.rename(out_dir)
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            work.rename(out_dir)
+        except OSError:
+            old.rename(out_dir)
+            raise
     else:
         work.rename(out_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def _kernel_runtime_dir() -> Iterator[Path]:
+    """A private folder for the kernel's connection file, removed whatever happens."""
+    folder = Path(tempfile.mkdtemp(prefix="cac-toolkit-kernel-"))
+    previous = os.environ.get("JUPYTER_RUNTIME_DIR")
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(folder)
+    try:
+        yield folder
+    finally:
+        if previous is None:
+            os.environ.pop("JUPYTER_RUNTIME_DIR", None)
+        else:
+            os.environ["JUPYTER_RUNTIME_DIR"] = previous
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_audit(data_dir: str | Path, out_dir: str | Path, params: AuditParameters | None = None,
               *, progress: bool = True, run_date: str | None = None,
-              notebook: str | Path | None = None) -> AuditResult:
-    """Audit ``data_dir`` into ``out_dir``: report.ipynb, report.html, kpis.json, workbook.xlsx."""
+              notebook: str | Path | None = None, force: bool = False) -> AuditResult:
+    """Audit ``data_dir`` into ``out_dir``: report.ipynb, report.html, kpis.json, workbook.xlsx.
+
+    ``out_dir`` must be absent, empty or an earlier audit's folder (``force`` replaces any
+    folder, never a file); see :mod:`cac_toolkit.core.outputs`. SIGINT, SIGTERM and SIGHUP
+    raise :class:`~cac_toolkit.core.interrupts.Interrupted` with the earlier output in place
+    and the temporary folders removed.
+    """
+    shown = str(out_dir)
+    with interruptible() as state:
+        try:
+            return _run_audit(Path(data_dir), resolved(out_dir), shown,
+                              params or AuditParameters(), progress=progress,
+                              run_date=run_date, notebook=notebook, force=force, state=state)
+        except OSError as exc:
+            raise os_failure(exc, exc.filename or shown, "write") from None
+
+
+def _run_audit(data_dir: Path, out_dir: Path, shown: str, params: AuditParameters, *,
+               progress: bool, run_date: str | None, notebook: str | Path | None,
+               force: bool, state: InterruptState) -> AuditResult:
     import papermill
 
-    data_dir, out_dir = Path(data_dir), Path(out_dir)
-    params = params or AuditParameters()
-    _refuse_inside(out_dir, data_dir)
-    _say(f"checking the inputs in {data_dir}", progress)
-    expected = kpis_to_json(compute_kpis(load_folder(data_dir), params))
-    run_date = run_date or dt.date.today().isoformat()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    # Absolute: the kernel runs inside ``work``, where a relative path would mean another place.
-    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent)).resolve()
-    umask = os.umask(0)
-    os.umask(umask)
-    work.chmod(0o777 & ~umask)  # mkdtemp makes it private; the published folder should not be
+    if unencodable(out_dir):
+        raise CacToolkitError(f"{shown}: the output path is not valid UTF-8; choose a folder "
+                              "whose path is UTF-8 text")
+    refuse_overlap(out_dir, shown, data_dir)
+    check_audit_folder(out_dir, shown, OUTPUTS, force)
+    make_folder(out_dir.parent)
+    remove_stale(out_dir)
+    # The temporary folder first: a location that takes no files fails before any work.
     try:
+        work = Path(tempfile.mkdtemp(prefix=temp_prefix(out_dir, "tmp"), dir=out_dir.parent))
+    except OSError as exc:
+        raise os_failure(exc, out_dir.parent, "create a folder in") from None
+    try:
+        write_marker(work)
+        umask = os.umask(0)
+        os.umask(umask)
+        work.chmod(0o777 & ~umask)  # mkdtemp makes it private; the published folder should not be
+        _say(f"checking the inputs in {printable(data_dir)}", progress)
+        data = load_folder(data_dir)
+        expected = kpis_to_json(compute_kpis(data, params))
+        run_date = run_date or dt.date.today().isoformat()
+        _stage("inputs")
+        state.check()
         source = Path(notebook) if notebook else audit_notebook()
         _say("running the audit notebook", progress)
-        try:
-            papermill.execute_notebook(
-                str(source), str(work / "report.ipynb"),
-                parameters=notebook_parameters(data_dir, params, work, run_date),
-                progress_bar=progress, cwd=str(work), kernel_name="python3", log_output=False)
-        except papermill.PapermillExecutionError:
-            failed = out_dir.with_name(out_dir.name + ".failed")
-            shutil.rmtree(failed, ignore_errors=True)
-            failed.mkdir()
-            shutil.copy2(work / "report.ipynb", failed / "report.ipynb")
-            raise CacToolkitError(f"{_notebook_error(work / 'report.ipynb')} (partly executed "
-                                  f"notebook kept in {failed / 'report.ipynb'})") from None
+        with _kernel_runtime_dir() as runtime:
+            folder = data_dir.resolve()
+            if unencodable(folder):  # papermill writes parameters as UTF-8 text: use a link
+                folder = runtime / "inputs"
+                folder.symlink_to(data_dir.resolve(), target_is_directory=True)
+            _stage("notebook")
+            try:
+                papermill.execute_notebook(
+                    str(source), str(work / "report.ipynb"),
+                    parameters=notebook_parameters(folder, params, run_date),
+                    progress_bar=progress, cwd=str(work), kernel_name="python3",
+                    log_output=False)
+            except papermill.PapermillExecutionError:
+                state.check()
+                changed = _changed_inputs(data.files)
+                if changed:
+                    raise _changed_error(changed) from None
+                raise CacToolkitError(f"{_notebook_error(work / 'report.ipynb')} "
+                                      f"({_keep_failed(work, out_dir)})") from None
+        state.check()
+        changed = _changed_inputs(data.files)
+        if changed:
+            raise _changed_error(changed)
         _say("writing the HTML report", progress)
         stabilise_notebook(work / "report.ipynb")
+        _stage("html")
         export_html(work / "report.ipynb", work / "report.html")
+        state.check()
         produced = (work / "kpis.json").read_text(encoding="utf-8")
         if produced != expected:
             raise CacToolkitError("the notebook's kpis.json differs from the package's: "
@@ -170,11 +279,27 @@ def run_audit(data_dir: str | Path, out_dir: str | Path, params: AuditParameters
         missing = [name for name in OUTPUTS if not (work / name).is_file()]
         if missing:
             raise CacToolkitError(f"the audit did not produce {', '.join(missing)}")
-        _publish(work, out_dir)
-        # A diagnosis left by an earlier failed run no longer describes this output.
-        shutil.rmtree(out_dir.with_name(out_dir.name + ".failed"), ignore_errors=True)
+        # A signal that came before this point stops the run with the earlier output in
+        # place (even one whose exception a library swallowed); one that comes during the
+        # swap is only recorded, and reported once the new output is in place.
+        with state.deferred():
+            state.check()
+            _stage("publish")
+            _publish(work, out_dir)
+            # A diagnosis left by an earlier failed run no longer describes this output.
+            failed = out_dir.with_name(out_dir.name + ".failed")
+            if _own_folder(failed):
+                shutil.rmtree(failed, ignore_errors=True)
+            _stage("published")
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
-    _say(f"done: {out_dir}", progress)
+    if state.received is not None:  # came during the swap: the new output is in place
+        raise Interrupted(state.received, published=True)
+    _say(f"done: {printable(shown)}", progress)
     return AuditResult(out_dir, json.loads(expected))
+
+
+def _changed_error(names: list[str]) -> CacToolkitError:
+    return CacToolkitError(f"{', '.join(names)} changed while the audit was running; run the "
+                           "audit again once the file is complete")

@@ -21,6 +21,7 @@ import pytest
 
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.core.errors import CacToolkitError
+from cac_toolkit.core.outputs import MARKER, MARKER_TEXT, remove_stale
 from cac_toolkit.core.resources import data_path
 from cac_toolkit.render.report import fmt
 from cac_toolkit.runner import run_audit
@@ -65,7 +66,7 @@ def french_audit(client: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 def test_audit_writes_the_four_files(french_audit: Path) -> None:
     assert sorted(p.name for p in french_audit.iterdir()) == [
-        "kpis.json", "report.html", "report.ipynb", "workbook.xlsx"]
+        MARKER, "kpis.json", "report.html", "report.ipynb", "workbook.xlsx"]
     nb = nbformat.read(french_audit / "report.ipynb", as_version=4)
     assert all(c.get("execution_count") for c in nb.cells if c.cell_type == "code"
                and c.source.strip())
@@ -159,26 +160,38 @@ def test_failing_notebook_is_kept_for_diagnosis(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
 def test_interrupted_audit_leaves_earlier_results_untouched(tmp_path: Path, sig: int) -> None:
     out = tmp_path / "audit"
     out.mkdir()
+    (out / MARKER).write_text(MARKER_TEXT, encoding="utf-8")  # an earlier audit's folder
     (out / "kpis.json").write_text("earlier results\n", encoding="utf-8")
+    system_tmp = tmp_path / "system-tmp"  # where the kernel's connection file would stay
+    system_tmp.mkdir()
     process = subprocess.Popen(
         [sys.executable, "-m", "cac_toolkit.cli", "audit", str(data_path("saas_quarter")),
          "--out", str(out), "--no-progress", "-p", "period_start", "2026-01-01",
          "-p", "period_end", "2026-03-31"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    deadline = time.monotonic() + 60
-    # Wait until the run is writing into its temporary folder, then stop it halfway.
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        env={**os.environ, "TMPDIR": str(system_tmp)}, text=True)
+    deadline = time.monotonic() + 120
+    # Wait until the run is writing into its temporary folder, then stop it halfway. Where
+    # the signal lands does not matter: every position before the publish gives this outcome
+    # (tests/test_safety.py places signals at each step deterministically).
     while time.monotonic() < deadline and not any(
             (p / "report.ipynb").exists() for p in tmp_path.glob(".audit.tmp-*")):
         time.sleep(0.05)
     assert process.poll() is None, "the audit ended before it could be interrupted"
     os.killpg(process.pid, sig)
-    process.wait(timeout=60)
-    assert process.returncode != 0
-    assert sorted(p.name for p in out.iterdir()) == ["kpis.json"]
+    _, stderr = process.communicate(timeout=120)
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "kpis.json"]
     assert (out / "kpis.json").read_text(encoding="utf-8") == "earlier results\n"
-    if sig == signal.SIGINT:  # a clean interruption also removes its temporary folder
-        assert not list(tmp_path.glob(".audit.tmp-*"))
+    if sig == signal.SIGKILL:  # nothing can clean up; the next run removes what is left
+        assert process.returncode == -sig
+        assert remove_stale(out) and not list(tmp_path.glob(".audit.tmp-*"))
+        return
+    assert process.returncode == 128 + sig
+    assert stderr.splitlines()[-1] == (f"cac-toolkit: interrupted ({signal.Signals(sig).name}); "
+                                       "earlier outputs are untouched")
+    assert not list(tmp_path.glob(".audit.tmp-*"))  # a clean interruption removes its folder
+    assert not list(system_tmp.iterdir())  # and the kernel's connection file

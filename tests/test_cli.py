@@ -26,7 +26,7 @@ def test_bad_parameter_is_one_line() -> None:
     result = run("kpis", str(data_path("saas_quarter")), "-p", "gross_margin", "70")
     assert result.returncode == 2
     assert result.stderr.strip() == ("cac-toolkit: error: parameter gross_margin: expected a "
-                                     "share between 0 and 1 (0.7 for 70 %), got '70.0'")
+                                     "share between 0 and 1 (0.7 for 70 %), got '70'")  # as typed
 
 
 def test_unknown_parameter_names_the_valid_ones() -> None:

@@ -32,6 +32,15 @@ ALLOCATION_KEYS = ("new_customers", "opportunities", "pipeline")
 ATTRIBUTION_MODELS = ("deal", "first_touch", "last_touch", "linear", "time_decay",
                       "position_based", "markov", "shapley")
 LANGS = ("en", "fr")
+#: The longest customer lifetime accepted, in months (100 years): beyond it an LTV is no
+#: longer a figure anyone can act on, and amounts soon exceed what cents can represent.
+MAX_LIFETIME_MONTHS = 1200.0
+#: The smallest monthly churn accepted (a lifetime of 1,000 months).
+MIN_MONTHLY_CHURN = 0.001
+#: Attribution half-lives accepted, in days.
+HALF_LIFE_DAYS = (0.01, 3650.0)
+#: Years a period may start and end in: the years the loader accepts in the data.
+PERIOD_YEARS = (1990, 2100)
 
 
 @dataclass(frozen=True)
@@ -67,13 +76,17 @@ class AuditParameters:
         if self.lifetime_months is not None and self.monthly_churn is not None:
             raise ParameterError("monthly_churn", "either lifetime_months or monthly_churn, "
                                  "not both", self.monthly_churn)
-        if self.lifetime_months is not None and not self.lifetime_months > 0:
-            raise ParameterError("lifetime_months", "a number of months > 0", self.lifetime_months)
-        if self.monthly_churn is not None and not 0 < self.monthly_churn <= 1:
-            raise ParameterError("monthly_churn", "a monthly share between 0 and 1 (0.02 for "
-                                 "2 %)", self.monthly_churn)
-        if not self.half_life_days > 0:
-            raise ParameterError("half_life_days", "a number of days > 0", self.half_life_days)
+        if self.lifetime_months is not None and not (
+                0 < self.lifetime_months <= MAX_LIFETIME_MONTHS):
+            raise ParameterError("lifetime_months", "a number of months > 0 and at most "
+                                 f"{MAX_LIFETIME_MONTHS:g}", self.lifetime_months)
+        if self.monthly_churn is not None and not MIN_MONTHLY_CHURN <= self.monthly_churn <= 1:
+            raise ParameterError("monthly_churn", f"a monthly share between {MIN_MONTHLY_CHURN:g}"
+                                 " and 1 (0.02 for 2 %)", self.monthly_churn)
+        if not HALF_LIFE_DAYS[0] <= self.half_life_days <= HALF_LIFE_DAYS[1]:
+            raise ParameterError("half_life_days", f"a number of days between "
+                                 f"{HALF_LIFE_DAYS[0]:g} and {HALF_LIFE_DAYS[1]:g}",
+                                 self.half_life_days)
         if self.markov_order not in (1, 2, 3):
             raise ParameterError("markov_order", "1, 2 or 3", self.markov_order)
         _check_choice("compare_to", self.compare_to, COMPARISONS)
@@ -148,7 +161,12 @@ class AuditParameters:
             if name not in fields:
                 raise ParameterError(name, "one of " + ", ".join(fields), value)
             kwargs[name] = _convert(name, value, fields[name].type)
-        return cls(**kwargs)
+        try:
+            return cls(**kwargs)
+        except ParameterError as exc:  # quote the value as the user typed it, not as parsed
+            if exc.name in values and exc.got is not None:
+                raise ParameterError(exc.name, exc.expected, values[exc.name]) from None
+            raise
 
 
 def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
@@ -157,12 +175,17 @@ def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
 
 
 def _parse_date(name: str, value: object) -> pd.Timestamp:
+    """A period bound: ``2026-01-01`` or ``01/01/2026``, in the years :data:`PERIOD_YEARS`."""
     text = str(value).strip()
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return pd.Timestamp(pd.to_datetime(text, format=fmt))
-        except (ValueError, TypeError):
+            stamp = pd.Timestamp(pd.to_datetime(text, format=fmt))
+        except (ValueError, TypeError, OverflowError):
             continue
+        if not PERIOD_YEARS[0] <= stamp.year <= PERIOD_YEARS[1]:
+            raise ParameterError(name, f"a date between {PERIOD_YEARS[0]}-01-01 and "
+                                 f"{PERIOD_YEARS[1]}-12-31", value)
+        return stamp
     raise ParameterError(name, "a date such as 2026-01-01 or 01/01/2026", value)
 
 

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+#: Characters that would break a one-line message or drive a terminal: C0 and C1 controls,
+#: DEL, the Unicode line and paragraph separators, and the surrogates by which Python shows
+#: bytes of a file name that are not UTF-8.
+_UNSAFE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
 
 class CacToolkitError(Exception):
     """Base class of the errors this package raises on purpose."""
@@ -48,6 +55,8 @@ class ParameterError(CacToolkitError, ValueError):
 
     def __init__(self, name: str, expected: str, got: object) -> None:
         self.name = name
+        self.expected = expected
+        self.got = got
         super().__init__(f"parameter {name}: expected {expected}, got {_show(got)}")
 
 
@@ -60,9 +69,22 @@ class UndefinedMetricError(CacToolkitError, ZeroDivisionError):
         super().__init__(f"{metric} is undefined: {reason}")
 
 
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if "\ud800" <= char <= "\udfff":  # a byte that is not UTF-8, shown as that byte
+        return f"\\x{ord(char) & 0xFF:02x}"
+    return char.encode("unicode_escape").decode("ascii")
+
+
+def printable(text: object) -> str:
+    """``text`` safe to print on one line: controls, line separators and undecodable bytes
+    shown escaped (``\\n``, ``\\x1b``, ``\\u2028``, ``\\xff``); anything else unchanged."""
+    return _UNSAFE_RE.sub(_escape, str(text))
+
+
 def _show(value: object) -> str:
     """Quote a bad value briefly and on one line, whatever it contains."""
-    text = str(value).replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    text = printable(value)
     if len(text) > 60:
         text = text[:57] + "..."
     return f"'{text}'"

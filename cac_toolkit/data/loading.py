@@ -172,6 +172,18 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def read_input(path: Path) -> tuple[bytes, str]:
+    """An input file's bytes, read once, and their SHA-256: the provenance of the KPI file
+    then describes exactly the bytes parsed, even if the file is being written meanwhile."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path.name, f"cannot be read ({exc.__class__.__name__}: "
+                         f"{_printable(exc.strerror or exc)}); ",
+                         expected="a readable file") from None
+    return data, hashlib.sha256(data).hexdigest()
+
+
 def _line_of(data: bytes, position: int) -> int:
     return data.count(b"\n", 0, position) + 1
 
@@ -317,9 +329,10 @@ def _slow_records_within_limit(body: str, sep: str, label: str, first_row: int
     return frame
 
 
-def _read_csv(path: Path, spec: TableSpec, *, fast: bool = True) -> RawTable:
+def _read_csv(path: Path, spec: TableSpec, *, fast: bool = True, data: bytes | None = None
+              ) -> RawTable:
     label = path.name
-    data = path.read_bytes()
+    data = path.read_bytes() if data is None else data
     text = decode_text(data, label)
     if "\x00" in text:  # a NUL in UTF-16 text
         raise InputError(label, "the file holds a NUL character, so it is not a text table; ",
@@ -372,22 +385,19 @@ def _cell_ref(row: int, col: int) -> str:
     return f"{get_column_letter(col)}{row}"
 
 
-def _open_workbook(path: Path, label: str, data_only: bool):  # noqa: ANN202 - openpyxl book
+def _open_workbook(data: bytes, label: str, data_only: bool):  # noqa: ANN202 - openpyxl book
     import openpyxl  # imported here: only Excel inputs need it
 
     try:
-        # Our own handle, closed even when openpyxl fails half-way through a corrupt file.
-        with open(path, "rb") as handle, warnings.catch_warnings():
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # styles or extensions openpyxl skips
-            return openpyxl.load_workbook(io.BytesIO(handle.read()), data_only=data_only)
-    except OSError:
-        raise
+            return openpyxl.load_workbook(io.BytesIO(data), data_only=data_only)
     except Exception as exc:  # a corrupt, renamed or password-protected file
         raise InputError(label, f"cannot be opened as an Excel workbook "
                          f"({exc.__class__.__name__}); ", expected="an .xlsx file") from None
 
 
-def _excel_cells(path: Path, label: str, sheet_ref: str | int | None = None
+def _excel_cells(data: bytes, label: str, sheet_ref: str | int | None = None
                  ) -> tuple[str, dict[tuple[int, int], object]]:
     """The title of the sheet ``sheet_ref`` (by default the first) and its non-empty cells
     ``{(row, column): value}`` (1-based).
@@ -397,7 +407,7 @@ def _excel_cells(path: Path, label: str, sheet_ref: str | int | None = None
     without a saved result and an error value (``#DIV/0!``) become :class:`_ExcelProblem`;
     the cells of a merged range other than its top-left one become :class:`_MergedCopy`.
     """
-    book = _open_workbook(path, label, data_only=False)
+    book = _open_workbook(data, label, data_only=False)
     sheet = _pick_sheet(book, label, sheet_ref)
     cells: dict[tuple[int, int], object] = {}
     formulas: dict[tuple[int, int], str] = {}
@@ -414,7 +424,7 @@ def _excel_cells(path: Path, label: str, sheet_ref: str | int | None = None
         else:
             cells[(r, c)] = cell.value
     if formulas:  # the values Excel saved with the formulas, if it did
-        cached = _open_workbook(path, label, data_only=True)[sheet.title]
+        cached = _open_workbook(data, label, data_only=True)[sheet.title]
         for (r, c), formula in formulas.items():
             cell = cached.cell(r, c)
             ref = cell.coordinate
@@ -453,8 +463,9 @@ def _pick_sheet(book, label: str, sheet_ref: str | int | None):  # noqa: ANN001,
                      f"to {len(names) - 1})")
 
 
-def _read_excel(path: Path, spec: TableSpec, sheet: str | int | None = None) -> RawTable:
-    title, cells = _excel_cells(path, path.name, sheet)
+def _read_excel(path: Path, spec: TableSpec, sheet: str | int | None = None, *,
+                data: bytes | None = None) -> RawTable:
+    title, cells = _excel_cells(path.read_bytes() if data is None else data, path.name, sheet)
     label = f"{path.name} (sheet '{_printable(title)}')"
     own = {key: v for key, v in cells.items()
            if not isinstance(v, _MergedCopy) and not _is_blank(v)}
@@ -491,10 +502,11 @@ def _unmerged(value: object) -> object:
     return value.value if isinstance(value, _MergedCopy) else value
 
 
-def _read_parquet(path: Path, spec: TableSpec) -> RawTable:
+def _read_parquet(path: Path, spec: TableSpec, *, data: bytes | None = None) -> RawTable:
     label = path.name
+    data = path.read_bytes() if data is None else data
     try:
-        frame = pd.read_parquet(path)
+        frame = pd.read_parquet(io.BytesIO(data))
     except Exception as exc:  # any reader failure means the file is not usable Parquet
         raise InputError(label, f"cannot be read as Parquet ({exc.__class__.__name__}); ",
                          expected="a Parquet file") from None
@@ -537,8 +549,10 @@ def _name_columns(frame: pd.DataFrame, header: list[str], label: str, header_row
     return out
 
 
-def read_raw(path: Path, spec: TableSpec, sheet: str | int | None = None) -> RawTable:
-    """Read a table file's cells without interpreting them (``sheet``: Excel only)."""
+def read_raw(path: Path, spec: TableSpec, sheet: str | int | None = None,
+             data: bytes | None = None) -> RawTable:
+    """Read a table file's cells without interpreting them (``sheet``: Excel only); from
+    ``data``, the file's bytes already read, when given (the file is then not opened again)."""
     path = Path(path)
     suffix = path.suffix.lower()
     readers = {".csv": _read_csv, ".txt": _read_csv, ".tsv": _read_csv, ".xlsx": _read_excel,
@@ -547,8 +561,8 @@ def read_raw(path: Path, spec: TableSpec, sheet: str | int | None = None) -> Raw
         raise InputError(path.name, "", expected="a .csv, .xlsx or .parquet file")
     try:
         if sheet is not None and suffix in (".xlsx", ".xlsm"):
-            return _read_excel(path, spec, sheet)
-        return readers[suffix](path, spec)
+            return _read_excel(path, spec, sheet, data=data)
+        return readers[suffix](path, spec, data=data)
     except OSError as exc:  # unreadable (permissions, a disk error, a file that vanished)
         raise InputError(path.name, f"cannot be read ({exc.__class__.__name__}: "
                          f"{_printable(exc.strerror or exc)}); ",
@@ -1080,7 +1094,12 @@ def _single_currency(seen: list[_CurrencySeen], expected: str | None) -> str | N
 
 def find_table_file(folder: Path, table: str) -> Path | None:
     """The file holding ``table`` in ``folder`` (name matched case-insensitively), if any."""
-    candidates = [p for p in folder.iterdir() if p.is_file() and p.stem.lower() == table]
+    try:
+        candidates = [p for p in folder.iterdir() if p.is_file() and p.stem.lower() == table]
+    except OSError as exc:
+        raise InputError(str(folder), f"cannot be listed ({exc.__class__.__name__}: "
+                         f"{_printable(exc.strerror or exc)}); ",
+                         expected="a folder you may read (check its permissions)") from None
     matches = sorted(p for p in candidates if p.suffix.lower() in SUFFIXES)
     if len(matches) > 1:
         names = ", ".join(p.name for p in matches)
@@ -1128,12 +1147,8 @@ def load_folder(folder: str | Path, currency: str | None = None) -> AuditData:
                                  expected=f"a file {name}.csv, {name}.xlsx or {name}.parquet")
             frames[name] = None
             continue
-        raw = read_raw(path, spec)
-        try:
-            digest = sha256_of(path)
-        except OSError as exc:
-            raise InputError(path.name, f"cannot be read ({exc.__class__.__name__}); ",
-                             expected="a readable file") from None
+        data, digest = read_input(path)
+        raw = read_raw(path, spec, data=data)
         frames[name] = parse_table(raw, spec)
         raws[name] = raw
         files[name] = FileInfo(name, path, digest, len(frames[name]))

@@ -25,6 +25,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from cac_toolkit.core.money import format_money, format_number, format_percent
 from cac_toolkit.figures import formulas, targets
 from cac_toolkit.render.i18n import label_or, t
+from cac_toolkit.render.plaintext import LITERAL_RC, literal_figure
 
 #: Palette: the firm's figures in blues, verdicts in green / amber / red, references in grey.
 COLORS = {
@@ -66,8 +67,12 @@ _SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 @contextmanager
 def _style() -> Iterator[None]:
-    with plt.rc_context(STYLE):
+    """The house style; the figures made inside come out with literal text (no mathtext)."""
+    before = set(plt.get_fignums())
+    with plt.rc_context({**STYLE, **LITERAL_RC}):
         yield
+    for number in sorted(set(plt.get_fignums()) - before):
+        literal_figure(plt.figure(number))
 
 
 def money_short(value: float | None, currency: str = "EUR", lang: str = "en") -> str:

@@ -63,16 +63,12 @@ class Loaded:
 def read_source(folder: Path, source: Source, config: SourcesConfig) -> ReadSource:
     """Read one source's raw file into a contract-shaped raw table."""
     path = find_file(folder, source)
-    try:
-        digest = loading.sha256_of(path)
-    except OSError as exc:
-        raise InputError(path.name, f"cannot be read ({exc.__class__.__name__}); ",
-                         expected="a readable file") from None
+    data, digest = loading.read_input(path)  # hashed and parsed from the same bytes
     report = SourceReport(source.name, source.table, path.name,
                           source.preset.name if source.preset else None)
     spec = header_spec(source)
     try:
-        raw = loading.read_raw(path, spec, sheet=source.sheet)
+        raw = loading.read_raw(path, spec, sheet=source.sheet, data=data)
     except InputError as error:
         if "no header row found" not in str(error):
             raise
@@ -163,11 +159,11 @@ def read_folder(folder: str | Path, currency: str | None = None) -> Loaded:
                                      expected=f"a '{table}:' entry or a file {table}.csv")
                 frames[table] = None
                 continue
-            raw = loading.read_raw(path, spec)
+            data, digest = loading.read_input(path)
+            raw = loading.read_raw(path, spec, data=data)
             frames[table] = loading.parse_table(raw, spec)
             raws[table] = raw
-            files[table] = loading.FileInfo(table, path, loading.sha256_of(path),
-                                            len(frames[table]))
+            files[table] = loading.FileInfo(table, path, digest, len(frames[table]))
             warnings += loading.raw_warnings({table: raw}, filtered=set())
             read_paths.append(path)
             continue

@@ -1,0 +1,239 @@
+"""Where the tool may write: decided before any work starts, so no user file is ever lost.
+
+* An audit's output folder must be absent, empty, or a folder an earlier audit wrote: the
+  audit leaves the marker file :data:`MARKER` in it, and such a folder holds only the
+  audit's own files. Anything else is refused naming what is in the way, unless ``force``;
+  a path that is a file (or anything but a folder) is refused even then.
+* No output (audit folder or ``kpis --out`` file), once ``.``, ``..`` and links are resolved,
+  may be, contain or sit inside an input folder or the target of an input file.
+* Temporary folders ``.OUT.tmp-XXXXXXXX`` and replaced folders ``.OUT.old-XXXXXXXX`` that an
+  interrupted run left beside the output are removed by the next run (only names of that
+  exact shape, holding our marker, whose run is not alive).
+* Every operating-system failure becomes one :class:`CacToolkitError` line naming the path,
+  the reason and what to do (:func:`os_failure`).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from cac_toolkit.core.errors import CacToolkitError
+
+#: The file an audit writes in its output folder (and in its temporary folder, with its pid).
+MARKER = ".cac-toolkit-audit"
+MARKER_TEXT = "This folder was written by cac-toolkit audit; the next audit into it replaces it.\n"
+#: The random part of our temporary names (``tempfile.mkdtemp``'s alphabet and length).
+_RANDOM = "[a-z0-9_]{8}"
+
+_HINTS = {
+    errno.EACCES: "check its permissions or choose another location",
+    errno.EPERM: "check its permissions or choose another location",
+    errno.EROFS: "the file system is read-only; choose another location",
+    errno.ENOSPC: "the disk is full; free some space or choose another location",
+    errno.EDQUOT: "the disk quota is exhausted; free some space or choose another location",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EISDIR: "it is a folder; give a file name",
+    errno.EBUSY: "it is in use (a mount point?); choose another location",
+    errno.ENOENT: "it or its folder does not exist, or the folder takes no new files",
+    errno.ENAMETOOLONG: "the name is too long",
+    errno.ELOOP: "its links loop",
+}
+
+
+def os_failure(exc: OSError, path: Path | str, doing: str) -> CacToolkitError:
+    """One line for an operating-system failure: ``cannot write OUT: reason (ERRNO); hint``."""
+    code = errno.errorcode.get(exc.errno or 0, "")
+    reason = exc.strerror or exc.__class__.__name__
+    hint = _HINTS.get(exc.errno or 0)
+    text = f"cannot {doing} {path}: {reason}" + (f" ({code})" if code else "")
+    return CacToolkitError(text + (f"; {hint}" if hint else ""))
+
+
+def unencodable(path: Path | str) -> bool:
+    """True when a path holds bytes that are not UTF-8 (Python shows them as surrogates)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def resolved(path: Path | str) -> Path:
+    """The absolute path with ``.``, ``..`` and links resolved (as far as it exists)."""
+    return Path(os.path.realpath(os.path.abspath(path)))
+
+
+def input_targets(data_dir: Path) -> list[Path]:
+    """The input folder and the real target of each entry in it (links followed)."""
+    targets = [resolved(data_dir)]
+    try:
+        entries = list(Path(data_dir).iterdir())
+    except OSError:
+        return targets  # the loader reports an unreadable folder, naming it
+    targets += [resolved(entry) for entry in entries]
+    return targets
+
+
+def refuse_overlap(out: Path, shown: str, data_dir: Path) -> None:
+    """Refuse an output that is, contains or sits inside an input (links followed)."""
+    target = resolved(out)
+    folder = resolved(data_dir)
+    for source in input_targets(data_dir):
+        what = "input folder" if source == folder or source.is_dir() else "input file"
+        if source in target.parents:
+            relation = "be inside"
+        elif target == source:
+            relation = "be"
+        elif target in source.parents:
+            relation = "contain or be inside" if what == "input folder" else "contain"
+        else:
+            continue
+        raise CacToolkitError(f"{shown}: the output must not {relation} the {what} {source} "
+                              "(links followed); choose another location")
+
+
+def _entries(folder: Path, shown: str) -> list[str]:
+    try:
+        return sorted(os.listdir(folder))
+    except OSError as exc:
+        raise os_failure(exc, shown, "list the output folder") from None
+
+
+def check_audit_folder(out: Path, shown: str, own_names: Iterable[str], force: bool) -> None:
+    """Refuse an output folder that holds anything an audit did not write (see module doc)."""
+    if out.name in ("", ".", "..") or out == out.parent:
+        raise CacToolkitError(f"{shown}: cannot be an output folder (it is a root folder); "
+                              "give a new folder's name")
+    if not out.exists():
+        if out.is_symlink():
+            raise CacToolkitError(f"{shown}: is a link to nothing; remove it or give another "
+                                  "folder")
+        return
+    if not out.is_dir():
+        raise CacToolkitError(f"{shown}: is a file, not a folder, and is never replaced by "
+                              "one; give a new folder's name (even --force keeps files)")
+    entries = _entries(out, shown)
+    if not entries or force:
+        return
+    own = set(own_names) | {MARKER}
+    if MARKER in entries:
+        foreign = [name for name in entries if name not in own]
+        if not foreign:
+            return
+        raise CacToolkitError(f"{shown}: holds files that the audit did not write "
+                              f"({_names(foreign)}); move them away, or use --force to "
+                              "replace the whole folder")
+    raise CacToolkitError(f"{shown}: is not empty and was not written by an audit (it holds "
+                          f"{_names(entries)}); give an empty or new folder, or use --force "
+                          "to replace the whole folder")
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:5])
+    return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def temp_prefix(out: Path, kind: str) -> str:
+    """The name prefix of our ``tmp`` and ``old`` folders beside ``out``."""
+    return f".{out.name}.{kind}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def write_marker(folder: Path) -> None:
+    """Mark ``folder`` as ours; the pid says which run is still writing it."""
+    (folder / MARKER).write_text(MARKER_TEXT + f"pid {os.getpid()}\n", encoding="utf-8")
+
+
+def remove_stale(out: Path) -> list[Path]:
+    """Remove ``.OUT.tmp-*`` / ``.OUT.old-*`` folders that interrupted runs left; returns them.
+
+    Only folders named exactly as this tool names them, holding its marker, and whose run
+    (the pid in the marker) is no longer alive are removed; anything else stays. An ``old``
+    folder whose output is missing (a run killed between the two renames of its publish) is
+    renamed back into place instead: it is the earlier output.
+    """
+    pattern = re.compile(rf"^\.{re.escape(out.name)}\.(?:tmp|old)-{_RANDOM}$")
+    removed: list[Path] = []
+    try:
+        entries = list(out.parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if not pattern.match(entry.name) or entry.is_symlink() or not entry.is_dir():
+            continue
+        try:
+            marker = (entry / MARKER).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        found = re.search(r"^pid (\d+)$", marker, re.MULTILINE)
+        if not marker.startswith(MARKER_TEXT) or (found and int(found.group(1)) != os.getpid()
+                                                 and _alive(int(found.group(1)))):
+            continue
+        if ".old-" in entry.name and not out.exists() and not out.is_symlink():
+            entry.rename(out)  # killed between the two renames: the earlier output comes back
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+def make_folder(folder: Path) -> None:
+    """Create ``folder`` and its parents; one line if that fails (a file in the way...)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file where a folder of the path should be
+        raise os_failure(OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)), folder,
+                         "create the folder") from None
+    except OSError as exc:
+        raise os_failure(exc, folder, "create the folder") from None
+
+
+def write_atomically(path: Path, text: str, shown: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file beside it, renamed into place.
+
+    Readers never see a half-written file and a failure (full disk, read-only location)
+    leaves neither a partial file nor a temporary one behind.
+    """
+    if path.is_dir():
+        raise CacToolkitError(f"{shown}: is a folder; give a file name such as "
+                              f"{Path(shown) / 'kpis.json'}")
+    make_folder(path.parent)
+    tmp: str | None = None
+    try:
+        handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise os_failure(exc, shown, "write") from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
