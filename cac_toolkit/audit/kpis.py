@@ -8,18 +8,19 @@ denominator is zero is ``None`` with its reason in ``notes``.
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.audit.readings import sector_position, warning_signals
 from cac_toolkit.audit.sections import cohort_kpis, segment_kpis
 from cac_toolkit.core.errors import InputError, ParameterError, UndefinedMetricError
+from cac_toolkit.core.jsontext import dumps_indented
 from cac_toolkit.core.money import round_money, round_ratio, to_cents
 from cac_toolkit.core.money import series_to_cents as cents
 from cac_toolkit.core.notes import Notes
@@ -33,6 +34,9 @@ from cac_toolkit.figures.counting import acquisitions, acquisitions_in
 from cac_toolkit.figures.funnel import funnel_kpis
 
 KPI_FILE_VERSION = 1
+#: Below this total (currency units), summing whole-cent amounts as floats is exact to the
+#: cent: each float is within 2^-53 of its amount, so the error stays under half a cent.
+_FLOAT_EXACT_SUM = 1e13
 
 
 def _money(value_cents: int | float) -> float:
@@ -63,8 +67,18 @@ def period_spend(spend: pd.DataFrame, period: Period) -> pd.DataFrame:
     if lines.empty:
         return lines
     keys = ["category", "channel"]
-    exact = lines.groupby(keys)["amount"].agg(math.fsum).map(to_cents)
-    rounded = lines.groupby(keys)["cents"].sum()
+    # Only groups holding a line that is not a whole number of cents, or too large for a
+    # float sum to be exact to the cent, can differ from the sum of their rounded lines:
+    # the exact sum runs on those alone (it is a Python loop over groups).
+    amounts = lines["amount"].astype("float64")
+    groups = [lines[k] for k in keys]
+    uneven = ((lines["cents"] / 100 != amounts).groupby(groups).transform("any")
+              | (amounts.abs().groupby(groups).transform("sum") >= _FLOAT_EXACT_SUM))
+    if not uneven.any():
+        return lines
+    lines_exact = lines[uneven.to_numpy()]  # every line of the groups that need it
+    exact = lines_exact.groupby(keys)["amount"].agg(math.fsum).map(to_cents)
+    rounded = lines_exact.groupby(keys)["cents"].sum()
     leftover = (exact - rounded)[lambda d: d != 0]
     for key, cents_left in leftover.items():
         group = lines[(lines["category"] == key[0]) & (lines["channel"] == key[1])]
@@ -257,28 +271,50 @@ def channel_table(lines: pd.DataFrame, acquired: pd.DataFrame, data: AuditData,
     total_revenue = float(revenue.sum())
     loaded = table["spend_direct"] + table["shared_allocated"].fillna(0)
     total_loaded = float(loaded.sum())
-    out: dict[str, dict[str, object]] = {}
-    for channel, row in table.iterrows():
-        customers_c = float(row["new_customers"])
-        out[str(channel)] = {
-            "spend_direct": round_money(row["spend_direct"]),
-            "new_customers": (int(customers_c) if float(customers_c).is_integer()
-                              else round_ratio(customers_c)),
-            "cac_direct": round_money(row["cac_direct"]),
-            "shared_allocated": round_money(row["shared_allocated"]),
-            "cac_fully_loaded": round_money(row["cac_fully_loaded"]),
-            "allocation_weight": round_ratio(float(key.get(channel, 0.0))),
-            "budget_share": round_ratio(formulas.share(float(loaded[channel]), total_loaded))
-            if total_loaded else None,
-            "new_revenue_first_year": round_money(float(revenue.get(channel, 0.0))),
-            "revenue_share": round_ratio(formulas.share(float(revenue.get(channel, 0.0)),
-                                                        total_revenue))
-            if total_revenue else None,
-        }
-        if customers_c == 0:
-            notes.add(f"channels.{channel}.cac_direct", "no_new_customer",
-                      f"channel {channel} has spend but no new customer in the period")
+    # Column by column rather than row by row: a client may have a million channels. The
+    # scalar rounding functions run once per distinct value (same results, to the bit).
+    index = table.index
+    channel_revenue = revenue.reindex(index).fillna(0.0).astype("float64").to_numpy()
+    customers = table["new_customers"].to_numpy(dtype="float64")
+    columns = {
+        "spend_direct": _each(round_money, table["spend_direct"]),
+        "new_customers": _each(_customer_count, table["new_customers"]),
+        "cac_direct": _each(round_money, table["cac_direct"]),
+        "shared_allocated": _each(round_money, table["shared_allocated"]),
+        "cac_fully_loaded": _each(round_money, table["cac_fully_loaded"]),
+        "allocation_weight": _each(round_ratio, key.reindex(index).fillna(0.0)
+                                   .astype("float64")),
+        "budget_share": _each(round_ratio, formulas.share(loaded.to_numpy(dtype="float64"),
+                                                          total_loaded))
+        if total_loaded else [None] * len(index),
+        "new_revenue_first_year": _each(round_money, channel_revenue),
+        "revenue_share": _each(round_ratio, formulas.share(channel_revenue, total_revenue))
+        if total_revenue else [None] * len(index),
+    }
+    names = list(columns)
+    out: dict[str, dict[str, object]] = {
+        str(channel): dict(zip(names, values, strict=True))
+        for channel, *values in zip(index, *columns.values(), strict=True)}
+    for position in np.flatnonzero(customers == 0):
+        channel = index[position]
+        notes.add(f"channels.{channel}.cac_direct", "no_new_customer",
+                  f"channel {channel} has spend but no new customer in the period")
     return out
+
+
+def _customer_count(value: float) -> int | float | None:
+    """New customers as the KPI file shows them: whole counts as integers, credits rounded."""
+    return int(value) if float(value).is_integer() else round_ratio(value)
+
+
+def _each(function: Callable[[float], object], values: pd.Series | np.ndarray) -> list[object]:
+    """``[function(v) for v in values]``, calling ``function`` once per distinct value."""
+    array = np.asarray(values, dtype="float64")
+    if not len(array):
+        return []
+    uniques, positions = np.unique(array, return_inverse=True)
+    results = [function(float(v)) for v in uniques]
+    return [results[i] for i in positions.ravel()]
 
 
 def dependence(channels: dict[str, dict[str, object]], leads: pd.DataFrame | None,
@@ -521,7 +557,7 @@ def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
 
 def kpis_to_json(kpis: dict[str, object]) -> str:
     """The KPI file's text: stable key order, UTF-8, no NaN or infinity, a final newline."""
-    return json.dumps(kpis, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return dumps_indented(kpis) + "\n"  # = json.dumps(indent=2, ensure_ascii=False)
 
 
 def flatten(kpis: dict[str, object], prefix: str = "") -> dict[str, object]:
