@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cac_toolkit.core.errors import CacToolkitError, printable
 from cac_toolkit.core.interrupts import Interrupted, interruptible
-from cac_toolkit.core.outputs import os_failure, refuse_overlap, write_atomically
+from cac_toolkit.core.outputs import check_file_target, os_failure, refuse_overlap, write_atomically
 from cac_toolkit.core.version import __version__
 
 AUDIT_OUT_HELP = (
@@ -148,7 +148,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _check(Path(args.data_dir), args.json)
 
     # Imported here rather than at the top so that --help and --version answer at once.
-    from cac_toolkit.audit.kpis import compute_kpis, kpis_to_json
+    from cac_toolkit.audit.kpis import compute_kpis, kpis_json_pieces
     from cac_toolkit.audit.params import AuditParameters
     from cac_toolkit.data.loading import load_folder
 
@@ -163,6 +163,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         for path in result.files:
             print(path)
         return 0
+    if args.command == "kpis" and args.out:  # where it writes is settled before any work
+        refuse_overlap(Path(args.out), args.out, data_dir)
+        check_file_target(Path(os.path.realpath(args.out)), args.out)
     kpis = compute_kpis(load_folder(data_dir, currency=None), params)
     _warn(kpis)
     if args.command == "table":
@@ -170,14 +173,14 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         print(kpi_table(kpis, lang=params.lang).to_string())
         return 0
-    text = kpis_to_json(kpis)
+    text = kpis_json_pieces(kpis)  # written piece by piece: a large file is not held twice
     if args.out:
         # Written through a temporary file renamed into place, links followed: readers never
         # see a half-written file, a failure leaves nothing behind, an input is never hit.
         refuse_overlap(Path(args.out), args.out, data_dir)
         write_atomically(Path(os.path.realpath(args.out)), text, args.out)
     else:
-        sys.stdout.write(text)
+        sys.stdout.writelines(text)
     return 0
 
 

@@ -14,17 +14,18 @@ executed notebook in ``OUT_DIR.failed/`` for diagnosis.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from cac_toolkit.audit.kpis import compute_kpis, kpis_to_json
+from cac_toolkit.audit.kpis import compute_kpis, kpis_json_pieces
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.core.errors import CacToolkitError, printable
 from cac_toolkit.core.interrupts import Interrupted, InterruptState, interruptible
@@ -238,7 +239,7 @@ def _run_audit(data_dir: Path, out_dir: Path, shown: str, params: AuditParameter
         work.chmod(0o777 & ~umask)  # mkdtemp makes it private; the published folder should not be
         _say(f"checking the inputs in {printable(data_dir)}", progress)
         data = load_folder(data_dir)
-        expected = kpis_to_json(compute_kpis(data, params))
+        expected = _digest(kpis_json_pieces(compute_kpis(data, params)))
         run_date = run_date or dt.date.today().isoformat()
         _stage("inputs")
         state.check()
@@ -272,8 +273,7 @@ def _run_audit(data_dir: Path, out_dir: Path, shown: str, params: AuditParameter
         _stage("html")
         export_html(work / "report.ipynb", work / "report.html")
         state.check()
-        produced = (work / "kpis.json").read_text(encoding="utf-8")
-        if produced != expected:
+        if sha256_of(work / "kpis.json") != expected:
             raise CacToolkitError("the notebook's kpis.json differs from the package's: "
                                   "the audit notebook must not compute figures of its own")
         missing = [name for name in OUTPUTS if not (work / name).is_file()]
@@ -297,7 +297,15 @@ def _run_audit(data_dir: Path, out_dir: Path, shown: str, params: AuditParameter
     if state.received is not None:  # came during the swap: the new output is in place
         raise Interrupted(state.received, published=True)
     _say(f"done: {printable(shown)}", progress)
-    return AuditResult(out_dir, json.loads(expected))
+    return AuditResult(out_dir, json.loads((out_dir / "kpis.json").read_text(encoding="utf-8")))
+
+
+def _digest(pieces: Iterable[str]) -> str:
+    """SHA-256 of a text given in pieces, as UTF-8 (the KPI file, never held whole)."""
+    digest = hashlib.sha256()
+    for piece in pieces:
+        digest.update(piece.encode("utf-8"))
+    return digest.hexdigest()
 
 
 def _changed_error(names: list[str]) -> CacToolkitError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +20,7 @@ from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.audit.readings import sector_position, warning_signals
 from cac_toolkit.audit.sections import cohort_kpis, segment_kpis
 from cac_toolkit.core.errors import InputError, ParameterError, UndefinedMetricError
-from cac_toolkit.core.jsontext import dumps_indented
+from cac_toolkit.core.jsontext import iter_indented
 from cac_toolkit.core.money import round_money, round_ratio, to_cents
 from cac_toolkit.core.money import series_to_cents as cents
 from cac_toolkit.core.notes import Notes
@@ -291,12 +291,13 @@ def channel_table(lines: pd.DataFrame, acquired: pd.DataFrame, data: AuditData,
         "revenue_share": _each(round_ratio, formulas.share(channel_revenue, total_revenue))
         if total_revenue else [None] * len(index),
     }
-    names = list(columns)
+    fields = list(columns)
+    channels = [str(channel) for channel in index.tolist()]  # plain strings: fast to iterate
     out: dict[str, dict[str, object]] = {
-        str(channel): dict(zip(names, values, strict=True))
-        for channel, *values in zip(index, *columns.values(), strict=True)}
-    for position in np.flatnonzero(customers == 0):
-        channel = index[position]
+        channel: dict(zip(fields, values, strict=True))
+        for channel, *values in zip(channels, *columns.values(), strict=True)}
+    for position in np.flatnonzero(customers == 0).tolist():
+        channel = channels[position]
         notes.add(f"channels.{channel}.cac_direct", "no_new_customer",
                   f"channel {channel} has spend but no new customer in the period")
     return out
@@ -557,7 +558,14 @@ def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
 
 def kpis_to_json(kpis: dict[str, object]) -> str:
     """The KPI file's text: stable key order, UTF-8, no NaN or infinity, a final newline."""
-    return dumps_indented(kpis) + "\n"  # = json.dumps(indent=2, ensure_ascii=False)
+    return "".join(kpis_json_pieces(kpis))
+
+
+def kpis_json_pieces(kpis: dict[str, object]) -> Iterator[str]:
+    """:func:`kpis_to_json` in pieces, to write or hash a large KPI file without holding its
+    text (``json.dumps(indent=2, ensure_ascii=False, allow_nan=False)`` and a newline)."""
+    yield from iter_indented(kpis)
+    yield "\n"
 
 
 def flatten(kpis: dict[str, object], prefix: str = "") -> dict[str, object]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json.encoder
 import math
+from collections.abc import Iterator
 
 _string = json.encoder.encode_basestring  # the C version when available, as json.dumps uses
 _INDENT = "  "
@@ -47,48 +48,48 @@ def _key(key: object) -> str:
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
 
-def _encode(value: object, level: int, out: list[str]) -> None:
+def iter_indented(value: object, level: int = 0) -> Iterator[str]:
+    """The text of :func:`dumps_indented` in pieces (one per leaf mapping or list at most),
+    so that a large document can be written or hashed without holding it twice."""
     text = _scalar(value)
     if text is not None:
-        out.append(text)
+        yield text
         return
     if isinstance(value, dict):
         if not value:
-            out.append("{}")
+            yield "{}"
             return
         inner = "\n" + _INDENT * (level + 1)
         texts = [_scalar(v) for v in value.values()]
         if None not in texts:  # a leaf mapping: one string
-            out.append("{" + ",".join(f"{inner}{_string(_key(k))}: {t}"
-                                      for k, t in zip(value, texts, strict=True))
-                       + "\n" + _INDENT * level + "}")
+            yield ("{" + ",".join(f"{inner}{_string(_key(k))}: {t}"
+                                  for k, t in zip(value, texts, strict=True))
+                   + "\n" + _INDENT * level + "}")
             return
-        out.append("{")
+        yield "{"
         for position, (k, v) in enumerate(value.items()):
-            out.append(("," if position else "") + inner + _string(_key(k)) + ": ")
-            _encode(v, level + 1, out)
-        out.append("\n" + _INDENT * level + "}")
+            yield ("," if position else "") + inner + _string(_key(k)) + ": "
+            yield from iter_indented(v, level + 1)
+        yield "\n" + _INDENT * level + "}"
         return
     if isinstance(value, list | tuple):
         if not value:
-            out.append("[]")
+            yield "[]"
             return
         inner = "\n" + _INDENT * (level + 1)
         texts = [_scalar(v) for v in value]
         if None not in texts:
-            out.append("[" + ",".join(inner + t for t in texts) + "\n" + _INDENT * level + "]")
+            yield "[" + ",".join(inner + t for t in texts) + "\n" + _INDENT * level + "]"
             return
-        out.append("[")
+        yield "["
         for position, v in enumerate(value):
-            out.append(("," if position else "") + inner)
-            _encode(v, level + 1, out)
-        out.append("\n" + _INDENT * level + "]")
+            yield ("," if position else "") + inner
+            yield from iter_indented(v, level + 1)
+        yield "\n" + _INDENT * level + "]"
         return
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def dumps_indented(value: object) -> str:
     """``json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)``, fast."""
-    out: list[str] = []
-    _encode(value, 0, out)
-    return "".join(out)
+    return "".join(iter_indented(value))

@@ -192,6 +192,13 @@ def remove_stale(out: Path) -> list[Path]:
     return removed
 
 
+def check_file_target(path: Path, shown: str) -> None:
+    """Refuse a file output that names a folder (before any work, and again when writing)."""
+    if path.is_dir():
+        raise CacToolkitError(f"{shown}: is a folder; give a file name such as "
+                              f"{Path(shown) / 'kpis.json'}")
+
+
 def make_folder(folder: Path) -> None:
     """Create ``folder`` and its parents; one line if that fails (a file in the way...)."""
     try:
@@ -203,21 +210,23 @@ def make_folder(folder: Path) -> None:
         raise os_failure(exc, folder, "create the folder") from None
 
 
-def write_atomically(path: Path, text: str, shown: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file beside it, renamed into place.
+def write_atomically(path: Path, text: str | Iterable[str], shown: str) -> None:
+    """Write ``text`` (or its pieces) to ``path`` through a temporary file beside it, renamed
+    into place.
 
     Readers never see a half-written file and a failure (full disk, read-only location)
     leaves neither a partial file nor a temporary one behind.
     """
-    if path.is_dir():
-        raise CacToolkitError(f"{shown}: is a folder; give a file name such as "
-                              f"{Path(shown) / 'kpis.json'}")
+    check_file_target(path, shown)
     make_folder(path.parent)
     tmp: str | None = None
     try:
         handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            if isinstance(text, str):
+                stream.write(text)
+            else:
+                stream.writelines(text)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
