@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _warn(kpis: dict) -> None:
     """Warnings about the inputs go to stderr too (they are in kpis.json)."""
     for warning in kpis.get("warnings") or ():
-        print(f"cac-toolkit: warning: {warning['message']}", file=sys.stderr)
+        print(f"cac-toolkit: warning: {printable(warning['message'])}", file=sys.stderr)
 
 
 def _check(data_dir: Path, as_json: bool) -> int:

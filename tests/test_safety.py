@@ -118,7 +118,9 @@ def main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
 
 
 def one_error_line(err: str) -> str:
-    lines = err.splitlines()
+    """The one error line of ``err`` (warnings about the inputs, one line each, may precede)."""
+    lines = [line for line in err.splitlines()
+             if not line.startswith("cac-toolkit: warning: ")]
     assert len(lines) == 1, err
     assert lines[0].startswith("cac-toolkit: error: "), err
     assert "Traceback" not in err
