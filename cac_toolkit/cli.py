@@ -88,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="contract folder to write (spend.csv, deals.csv... and "
                          "mapping-report.json/.md)")
 
+    batch = commands.add_parser("audit-batch", help="one audit per client of a clients.yaml, "
+                                "with summary.csv and summary.xlsx")
+    batch.add_argument("clients_file", metavar="clients.yaml")
+    batch.add_argument("--out", metavar="OUT_DIR", required=True,
+                       help="one folder per client, plus summary.csv and summary.xlsx")
+    batch.add_argument("--no-progress", action="store_true", help="hide the progress")
+
     check = commands.add_parser("check", help="list every problem of a folder (errors, then "
                                 "warnings); exit 2 if any error")
     check.add_argument("data_dir")
@@ -146,6 +153,17 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "check":
         return _check(Path(args.data_dir), args.json)
+    if args.command == "audit-batch":
+        from cac_toolkit.batch import run_batch
+
+        rows = run_batch(Path(args.clients_file), Path(args.out),
+                         progress=not args.no_progress)
+        for row in rows:
+            print(f"{row['client']}: {row['status']}"
+                  + (f" ({row['error']})" if row["error"] else ""))
+        print(Path(args.out) / "summary.csv")
+        print(Path(args.out) / "summary.xlsx")
+        return 2 if any(row["status"] != "ok" for row in rows) else 0
 
     # Imported here rather than at the top so that --help and --version answer at once.
     from cac_toolkit.audit.kpis import compute_kpis, kpis_json_pieces

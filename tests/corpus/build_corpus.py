@@ -876,6 +876,116 @@ def cases() -> list[Case]:
                             "avg_opportunity_value": 3466.67,
                             "sales_cycle_days": {"mean": 7.5, "median": 7.5}}}),
              params=QUARTER | {"attribution_model": "first_touch"}))
+    out += sources_cases()
+    return out
+
+
+# --------------------------------------------------------------------------- sources.yaml
+
+FEC_HEADER = ("JournalCode|JournalLib|EcritureNum|EcritureDate|CompteNum|CompteLib|CompAuxNum|"
+              "CompAuxLib|PieceRef|PieceDate|EcritureLib|Debit|Credit|EcritureLet|DateLet|"
+              "ValidDate|Montantdevise|Idevise")
+
+
+def fec_text(columns: int = 18) -> str:
+    """A small FEC: the company's SEO, Ads and events invoices, each with its 401 line."""
+    rows = [FEC_HEADER.split("|")]
+    for number, (day, amount, _, channel, item) in enumerate(SPEND[:3], start=1):
+        account = "62330000" if channel == "Événements" else "62310000"
+        date = f"{day:%Y%m%d}"
+        money = f"{amount:.2f}".replace(".", ",")
+        base = ["AC", "Achats", str(number), date]
+        rows.append(base + [account, "Publicité", "", "", f"F{number}", date, item, money,
+                            "0,00", "", "", date, "", ""])
+        rows.append(base + ["40100000", "Fournisseurs", "F1", channel, f"F{number}", date,
+                            item, "0,00", money, "", "", date, "", ""])
+    return "".join("|".join(r[:columns]) + "\r\n" for r in rows)
+
+
+HUBSPOT_HEADER = ["Record ID", "Deal Name", "Deal Stage", "Close Date", "Amount",
+                  "Original Source Type", "Associated Company IDs"]
+
+
+def hubspot_text(stage: bool = True) -> str:
+    rows = [HUBSPOT_HEADER]
+    for deal, account, day, channel, kind, paid, mrr in DEALS:
+        if kind == "new" and paid == "true":
+            rows.append([deal, f"Deal {deal}", "Closed Won", f"{day:%Y-%m-%d} 10:00",
+                         str(mrr), channel, account])
+    rows.append(["D99", "Lost", "Closed Lost", "2026-02-02 10:00", "900", "SEO", "A9"])
+    if not stage:
+        rows = [r[:2] + r[3:] for r in rows]
+    return "".join(",".join(f'"{c}"' for c in r) + "\n" for r in rows)
+
+
+SOURCES_FEC = "spend:\n  file: \"*FEC*.txt\"\n  preset: fec\ndeals: deals.csv\n"
+SOURCES_HUBSPOT = ("deals:\n  file: hubspot-crm-exports-all-deals-*.csv\n  preset: "
+                   "hubspot_deals\n  amount_is: mrr\n")
+
+
+def sources_cases() -> list[Case]:
+    """Raw exports read through sources.yaml, each broken in one way: a one-line error."""
+    out: list[Case] = []
+    out.append(error_case(
+        "sources_fec_17_columns", "A FEC ledger with 17 of its 18 columns (Idevise missing).",
+        "123456789FEC20260331.txt, column 'Idevise', row 1: missing column; expected a header "
+        "with Idevise (the fec preset; name another column with columns: {Idevise: ...} in "
+        "sources.yaml) (found: " + ", ".join(FEC_HEADER.split("|")[:17]) + ")",
+        deals=PLAIN_DEALS, cli=True,
+        files={"sources.yaml": utf8(SOURCES_FEC),
+               "123456789FEC20260331.txt": utf8(fec_text(17))}))
+    out.append(error_case(
+        "sources_hubspot_no_stage", "A HubSpot deals export without its Deal Stage column: "
+        "lost deals could not be told from won ones.",
+        "hubspot-crm-exports-all-deals-2026-04-02.csv, column 'Deal Stage', row 1: missing "
+        "column; expected a header with Deal Stage (the hubspot_deals preset; name another "
+        "column with columns: {stage: ...} in sources.yaml) (found: Record ID, Deal Name, "
+        "Close Date, Amount, Original Source Type, Associated Company IDs)",
+        spend=PLAIN_SPEND, cli=True,
+        files={"sources.yaml": utf8(SOURCES_HUBSPOT),
+               "hubspot-crm-exports-all-deals-2026-04-02.csv": utf8(hubspot_text(False))}))
+    out.append(error_case(
+        "sources_glob_matching_two_files", "A glob that matches two exports (two days).",
+        "sources.yaml, line 2: deals.file: 'hubspot-crm-exports-all-deals-*.csv' matches 2 "
+        "files (hubspot-crm-exports-all-deals-2026-04-01.csv, "
+        "hubspot-crm-exports-all-deals-2026-04-02.csv); expected exactly one (make the glob "
+        "narrower, or list one source per file)",
+        spend=PLAIN_SPEND, cli=True,
+        files={"sources.yaml": utf8(SOURCES_HUBSPOT),
+               "hubspot-crm-exports-all-deals-2026-04-01.csv": utf8(hubspot_text()),
+               "hubspot-crm-exports-all-deals-2026-04-02.csv": utf8(hubspot_text())}))
+    out.append(error_case(
+        "sources_not_yaml", "A sources.yaml with a bracket never closed.",
+        "sources.yaml, line 3: not valid YAML (expected ',' or ']', but got '<stream end>'); "
+        "expected YAML such as 'deals: {file: deals.csv, preset: hubspot_deals}'",
+        spend=PLAIN_SPEND, deals=PLAIN_DEALS, cli=True,
+        files={"sources.yaml": utf8("deals:\n  file: [deals.csv\n")}))
+    out.append(error_case(
+        "sources_unknown_preset", "A preset name with a typo.",
+        "sources.yaml, line 3: deals.preset: unknown preset; expected one of hubspot_deals, "
+        "hubspot_contacts, salesforce_opportunities, pipedrive_deals, fec, google_ads, "
+        "linkedin_ads, got 'hubspot_deal'",
+        spend=PLAIN_SPEND, cli=True,
+        files={"sources.yaml": utf8(SOURCES_HUBSPOT.replace("hubspot_deals", "hubspot_deal")),
+               "hubspot-crm-exports-all-deals-2026-04-02.csv": utf8(hubspot_text())}))
+    out.append(error_case(
+        "sources_unknown_column", "columns: names a header the export does not have.",
+        "sources.yaml, line 5: deals.columns.channel names 'Lead Source', a column "
+        "hubspot-crm-exports-all-deals-2026-04-02.csv does not have; expected one of its "
+        "headers (Record ID, Deal Name, Deal Stage, Close Date, Amount, Original Source Type, "
+        "Associated Company IDs)",
+        spend=PLAIN_SPEND, cli=True,
+        files={"sources.yaml": utf8(SOURCES_HUBSPOT + "  columns: {channel: Lead Source}\n"),
+               "hubspot-crm-exports-all-deals-2026-04-02.csv": utf8(hubspot_text())}))
+    out.append(Case(
+        "sources_hubspot_deals", "The company's deals as a HubSpot export (a lost deal "
+        "dropped by stage) read through sources.yaml; spend stays a contract file: the figures "
+        "of the contract folder.",
+        {"sources.yaml": utf8("deals:\n  file: hubspot-crm-exports-all-deals-*.csv\n  preset: "
+                              "hubspot_deals\n  amount_is: mrr\n"),
+         "hubspot-crm-exports-all-deals-2026-04-02.csv": utf8(hubspot_text()),
+         "spend.csv": PLAIN_SPEND},
+        expect_kpis=BASE, cli=True))
     return out
 
 
