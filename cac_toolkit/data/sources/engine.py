@@ -220,8 +220,8 @@ class Work:
 
 def as_text(values: pd.Series) -> pd.Series:
     """Cells as cleaned text (``None`` for a blank), whatever their native type."""
-    if loading._is_text_dtype(values) or (values.dtype == object and values.map(
-            lambda v: isinstance(v, str) or v is None).all()):
+    if loading._is_text_dtype(values) or (values.dtype == object and pd.api.types.infer_dtype(
+            values, skipna=True) in ("string", "empty")):
         text = loading.clean_text(values.fillna("").astype("str"))
         return pd.Series(np.where(text.isna().to_numpy(), None, text.to_numpy(dtype=object)),
                          index=values.index, dtype=object)

@@ -53,13 +53,13 @@ def apply(work: Work) -> bool:
     """Turn the ledger's lines into spend lines (see the module docstring)."""
     options = work.source.options
     accounts = account_map(options)
-    number = as_text(work.cells("CompteNum")).map(lambda v: v or "")
+    number = as_text(work.cells("CompteNum")).fillna("")
     prefix = _per_unique(number, lambda n: match_account(n, accounts) if n else None)
     category = prefix.map(lambda p: accounts[p]["category"] if p else None)
     net = (work.number("Debit").fillna(0.0) - work.number("Credit").fillna(0.0)).round(6)
     _review(work, number, prefix, net)
-    journal = as_text(work.cells("JournalCode")).map(lambda v: v or "")
-    entry = as_text(work.cells("EcritureNum")).map(lambda v: v or "")
+    journal = as_text(work.cells("JournalCode")).fillna("")
+    entry = as_text(work.cells("EcritureNum")).fillna("")
     keys = journal + "\x1f" + entry
     third = as_text(work.cells("CompAuxLib"))
     is_third = number.str.startswith(THIRD_PARTY_ACCOUNTS).to_numpy() & third.notna().to_numpy()
@@ -78,8 +78,8 @@ def apply(work: Work) -> bool:
     category = prefix.map(lambda p: accounts[p]["category"])
     own = prefix.map(lambda p: accounts[p].get("channel"))
     label = as_text(work.cells("EcritureLib"))
-    keys = (as_text(work.cells("JournalCode")).map(lambda v: v or "") + "\x1f"
-            + as_text(work.cells("EcritureNum")).map(lambda v: v or ""))
+    keys = (as_text(work.cells("JournalCode")).fillna("") + "\x1f"
+            + as_text(work.cells("EcritureNum")).fillna(""))
     supplier = keys.map(supplier_of).astype(object)
     supplier = supplier.where(supplier.notna(), as_text(work.cells("CompAuxLib")))
     channel = own.copy()
