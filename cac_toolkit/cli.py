@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cac_toolkit.core.errors import CacToolkitError, printable
+from cac_toolkit.core.errors import CacToolkitError, ParameterError, printable
 from cac_toolkit.core.interrupts import Interrupted, interruptible
 from cac_toolkit.core.outputs import check_file_target, os_failure, refuse_overlap, write_atomically
 from cac_toolkit.core.version import __version__
@@ -48,6 +48,18 @@ def _parameters(pairs: Sequence[Sequence[str]] | None, file: str | None) -> dict
     return values
 
 
+def _flag(name: str, value: object) -> bool:
+    """A yes/no option given as ``-p NAME true`` (or in the YAML file): true/false, yes/no, 1/0."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1", "on"):
+        return True
+    if text in ("false", "no", "0", "off", "", "none"):
+        return False
+    raise ParameterError(name, "true or false", value)
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data_dir", help="folder holding spend, deals, leads, touchpoints files")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
@@ -70,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--out", metavar="OUT_DIR", required=True, help=AUDIT_OUT_HELP)
     audit.add_argument("--force", action="store_true", help=FORCE_HELP)
     audit.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    audit.add_argument("--pdf", action="store_true",
+                       help="also print report.pdf (A4) with headless Chromium "
+                            "(same as -p pdf true)")
 
     sample = commands.add_parser("sample", help="write the generated sample company")
     sample.add_argument("out_dir")
@@ -171,12 +186,14 @@ def run(argv: Sequence[str] | None = None) -> int:
     from cac_toolkit.data.loading import load_folder
 
     data_dir = Path(args.data_dir)
-    params = AuditParameters.from_mapping(_parameters(args.parameter, args.parameters_file))
+    values = _parameters(args.parameter, args.parameters_file)
+    pdf = args.command == "audit" and (_flag("pdf", values.pop("pdf", False)) or args.pdf)
+    params = AuditParameters.from_mapping(values)
     if args.command == "audit":
         from cac_toolkit.runner import run_audit
 
         result = run_audit(data_dir, Path(args.out), params, progress=not args.no_progress,
-                           force=args.force)
+                           force=args.force, pdf=pdf)
         _warn(result.kpis)
         for path in result.files:
             print(path)

@@ -3,8 +3,10 @@
 ``run_audit`` checks the inputs in-process first (so a bad file fails in a second with the
 one-line error), executes the audit notebook (package data: ``notebooks/audit.ipynb`` inside
 the package) with papermill into a temporary folder beside the output, exports a code-free
-offline HTML report, checks that the notebook's ``kpis.json`` equals the one computed
-in-process and that no input changed meanwhile, and only then moves the folder into place.
+offline HTML report (cells tagged ``remove-cell``, kept for tests, are left out), optionally
+prints it to ``report.pdf`` with headless Chromium, checks that the notebook's ``kpis.json``
+equals the one computed in-process and that no input changed meanwhile, and only then moves
+the folder into place.
 Where it may write is decided before any work (:mod:`cac_toolkit.core.outputs`). A failure
 or an interruption (SIGINT, SIGTERM, SIGHUP) leaves any earlier output untouched and removes
 the temporary folder and the kernel's connection file; a failed run keeps its partly
@@ -18,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -46,6 +49,19 @@ from cac_toolkit.core.resources import audit_notebook, template_dir
 from cac_toolkit.data.loading import FileInfo, load_folder, sha256_of
 
 OUTPUTS = ("report.ipynb", "report.html", "kpis.json", "workbook.xlsx")
+PDF = "report.pdf"
+
+#: Cells carrying this tag are for tests (nbval) and never reach the reader's HTML or PDF.
+REMOVE_TAG = "remove-cell"
+
+#: Names under which Debian and other systems install a Chromium that can print headless.
+CHROMIUM_NAMES = ("chromium", "chromium-headless-shell", "chromium-browser", "google-chrome",
+                  "google-chrome-stable")
+
+#: Flags that keep a headless Chromium quiet and self-contained (no sync, no updates, no GPU).
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--disable-extensions", "--no-pdf-header-footer")
 
 
 @dataclass(frozen=True)
@@ -57,7 +73,10 @@ class AuditResult:
 
     @property
     def files(self) -> list[Path]:
-        return [self.out_dir / name for name in OUTPUTS]
+        names = list(OUTPUTS)
+        if (self.out_dir / PDF).is_file():
+            names.append(PDF)
+        return [self.out_dir / name for name in names]
 
 
 def notebook_parameters(data_dir: Path, params: AuditParameters, run_date: str
@@ -96,16 +115,67 @@ def stabilise_notebook(path: Path) -> None:
 
 
 def export_html(notebook: Path, target: Path) -> None:
-    """Write the executed notebook as HTML without code, with no request to outside hosts."""
+    """Write the executed notebook as HTML without code, with no request to outside hosts.
+
+    Cells tagged :data:`REMOVE_TAG` (the headline printed for nbval) are removed by
+    nbconvert's ``TagRemovePreprocessor``: nothing reaches the reader that is not for them.
+    """
     import nbformat
     from nbconvert import HTMLExporter
-
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
     exporter = HTMLExporter(template_name="offline", exclude_input=True,
                             exclude_input_prompt=True, exclude_output_prompt=True,
                             extra_template_basedirs=[str(template_dir())])
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={REMOVE_TAG}, enabled=True), enabled=True)
     body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
     target.write_text(body, encoding="utf-8")
+
+
+def find_chromium() -> str | None:
+    """The path of a Chromium able to print headless, or ``None`` when none is installed."""
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def require_chromium() -> str:
+    """The Chromium to print with; a one-line error saying how to install one otherwise."""
+    found = find_chromium()
+    if found is None:
+        raise CacToolkitError("--pdf needs a headless Chromium (none of " +
+                              ", ".join(CHROMIUM_NAMES) + " is on PATH); install one, e.g. "
+                              "`apt-get install chromium` on Debian, or drop --pdf")
+    return found
+
+
+def print_pdf(html: Path, target: Path, chromium: str | None = None,
+              timeout: float = 180) -> None:
+    """Print ``html`` to the PDF ``target`` with headless Chromium (A4, the report's print CSS).
+
+    The page size, margins, page breaks and the footer (title, period, page numbers) come
+    from the report's ``@media print`` and ``@page`` rules; Chromium's own header and footer
+    (date, file URL) are turned off. A fresh profile folder is used and removed afterwards.
+    """
+    browser = chromium or require_chromium()
+    profile = Path(tempfile.mkdtemp(prefix="cac-chromium-"))
+    try:
+        command = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+                   f"--print-to-pdf={target.resolve()}", html.resolve().as_uri()]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                                  check=False)
+        except subprocess.TimeoutExpired:
+            raise CacToolkitError(f"{browser} did not print {html.name} within "
+                                  f"{timeout:.0f} s") from None
+        if done.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
+            last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            raise CacToolkitError(f"{browser} could not print {html.name} to PDF: {last}")
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _say(message: str, progress: bool) -> None:
@@ -197,8 +267,10 @@ def _kernel_runtime_dir() -> Iterator[Path]:
 
 def run_audit(data_dir: str | Path, out_dir: str | Path, params: AuditParameters | None = None,
               *, progress: bool = True, run_date: str | None = None,
-              notebook: str | Path | None = None, force: bool = False) -> AuditResult:
-    """Audit ``data_dir`` into ``out_dir``: report.ipynb, report.html, kpis.json, workbook.xlsx.
+              notebook: str | Path | None = None, force: bool = False,
+              pdf: bool = False) -> AuditResult:
+    """Audit ``data_dir`` into ``out_dir``: report.ipynb, report.html, kpis.json, workbook.xlsx,
+    and ``report.pdf`` when ``pdf`` is true (which needs a Chromium: checked before any work).
 
     ``out_dir`` must be absent, empty or an earlier audit's folder (``force`` replaces any
     folder, never a file); see :mod:`cac_toolkit.core.outputs`. SIGINT, SIGTERM and SIGHUP
@@ -210,21 +282,24 @@ def run_audit(data_dir: str | Path, out_dir: str | Path, params: AuditParameters
         try:
             return _run_audit(Path(data_dir), resolved(out_dir), shown,
                               params or AuditParameters(), progress=progress,
-                              run_date=run_date, notebook=notebook, force=force, state=state)
+                              run_date=run_date, notebook=notebook, force=force, state=state,
+                              pdf=pdf)
         except OSError as exc:
             raise os_failure(exc, exc.filename or shown, "write") from None
 
 
 def _run_audit(data_dir: Path, out_dir: Path, shown: str, params: AuditParameters, *,
                progress: bool, run_date: str | None, notebook: str | Path | None,
-               force: bool, state: InterruptState) -> AuditResult:
+               force: bool, state: InterruptState, pdf: bool = False) -> AuditResult:
     import papermill
+
+    chromium = require_chromium() if pdf else None
 
     if unencodable(out_dir):
         raise CacToolkitError(f"{shown}: the output path is not valid UTF-8; choose a folder "
                               "whose path is UTF-8 text")
     refuse_overlap(out_dir, shown, data_dir)
-    check_audit_folder(out_dir, shown, OUTPUTS, force)
+    check_audit_folder(out_dir, shown, (*OUTPUTS, PDF), force)
     make_folder(out_dir.parent)
     remove_stale(out_dir)
     # The temporary folder first: a location that takes no files fails before any work.
@@ -273,6 +348,10 @@ def _run_audit(data_dir: Path, out_dir: Path, shown: str, params: AuditParameter
         _stage("html")
         export_html(work / "report.ipynb", work / "report.html")
         state.check()
+        if chromium:
+            _say("printing report.pdf", progress)
+            print_pdf(work / "report.html", work / PDF, chromium)
+            state.check()
         if sha256_of(work / "kpis.json") != expected:
             raise CacToolkitError("the notebook's kpis.json differs from the package's: "
                                   "the audit notebook must not compute figures of its own")

@@ -213,3 +213,79 @@ def test_every_label_used_by_the_charts_exists():
                 "chart.budget_vs_revenue", "chart.kpi_targets", "chart.attribution",
                 "chart.ltv_cac"):
         assert t(key, "en") != t(key, "fr")
+
+
+# --------------------------------------------------------------------------- legibility
+
+
+def value_labels(fig: Figure) -> list:
+    """The value labels of a chart: its annotations (bars' and levels' amounts)."""
+    from matplotlib.text import Annotation
+
+    return [child for ax in fig.axes for child in ax.get_children()
+            if isinstance(child, Annotation) and child.get_visible() and child.get_text()]
+
+
+def assert_no_overlap(fig: Figure, labels: list) -> None:
+    fig.canvas.draw()
+    boxes = plots.label_boxes(fig, labels)
+    for i, first in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            assert not first.overlaps(boxes[j]), (labels[i].get_text(), labels[j].get_text())
+
+
+def test_cac_by_channel_labels_clear_each_other_and_the_global_line():
+    # The global CAC (1,750) runs right through the top of the Outbound direct bar's label,
+    # and neighbouring bars of equal height would print their labels on top of each other.
+    channels = {"Ads": {"cac_direct": 1500.0, "cac_fully_loaded": 1520.0},
+                "Outbound": {"cac_direct": 1740.0, "cac_fully_loaded": 1745.0},
+                "SEO": {"cac_direct": 428.57, "cac_fully_loaded": 1028.57}}
+    fig = plots.cac_by_channel(channels, cac_global=1750.0)
+    labels = value_labels(fig)
+    assert len(labels) == 6
+    assert_no_overlap(fig, labels)
+    ax = fig.axes[0]
+    line_y = ax.transData.transform((0, 1750.0))[1]
+    for box in plots.label_boxes(fig, labels):
+        assert not box.y0 <= line_y <= box.y1
+        assert box.y1 <= ax.get_window_extent().y1 + 1  # still inside the axes
+
+
+def test_cac_by_period_levels_do_not_overlap():
+    months = pd.period_range("2025-01", "2025-06", freq="M")
+    monthly = pd.Series([1000.0, 1010, 990, 1005, 1000, 995], index=months)
+    quarterly = pd.Series([1000.0, 1001.0], index=pd.period_range("2025Q1", "2025Q2", freq="Q"))
+    yearly = pd.Series([1000.5], index=pd.period_range("2025", "2025", freq="Y"))
+    fig = plots.cac_by_period(monthly, quarterly, yearly)
+    labels = value_labels(fig)
+    assert len(labels) == 3
+    assert_no_overlap(fig, labels)
+
+
+def test_sector_ranges_marks_clear_the_range_labels():
+    fig = plots.sector_ranges({"Q1": 600.0, "Q2": 640.0, "Q3": 700.0})
+    marks = value_labels(fig)
+    assert len(marks) == 3
+    fixed = [text for text in fig.axes[0].texts if text not in marks]
+    assert_no_overlap(fig, marks + fixed)
+
+
+def test_payback_curve_stops_when_the_customer_leaves():
+    fig = plots.payback_curve(3000.0, 100.0, 0.7, months=48, lifetime_months=36)
+    ax = fig.axes[0]
+    curve = ax.lines[0]
+    assert max(curve.get_xdata()) == 36  # no margin earned after the customer has left
+    text = texts(fig)
+    assert t("chart.lifetime_end", "en", months="36") in text
+    assert t("chart.leaves_before_payback", "en", lifetime="36", payback="42.9") in text
+    assert t("chart.payback_at", "en", months="42.9") not in text
+    paid = plots.payback_curve(1200.0, 150.0, 0.7, months=48, lifetime_months=36)
+    assert t("chart.payback_at", "en", months="11.4") in texts(paid)
+    assert "before payback" not in texts(paid)
+
+
+def test_heatmap_cells_are_legible():
+    frame = pd.DataFrame([[0.1, 0.2], [0.3, 0.4]], index=["a", "b"], columns=["x", "y"])
+    fig = plots.heatmap(frame, "chart.cohort_conversion", "percent")
+    sizes = {text.get_fontsize() for text in fig.axes[0].texts}
+    assert sizes and min(sizes) >= 10

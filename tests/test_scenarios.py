@@ -308,3 +308,28 @@ def test_course_charts_draw() -> None:
     assert len(figures[3].axes[0].patches) == 6
     for fig in figures:
         plt.close(fig)
+
+
+def test_ltv_payback_explorer_says_when_the_customer_leaves_before_payback() -> None:
+    from cac_toolkit.course import widgets
+
+    explorer = widgets.ltv_payback_explorer(cac=3_000, arpa=100, gross_margin=0.7,
+                                            lifetime_months=36)
+    shown = _shown(explorer)
+    assert "Payback 42.9 months" in shown
+    assert "leaves after 36 months, before paying back its CAC" in shown
+    explorer.controls["lifetime_months"].value = 48
+    assert "before paying back" not in _shown(explorer)
+
+
+def test_explorer_readouts_are_amounts_with_their_currency() -> None:
+    from cac_toolkit.course import widgets
+
+    explorer = widgets.ltv_payback_explorer(currency="EUR")
+    for name in ("cac", "arpa"):
+        control = explorer.controls[name]
+        assert control.readout_format == widgets.MONEY_READOUT == ",.0f"  # 1,200 not 1200.00
+        assert control.description.endswith("(€)")
+    moves = widgets.budget_reallocation_explorer(DIRECT, CUSTOMERS, SHARED, currency="USD")
+    assert moves.controls["amount"].description.endswith("($)")
+    assert moves.controls["amount"].readout_format == ",.0f"

@@ -437,3 +437,53 @@ def test_money_format_follows_the_currency(currency: str, money_format: str,
     for name in ("kpi_cac_global", "kpi_spend_total", "in_mrr_sum"):
         sheet, (cell,) = name_cells(wb, name)
         assert wb[sheet][cell].number_format == money_format, name
+
+
+# --------------------------------------------------------------------------- print layout
+
+
+def test_workbook_prints_on_a4_with_repeated_headers_and_styled_inputs(sample_workbook) -> None:
+    from cac_toolkit.render.workbook import INPUT_FILL, INPUT_FONT, PAPER_A4
+
+    path, _ = sample_workbook  # it has leads: the long list of won leads on Inputs
+    wb = openpyxl.load_workbook(path)
+    inputs, kpis_sheet = wb.worksheets[0], wb["KPIs"]
+    for ws in wb.worksheets:
+        assert int(ws.page_setup.paperSize) == PAPER_A4, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+        assert ws.page_setup.fitToHeight == 0  # as many pages tall as needed, never squeezed
+        assert "&P" in ws.oddFooter.center.text
+    assert kpis_sheet.print_title_rows == "$4:$4"
+    won_header = int(inputs.print_title_rows.split(":")[0].strip("$"))
+    assert inputs.cell(row=won_header, column=1).value == LABELS["en"]["lead"]
+    assert won_header - 2 in [b.id for b in inputs.row_breaks.brk]  # the list starts a page
+    # The legend of the convention on the first sheet.
+    assert inputs["A3"].font.color.rgb.endswith(INPUT_FONT.color.rgb[-6:])
+    assert inputs["B3"].value == LABELS["en"]["legend"]
+    # Every number typed on Inputs is styled as an input; every formula stays plain.
+    numbers = [c for row in inputs.iter_rows(min_row=4) for c in row
+               if isinstance(c.value, int | float) and not isinstance(c.value, bool)]
+    assert numbers and all(c.fill.fgColor.rgb.endswith(INPUT_FILL.fgColor.rgb[-6:])
+                           and c.font.color.rgb.endswith("0000FF") for c in numbers)
+    formula_cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row
+                     if isinstance(c.value, str) and c.value.startswith("=")]
+    assert formula_cells and not any(
+        c.font.color is not None and str(c.font.color.rgb).endswith("0000FF")
+        for c in formula_cells)
+
+
+def test_workbook_headers_align_with_their_numbers_and_widths_fit(saas_workbook) -> None:
+    path, _ = saas_workbook
+    wb = openpyxl.load_workbook(path)
+    inputs, kpis_sheet = wb.worksheets[0], wb["KPIs"]
+    header = {inputs.cell(row=5, column=c).value: inputs.cell(row=5, column=c)
+              for c in range(1, 6)}
+    assert header[LABELS["en"]["channel"]].alignment.horizontal == "left"
+    assert header[LABELS["en"]["marketing"]].alignment.horizontal == "right"
+    assert kpis_sheet["B4"].alignment.horizontal == "right"  # "Value" over formulas
+    for ws in wb.worksheets:
+        for letter, dim in ws.column_dimensions.items():
+            if dim.width:
+                assert 8 <= dim.width <= 56, (ws.title, letter, dim.width)
+    # A money column is as wide as its amounts, not a fixed 18-22 characters.
+    assert inputs.column_dimensions["B"].width < 18

@@ -35,6 +35,10 @@ from cac_toolkit.course import levers, scenarios
 from cac_toolkit.figures.formulas import relative_change
 from cac_toolkit.render import plots
 
+#: Slider readouts of amounts: grouped thousands, no cents (d3-format); the currency symbol is
+#: in the slider's description.
+MONEY_READOUT = ",.0f"
+
 STATIC_NOTE = ("Interactive explorer: run this notebook in Jupyter to move the sliders "
                "(the static output above shows the default values).")
 
@@ -92,6 +96,10 @@ def describe_unit_economics(econ: scenarios.UnitEconomics, currency: str = "EUR"
     ratio = format_number(econ.ltv_cac, 2) if econ.ltv_cac is not None else "undefined"
     payback = (f"{format_number(econ.payback_months, 1)} months"
                if econ.payback_months is not None else "undefined")
+    notes = list(econ.notes)
+    if econ.payback_months is None or econ.payback_months > econ.lifetime_months:
+        notes.append(f"The customer leaves after {format_number(econ.lifetime_months, 0)} "
+                     "months, before paying back its CAC: this customer loses money.")
     lines = [
         f"CAC {format_money(econ.cac, currency)}, {format_money(econ.arpa, currency)} a month, "
         f"gross margin {format_percent(econ.gross_margin, 0)}, "
@@ -100,7 +108,7 @@ def describe_unit_economics(econ: scenarios.UnitEconomics, currency: str = "EUR"
         f"LTV/CAC {ratio}  -> {econ.ltv_cac_verdict}",
         f"Payback {payback}  -> {econ.payback_verdict}",
     ]
-    return "\n".join(lines + list(econ.notes))
+    return "\n".join(lines + notes)
 
 
 def ltv_payback_explorer(cac: float = 1_200.0, arpa: float = 150.0, gross_margin: float = 0.70,
@@ -110,13 +118,16 @@ def ltv_payback_explorer(cac: float = 1_200.0, arpa: float = 150.0, gross_margin
 
     Defaults: the article's LTV example (CAC 1,200, 150 a month, 70 %, 36 months).
     """
-    style = {"description_width": "150px"}
-    layout = widgets.Layout(width="520px")
+    style = {"description_width": "170px"}
+    layout = widgets.Layout(width="540px")
+    symbol = plots.currency_symbol(currency)
     controls = {
         "cac": widgets.FloatSlider(value=cac, min=100, max=6_000, step=50,
-                                   description="CAC", style=style, layout=layout),
+                                   description=f"CAC ({symbol})", readout_format=MONEY_READOUT,
+                                   style=style, layout=layout),
         "arpa": widgets.FloatSlider(value=arpa, min=10, max=1_000, step=10,
-                                    description="Revenue / month", style=style, layout=layout),
+                                    description=f"Revenue / month ({symbol})",
+                                    readout_format=MONEY_READOUT, style=style, layout=layout),
         "gross_margin": widgets.FloatSlider(value=gross_margin, min=0.05, max=0.95, step=0.05,
                                             description="Gross margin", readout_format=".0%",
                                             style=style, layout=layout),
@@ -133,8 +144,11 @@ def ltv_payback_explorer(cac: float = 1_200.0, arpa: float = 150.0, gross_margin
         econ = scenarios.unit_economics(values["cac"], values["arpa"], values["gross_margin"],
                                         values["lifetime_months"])
         summary.value = _pre(describe_unit_economics(econ, currency))
-        chart.value = _png(plots.payback_curve(econ.cac, econ.arpa, econ.gross_margin, months,
-                                               currency=currency))
+        # The curve stops when the customer leaves; the axis shows at least ``months``.
+        horizon = max(months, int(econ.lifetime_months))
+        chart.value = _png(plots.payback_curve(econ.cac, econ.arpa, econ.gross_margin, horizon,
+                                               currency=currency,
+                                               lifetime_months=econ.lifetime_months))
 
     explorer.render = render
     return _wire(explorer)
@@ -179,6 +193,7 @@ def budget_reallocation_explorer(direct_spend: pd.Series, new_customers: pd.Seri
     the target's saturation multiplier (its marginal CAC = current CAC x multiplier).
     """
     channels = [str(c) for c in direct_spend.index]
+    symbol = plots.currency_symbol(currency)
     style = {"description_width": "150px"}
     layout = widgets.Layout(width="520px")
     controls = {
@@ -187,8 +202,8 @@ def budget_reallocation_explorer(direct_spend: pd.Series, new_customers: pd.Seri
         "target": widgets.Dropdown(options=channels, value=target, description="To",
                                    style=style),
         "amount": widgets.FloatSlider(value=amount, min=0, max=float(direct_spend.max()),
-                                      step=500, description="Amount moved", style=style,
-                                      layout=layout),
+                                      step=500, description=f"Amount moved ({symbol})",
+                                      readout_format=MONEY_READOUT, style=style, layout=layout),
         "multiplier": widgets.FloatSlider(value=multiplier, min=1.0, max=5.0, step=0.25,
                                           description="Target saturation x", style=style,
                                           layout=layout),

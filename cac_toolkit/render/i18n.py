@@ -130,6 +130,11 @@ LABELS: dict[str, dict[str, str]] = {
     "chart.payback_never": {"en": "not paid back within {months} months",
                             "fr": "non remboursé en {months} mois"},
     "chart.cac_line": {"en": "CAC {value}", "fr": "CAC {value}"},
+    "chart.lifetime_end": {"en": "customer leaves (month {months})",
+                           "fr": "départ du client (mois {months})"},
+    "chart.leaves_before_payback": {
+        "en": "the customer leaves at month {lifetime}, before payback (month {payback})",
+        "fr": "le client part au mois {lifetime}, avant le remboursement (mois {payback})"},
     "chart.trend": {"en": "Trend over the last periods",
                     "fr": "Évolution sur les dernières périodes"},
     "chart.trend_index": {"en": "Index (first period = 100)",

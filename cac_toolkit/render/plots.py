@@ -75,6 +75,11 @@ def _style() -> Iterator[None]:
         literal_figure(plt.figure(number))
 
 
+def currency_symbol(currency: str = "EUR") -> str:
+    """The sign of a currency on charts and sliders: ``€``, ``$``, ``£``, else its code."""
+    return _SYMBOLS.get(currency, currency)
+
+
 def money_short(value: float | None, currency: str = "EUR", lang: str = "en") -> str:
     """An amount without cents for axes and bar labels: ``€1,500`` / ``1 500 €``.
 
@@ -105,6 +110,47 @@ def _percent_axis(ax_axis, lang: str, digits: int = 0) -> None:  # noqa: ANN001
 
 def _number_axis(ax_axis, lang: str, digits: int = 0) -> None:  # noqa: ANN001
     ax_axis.set_major_formatter(FuncFormatter(lambda v, _pos: format_number(v, digits, lang)))
+
+
+def label_boxes(fig: Figure, texts: list) -> list:  # noqa: ANN001 (matplotlib Text)
+    """The display-space bounding boxes of ``texts`` (the figure is drawn once for them)."""
+    renderer = fig.canvas.get_renderer()
+    return [text.get_window_extent(renderer) for text in texts]
+
+
+def separate_labels(fig: Figure, ax, texts: list, lines: tuple[float, ...] = (),  # noqa: ANN001
+                    gap: float = 2.0, max_steps: int = 12, fixed: tuple = ()) -> None:
+    """Move value labels up until none overlaps another, nor crosses a horizontal line.
+
+    ``texts`` are annotations placed with an offset in points (``xytext=..., textcoords=
+    "offset points"``); ``lines`` are data-space y values of reference lines (a global CAC).
+    Labels are handled from left to right; each one that touches an already placed label, or
+    whose box a line passes through, is lifted by its own height plus ``gap`` pixels, at most
+    ``max_steps`` times. ``fixed`` texts stay where they are and are avoided. The axes' upper
+    limit grows when a lifted label would leave it.
+    """
+    if not texts:
+        return
+    renderer = fig.canvas.get_renderer()
+    scale = 72.0 / fig.dpi  # pixels -> points
+    placed = [text.get_window_extent(renderer) for text in fixed]
+    line_px = [ax.transData.transform((0, y))[1] for y in lines]
+    for text in sorted(texts, key=lambda item: item.get_window_extent(renderer).x0):
+        for _ in range(max_steps):
+            box = text.get_window_extent(renderer)
+            hit = any(box.overlaps(other) for other in placed) or any(
+                box.y0 - gap <= y <= box.y1 + gap for y in line_px)
+            if not hit:
+                break
+            dx, dy = text.xyann
+            text.xyann = (dx, dy + (box.height + gap) * scale)
+        placed.append(text.get_window_extent(renderer))
+    top = max(box.y1 for box in placed)
+    axes_top = ax.get_window_extent(renderer).y1
+    if top > axes_top:
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high + (top - axes_top + 4) / ax.get_window_extent(renderer).height
+                    * (high - low))
 
 
 def _num(value: object) -> float:
@@ -160,6 +206,7 @@ def cac_by_channel(channels: pd.DataFrame | Mapping[str, Mapping[str, object]],
         series = (("cac_direct", COLORS["secondary"], -width / 2),
                   ("cac_fully_loaded", COLORS["primary"], width / 2))
         top = 0.0
+        value_labels = []
         for column, color, offset in series:
             values = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
             bars = ax.bar(x + offset, values.fillna(0).to_numpy(), width,
@@ -168,10 +215,13 @@ def cac_by_channel(channels: pd.DataFrame | Mapping[str, Mapping[str, object]],
                 if np.isnan(value):
                     bar.set_visible(False)
                     continue
-                ax.annotate(money_short(value, currency, lang),
-                            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                            xytext=(0, 2), textcoords="offset points", ha="center",
-                            va="bottom", fontsize=8, color="#333333")
+                value_labels.append(ax.annotate(
+                    money_short(value, currency, lang),
+                    (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                    xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
+                    fontsize=8, color="#333333",
+                    bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
+                          "edgecolor": "none", "alpha": 0.85}))
             top = max(top, float(np.nanmax(values.to_numpy(), initial=0.0)))
         for i, channel in enumerate(frame.index):
             row = frame.loc[channel]
@@ -205,6 +255,8 @@ def cac_by_channel(channels: pd.DataFrame | Mapping[str, Mapping[str, object]],
         ax.set_title(t("chart.cac_by_channel", lang))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2)
         fig.tight_layout()
+        lines = (cac_global,) if cac_global is not None and not np.isnan(cac_global) else ()
+        separate_labels(fig, ax, value_labels, lines)
     return fig
 
 
@@ -268,15 +320,23 @@ def funnel(counts: Mapping[str, object], lang: str = "en") -> Figure:
 
 def payback_curve(cac: float, monthly_revenue: float, gross_margin: float, months: int = 36,
                   lang: str = "en", currency: str = "EUR",
-                  payback_months: float | None = None) -> Figure:
+                  payback_months: float | None = None,
+                  lifetime_months: float | None = None) -> Figure:
     """One customer's cumulative gross margin month by month against its CAC.
 
     Uses :func:`cac_toolkit.figures.formulas.payback_curve`; the payback month is marked where
     the curve crosses the CAC line: ``payback_months`` when given (the KPI file's figure),
     else :func:`cac_toolkit.figures.formulas.payback_months`. When it is later than
-    ``months``, or there is no positive margin, the chart says so.
+    ``months``, or there is no positive margin, the chart says so. With ``lifetime_months``
+    the curve stops where the customer leaves (a dotted line marks it) and, when that comes
+    before payback, the chart says the customer leaves before paying back its CAC.
     """
-    curve = formulas.payback_curve(cac, monthly_revenue, gross_margin, months)
+    horizon = months
+    if lifetime_months is not None:
+        horizon = min(months, int(np.ceil(lifetime_months)))
+    curve = formulas.payback_curve(cac, monthly_revenue, gross_margin, horizon)
+    if lifetime_months is not None:
+        curve = curve[curve["month"] <= lifetime_months]
     payback = payback_months
     if payback is None and monthly_revenue * gross_margin > 0:
         payback = formulas.payback_months(cac, monthly_revenue, gross_margin)
@@ -291,7 +351,20 @@ def payback_curve(cac: float, monthly_revenue: float, gross_margin: float, month
                         color=COLORS["bad"], alpha=0.12, interpolate=True)
         ax.fill_between(curve["month"], curve["cumulative_margin"], cac, where=~below,
                         color=COLORS["good"], alpha=0.15, interpolate=True)
-        if payback is not None and payback <= months:
+        leaves_first = lifetime_months is not None and (payback is None
+                                                        or payback > lifetime_months)
+        if lifetime_months is not None and lifetime_months <= months:
+            ax.axvline(lifetime_months, color=COLORS["bad"], linestyle=":", linewidth=1.4,
+                       label=t("chart.lifetime_end", lang,
+                               months=format_number(lifetime_months, 0, lang)))
+        if leaves_first:
+            ax.text(0.98, 0.05, t("chart.leaves_before_payback", lang,
+                                  lifetime=format_number(lifetime_months, 0, lang),
+                                  payback=format_number(payback, 1, lang)
+                                  if payback is not None else "–"),
+                    transform=ax.transAxes, ha="right", fontsize=9, color=COLORS["bad"],
+                    fontweight="bold")
+        elif payback is not None and payback <= months:
             ax.axvline(payback, color=COLORS["reference"], linestyle=":", linewidth=1.2)
             ax.plot([payback], [cac], "o", color=COLORS["accent"], markersize=7)
             ax.annotate(t("chart.payback_at", lang, months=format_number(payback, 1, lang)),
@@ -488,7 +561,7 @@ def heatmap(frame: pd.DataFrame, title: str, fmt: str = "number", lang: str = "e
                                         min(0.8 + 0.4 * max(rows, 1), 12) + 0.8))
         sns.heatmap(data, annot=annot, fmt="", cmap=cmap, center=center, ax=ax,
                     linewidths=0.5, linecolor="white", cbar=True,
-                    annot_kws={"fontsize": 8}, mask=data.isna())
+                    annot_kws={"fontsize": 10 if cols <= 12 else 8}, mask=data.isna())
         ax.grid(False)
         ax.set_title(label_or(title, title, lang))
         ax.set_xlabel(label_or(xlabel, xlabel, lang) if xlabel else (data.columns.name or ""))
@@ -624,6 +697,7 @@ def cac_by_period(monthly: pd.Series, quarterly: pd.Series, yearly: pd.Series | 
         widths = (monthly.index.to_timestamp(how="end") - starts).days + 1
         ax.bar(starts, monthly.fillna(0).to_numpy(), width=widths * 0.9, align="edge",
                color=COLORS["secondary"], alpha=0.55, label=_course_label("cac_monthly", lang))
+        value_labels = []
         layers = ((quarterly, COLORS["primary"], "-", 3.0, "cac_quarterly"),
                   (yearly, COLORS["accent"], "--", 2.0, "cac_yearly"))
         for series, color, style, width, key in layers:
@@ -636,14 +710,18 @@ def cac_by_period(monthly: pd.Series, quarterly: pd.Series, yearly: pd.Series | 
                 ax.hlines(value, period.start_time, period.end_time, colors=color,
                           linestyles=style, linewidth=width, label=label)
                 label = None  # one legend entry per series
-                ax.annotate(money_short(value, currency, lang),
-                            (period.start_time + (period.end_time - period.start_time) / 2,
-                             value), xytext=(0, 5), textcoords="offset points", ha="center",
-                            fontsize=8, color=color)
+                value_labels.append(ax.annotate(
+                    money_short(value, currency, lang),
+                    (period.start_time + (period.end_time - period.start_time) / 2, value),
+                    xytext=(0, 5), textcoords="offset points", ha="center", fontsize=9,
+                    color=color, fontweight="bold",
+                    bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
+                          "edgecolor": "none", "alpha": 0.85}))
         _money_axis(ax.yaxis, currency, lang)
         ax.set_title(_course_label("cac_by_period", lang))
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         fig.tight_layout()
+        separate_labels(fig, ax, value_labels)
     return fig
 
 
@@ -663,6 +741,7 @@ def sector_ranges(cac: float | Mapping[str, float] | None = None, currency: str 
     with _style():
         fig, ax = plt.subplots(figsize=(10, 0.7 * len(sectors) + 1.6))
         y = np.arange(len(sectors))[::-1]
+        range_labels, mark_labels = [], []
         for yi, sector in zip(y, sectors, strict=True):
             low, high = targets.SECTOR_CAC_RANGES[sector]
             low = low or 0.0
@@ -678,13 +757,17 @@ def sector_ranges(cac: float | Mapping[str, float] | None = None, currency: str 
                         alpha=0.55)
                 text = (f"{money_short(low, currency, lang)} - "
                         f"{money_short(high, currency, lang)}")
-            ax.text(low, yi + 0.32, text, fontsize=8, color="#333333")
+            range_labels.append(ax.text(low, yi + 0.32, text, fontsize=9, color="#333333"))
         palette = [COLORS["primary"], COLORS["accent"], COLORS["good"], COLORS["bad"]]
         for i, (label, value) in enumerate(marks.items()):
             color = palette[i % len(palette)]
             ax.axvline(value, color=color, linewidth=2)
-            ax.text(value, y[0] + 0.65 + 0.35 * i, f" {label} {money_short(value, currency, lang)}",
-                    color=color, fontsize=9, ha="left", fontweight="bold")  # staggered
+            mark_labels.append(ax.annotate(
+                f" {label} {money_short(value, currency, lang)}", (value, y[0] + 0.65),
+                xytext=(0, 0), textcoords="offset points", color=color, fontsize=9,
+                ha="left", fontweight="bold",
+                bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none",
+                      "alpha": 0.85}))
         ax.set_yticks(y, [targets.SECTOR_NAMES[s][lang] for s in sectors])
         ax.set_ylim(-0.6, len(sectors) - 0.1 + 0.35 * len(marks))
         ax.set_xlim(0, right)
@@ -692,6 +775,7 @@ def sector_ranges(cac: float | Mapping[str, float] | None = None, currency: str 
         ax.grid(axis="y", visible=False)
         ax.set_title(_course_label("sector_ranges", lang))
         fig.tight_layout()
+        separate_labels(fig, ax, mark_labels, fixed=tuple(range_labels))
     return fig
 
 
@@ -938,7 +1022,8 @@ def ltv_cac_heatmap(grid: pd.DataFrame, title: str, lang: str = "en",
                                         min(0.8 + 0.42 * max(rows, 1), 12) + 0.9))
         sns.heatmap(zones, annot=annot, fmt="", cmap=cmap, vmin=-0.5, vmax=3.5, ax=ax,
                     linewidths=0.5, linecolor="white", cbar=True,
-                    annot_kws={"fontsize": 8, "color": "white"}, mask=zones.isna())
+                    annot_kws={"fontsize": 10, "color": "white", "fontweight": "bold"},
+                    mask=zones.isna())
         colorbar = ax.collections[0].colorbar
         colorbar.set_ticks([0, 1, 2, 3])
         colorbar.set_ticklabels([t(f"chart.ltv_cac_zone.{zone}", lang) for zone in

@@ -936,6 +936,11 @@ def section_title(key: str, lang: str = "en", level: int = 2) -> str:
     return f"{'#' * level} {t(f'section.{key}', lang)}"
 
 
+#: Sections that start a new printed page: the appendix (files, hashes and parameters), so
+#: that it is never a few lines at the foot of a page nor a near-empty last page.
+NEW_PAGE_SECTIONS = ("provenance",)
+
+
 def section(key: str, lang: str = "en", **values: object) -> Markdown:
     """A section's heading and, when it has one, its introduction, as Markdown.
 
@@ -944,11 +949,26 @@ def section(key: str, lang: str = "en", **values: object) -> Markdown:
     from IPython.display import Markdown
 
     text = section_title(key, lang)
+    if key in NEW_PAGE_SECTIONS:  # printed from the top of a page (the print CSS's rule)
+        text = '<div class="cac-newpage"></div>\n\n' + text
     intro = f"section.{key}.intro"
     if label_or(intro, "", lang):
         safe = {k: _esc(v) for k, v in values.items()}
         text += "\n\n" + t(intro, lang, **safe) if safe else "\n\n" + t(intro, lang)
     return Markdown(text)
+
+
+def page_footer_css(text: str) -> str:
+    """The ``@page`` rule that prints ``text`` (title and period) at the left of each page's
+    footer; the page numbers on the right come from the offline template's print CSS.
+
+    ``text`` is written as a CSS string: backslashes, quotes and angle brackets are escaped,
+    so client text can neither end the string nor the ``<style>`` element.
+    """
+    safe = "".join(ch if ch.isalnum() or ch in " -–·,./()'" else f"\\{ord(ch):x} "
+                   for ch in text)
+    return ('@page { @bottom-left { content: "' + safe + '"; font-size: 8pt; color: #555; '
+            "font-family: system-ui, 'DejaVu Sans', sans-serif; } }")
 
 
 def title_block(kpis: Mapping[str, object], lang: str = "en", run_date: str | None = None,
@@ -963,7 +983,8 @@ def title_block(kpis: Mapping[str, object], lang: str = "en", run_date: str | No
     meta = t("report.meta", lang, currency=_currency(kpis),
              sector=targets.SECTOR_NAMES[sector][lang], allocation=allocation_text(kpis, lang),
              model=model_text(kpis, lang), run_date=run_date or t("not_set", lang))
-    return HTML(f"<style>{REPORT_CSS}</style>"
+    footer = f"{t('report.title', lang)} · {period_label(kpis['period'], lang)}"  # type: ignore[arg-type]
+    return HTML(f"<style>{REPORT_CSS}{page_footer_css(footer)}</style>"
                 f'<div class="cac-report"><h1>{_esc(t("report.title", lang))}</h1>'
                 f'<p class="cac-subtitle">{_esc(subtitle)}</p>'
                 f'<p class="cac-meta">{_esc(meta)}</p>{input_warnings_html(kpis, lang)}</div>')

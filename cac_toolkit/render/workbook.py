@@ -28,6 +28,7 @@ controller jump to any figure from Excel's name box; formulas use them where the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cac_toolkit.audit.kpis import (
@@ -74,6 +76,15 @@ _KEY_FONT = Font(italic=True, color="808080")
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _CHECK_FILL = PatternFill("solid", fgColor="FFF2CC")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_HEADER_RIGHT = Alignment(wrap_text=True, vertical="bottom", horizontal="right")
+_HEADER_LEFT = Alignment(wrap_text=True, vertical="bottom", horizontal="left")
+#: Financial-model convention: inputs in blue on a pale fill, formulas in plain black.
+INPUT_FONT = Font(color="0000FF")
+INPUT_FILL = PatternFill("solid", fgColor="FFF9E5")
+#: openpyxl's code for A4 paper (9); LibreOffice prints Letter when none is set.
+PAPER_A4 = 9
+#: Fitted column widths (characters) stay within these bounds.
+MIN_WIDTH, MAX_WIDTH = 8.0, 56.0
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -81,6 +92,10 @@ LABELS: dict[str, dict[str, str]] = {
         "inputs_title": "Audit inputs, {start} to {end} ({currency})",
         "inputs_note": "Values computed by cac-toolkit from the input files (see Provenance). "
                        "Every KPI of the sheet KPIs is a formula over these cells.",
+        "legend_input": "Input",
+        "legend": "Blue figures on a pale fill are inputs (values from the files and the "
+                  "parameters); figures in black are formulas over them: change an input, "
+                  "the KPIs follow.",
         "spend_section": "1. Spend of the period, new customers and allocation key per channel",
         "channel": "Channel",
         "marketing": "Marketing spend",
@@ -195,6 +210,10 @@ LABELS: dict[str, dict[str, str]] = {
         "inputs_note": "Valeurs calculées par cac-toolkit à partir des fichiers reçus (voir "
                        "Provenance). Chaque indicateur de la feuille KPIs est une formule sur "
                        "ces cellules.",
+        "legend_input": "Saisie",
+        "legend": "Les chiffres bleus sur fond pâle sont des saisies (valeurs tirées des "
+                  "fichiers et paramètres) ; les chiffres noirs sont des formules qui en "
+                  "dépendent : changez une saisie, les indicateurs suivent.",
         "spend_section": "1. Dépenses de la période, nouveaux clients et clé de répartition "
                          "par canal",
         "channel": "Canal",
@@ -446,8 +465,11 @@ def _funnel_inputs(leads: pd.DataFrame | None,
 class _Sheet:
     """A worksheet plus the workbook's defined names and the report language."""
 
-    def __init__(self, wb: Workbook, ws: Worksheet, labels: dict[str, str]) -> None:
+    def __init__(self, wb: Workbook, ws: Worksheet, labels: dict[str, str],
+                 inputs: bool = False) -> None:
         self.wb, self.ws, self.labels = wb, ws, labels
+        self.inputs = inputs  # numbers written here are inputs, styled as such
+        self.title_rows: str | None = None  # rows repeated at the top of each printed page
 
     def ref(self, row: int, col: int, absolute: bool = False, sheet: bool = True) -> str:
         letter = get_column_letter(col)
@@ -478,6 +500,8 @@ class _Sheet:
         cell.value = value
         if fmt:
             cell.number_format = fmt
+        if self.inputs:
+            mark_input(cell)
         return cell
 
     def formula(self, row: int, col: int, formula: str, fmt: str | None = None):
@@ -495,15 +519,92 @@ class _Sheet:
         self.ws.row_dimensions[row].height = 30  # room for wrapped labels
 
     def widths(self, widths: dict[int, float]) -> None:
+        """Set widths by hand; :meth:`fit` then keeps them as a ceiling for wide text."""
         for col, width in widths.items():
             self.ws.column_dimensions[get_column_letter(col)].width = width
 
-    def printable(self) -> None:
-        """Print landscape, one page wide, as many pages tall as needed."""
-        self.ws.page_setup.orientation = "landscape"
+    def align_headers(self) -> None:
+        """Header cells over numbers (values or formulas) align right, as their numbers do."""
+        for row in self.ws.iter_rows():
+            for cell in row:
+                if cell.fill != _HEADER_FILL:
+                    continue
+                below = self.ws.cell(row=cell.row + 1, column=cell.column).value
+                numeric = (isinstance(below, int | float) and not isinstance(below, bool)
+                           or hasattr(below, "year")
+                           or isinstance(below, str) and below.startswith("="))
+                cell.alignment = _HEADER_RIGHT if numeric else _HEADER_LEFT
+
+    def fit(self, first_row: int = 4) -> None:
+        """Column widths fitted to their content (rows from ``first_row``; titles overflow).
+
+        Text counts its length, numbers their formatted length, formulas 14 characters,
+        headers (wrapped) their longest word; the result stays within
+        :data:`MIN_WIDTH`..:data:`MAX_WIDTH` and never above a width set by :meth:`widths`.
+        """
+        need: dict[int, float] = {}
+        for row in self.ws.iter_rows(min_row=first_row):
+            for cell in row:
+                value = cell.value
+                key_row = self.ws.cell(row=cell.row, column=1).font == _KEY_FONT
+                if (value is None or cell.coordinate in self.ws.merged_cells
+                        or key_row and cell.font == _KEY_FONT):  # a row of keys above a table
+                    continue
+                if cell.fill == _HEADER_FILL:
+                    size = max(len(word) for word in str(value).split() or [""]) + 2
+                elif isinstance(value, str) and value.startswith("="):
+                    size = 14
+                elif isinstance(value, int | float) and not isinstance(value, bool):
+                    size = len(f"{value:,.2f}") + 4
+                elif hasattr(value, "year"):
+                    size = 12
+                else:
+                    size = len(str(value)) + 2
+                need[cell.column] = max(need.get(cell.column, 0), size)
+        for col, size in need.items():
+            letter = get_column_letter(col)
+            ceiling = self.ws.column_dimensions[letter].width if letter in \
+                self.ws.column_dimensions and self.ws.column_dimensions[letter].customWidth \
+                else MAX_WIDTH
+            self.ws.column_dimensions[letter].width = max(MIN_WIDTH, min(size, ceiling,
+                                                                         MAX_WIDTH))
+
+    def header_heights(self, line: float = 13.0) -> None:
+        """Header rows tall enough for their wrapped labels at the fitted widths."""
+        for row in self.ws.iter_rows():
+            lines = 1
+            for cell in row:
+                if cell.fill != _HEADER_FILL or cell.value is None:
+                    continue
+                width = self.ws.column_dimensions[get_column_letter(cell.column)].width or 10
+                lines = max(lines, math.ceil(len(str(cell.value)) / max(width - 2, 1)))
+            if lines > 1 or any(c.fill == _HEADER_FILL for c in row):
+                self.ws.row_dimensions[row[0].row].height = max(15.0, line * lines + 4)
+
+    def printable(self, orientation: str = "landscape") -> None:
+        """Print on A4, one page wide, as many pages tall as needed, header rows repeated."""
+        self.align_headers()
+        self.fit()
+        self.header_heights()
+        self.ws.page_setup.paperSize = PAPER_A4
+        self.ws.page_setup.orientation = orientation
         self.ws.page_setup.fitToWidth = 1
         self.ws.page_setup.fitToHeight = 0
         self.ws.sheet_properties.pageSetUpPr.fitToPage = True
+        self.ws.print_options.horizontalCentered = False
+        self.ws.page_margins.left = self.ws.page_margins.right = 0.5
+        self.ws.page_margins.top = self.ws.page_margins.bottom = 0.6
+        if self.title_rows:
+            self.ws.print_title_rows = self.title_rows
+        self.ws.oddFooter.center.text = "&P / &N"
+        self.ws.oddFooter.left.text = "&A"
+
+
+def mark_input(cell):  # noqa: ANN001, ANN201 (openpyxl Cell)
+    """Style ``cell`` as an input: blue font on a pale fill (formulas stay plain black)."""
+    cell.font = INPUT_FONT
+    cell.fill = INPUT_FILL
+    return cell
 
 
 def _quote(text: str) -> str:
@@ -548,7 +649,13 @@ def _write_inputs(s: _Sheet, inputs: WorkbookInputs, params: AuditParameters,
     period = inputs.period
     s.text(1, 1, t["inputs_title"].format(start=period.start.date(), end=period.end.date(),
                                           currency=params.currency), _TITLE)
-    s.text(2, 1, t["inputs_note"])
+    s.text(2, 1, t["inputs_note"]).alignment = _WRAP
+    s.ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=6)
+    s.ws.row_dimensions[2].height = 30
+    mark_input(s.text(3, 1, t["legend_input"]))
+    s.text(3, 2, t["legend"]).alignment = _WRAP
+    s.ws.merge_cells(start_row=3, start_column=2, end_row=3, end_column=6)
+    s.ws.row_dimensions[3].height = 44
 
     s.text(4, 1, t["spend_section"], _SECTION)
     credits = params.attribution_model != "deal"
@@ -596,21 +703,21 @@ def _write_inputs(s: _Sheet, inputs: WorkbookInputs, params: AuditParameters,
     row += 1
     s.text(row, 1, t["gross_margin"])
     if params.gross_margin is None:
-        s.text(row, 2, t["not_set"])
+        mark_input(s.text(row, 2, t["not_set"]))
     else:
         s.number(row, 2, float(params.gross_margin), PERCENT_FORMAT)
     s.name("in_gross_margin", s.ref(row, 2, absolute=True))
     row += 1
     s.text(row, 1, t["monthly_churn"])
     if params.monthly_churn is None:
-        s.text(row, 2, t["not_set"])
+        mark_input(s.text(row, 2, t["not_set"]))
     else:
         s.number(row, 2, float(params.monthly_churn), PERCENT_FORMAT)
     s.name("in_monthly_churn", s.ref(row, 2, absolute=True))
     row += 1
     s.text(row, 1, t["lifetime"])
     if params.lifetime is None:
-        s.text(row, 2, t["not_set"])
+        mark_input(s.text(row, 2, t["not_set"]))
     else:
         s.number(row, 2, params.lifetime, "0.00")
         if params.monthly_churn is not None:
@@ -621,7 +728,7 @@ def _write_inputs(s: _Sheet, inputs: WorkbookInputs, params: AuditParameters,
                          ("currency", params.currency)):
         row += 1
         s.text(row, 1, t[label])
-        s.text(row, 2, value)
+        mark_input(s.text(row, 2, value))
 
     funnel_rows: dict[str, int] = {}
     won_first, won_last = 0, -1
@@ -636,8 +743,11 @@ def _write_inputs(s: _Sheet, inputs: WorkbookInputs, params: AuditParameters,
             s.name(f"in_{name}", s.ref(row, 2, absolute=True))
             funnel_rows[name] = row
         row += 2
+        # The long list of won leads starts a printed page, and its header row repeats.
+        s.ws.row_breaks.append(Break(id=row - 1))
         s.text(row, 1, t["won_section"], _SECTION)
         row += 1
+        s.title_rows = f"{row}:{row}"
         s.header(row, [t["lead"], t["created"], t["opportunity"], t["won_date"], t["cycle"],
                        t["delay"]])
         won_first = row + 1
@@ -654,7 +764,7 @@ def _write_inputs(s: _Sheet, inputs: WorkbookInputs, params: AuditParameters,
         s.name("in_cycle_days", s.range(won_first, won_last, 5))
         s.name("in_delay_days", s.range(won_first, won_last, 6))
 
-    s.widths({1: 52, 2: 18, 3: 18, 4: 22, 5: 26, 6: 18})
+    s.widths({1: 48})  # ceiling: long labels wrap... the rest is fitted (_Sheet.fit)
     s.ws.freeze_panes = "B6"
     return _InputCells(first, last, shared_row, funnel_rows, won_first, won_last)
 
@@ -742,8 +852,11 @@ def _write_kpis(s: _Sheet, inputs_sheet: _Sheet, cells: _InputCells, inputs: Wor
 
     row = _write_channel_table(s, inputs_sheet, cells, inputs, params, money_fmt, row + 2)
     _write_checks(s, row + 2, channel_sum)
-    s.widths({1: 48, 2: 18, 3: 36, 4: 18, 5: 18, 6: 14, 7: 22, 8: 22, 9: 20, 10: 18})
+    s.widths({1: 44, 3: 30, 4: 50})  # ceilings: label, JSON key, "how" wraps beyond
+    for cells in s.ws.iter_rows(min_row=5, max_row=4 + len(rows), min_col=4, max_col=4):
+        cells[0].alignment = _WRAP
     s.ws.freeze_panes = "B5"
+    s.title_rows = "4:4"
 
 
 def _how(t: dict[str, str], key: str) -> str:
@@ -955,7 +1068,7 @@ def write_workbook(path: str | Path, data: AuditData, params: AuditParameters,
     inputs = workbook_inputs(data, params, period, kpi_credits(kpis, params))
 
     wb = Workbook()
-    inputs_sheet = _Sheet(wb, wb.active, labels)
+    inputs_sheet = _Sheet(wb, wb.active, labels, inputs=True)
     inputs_sheet.ws.title = labels["inputs_sheet"]
     kpi_sheet = _Sheet(wb, wb.create_sheet("KPIs"), labels)
     provenance = _Sheet(wb, wb.create_sheet("Provenance"), labels)
@@ -965,7 +1078,8 @@ def write_workbook(path: str | Path, data: AuditData, params: AuditParameters,
                           if n.get("code") == "untracked_stage")
     _write_kpis(kpi_sheet, inputs_sheet, cells, inputs, params, money_fmt, untracked)
     _write_provenance(provenance, inputs_sheet, data, params, kpis, period)
-    for sheet in (inputs_sheet, kpi_sheet, provenance):
+    inputs_sheet.printable("portrait")  # narrow columns: portrait holds more rows a page
+    for sheet in (kpi_sheet, provenance):
         sheet.printable()
     wb.active = 1  # open on the KPIs
     for sheet in wb.worksheets:
