@@ -47,19 +47,23 @@ def test_new_blocks_come_last_and_are_json(markov) -> None:
 def test_history_rows_are_the_periods_kpis(sample, markov) -> None:
     params, kpis = markov
     rows = kpis["history"]
-    # Calendar years step back by calendar years, each computed by period_kpis; the data
-    # start in 2024, so the two earlier years (no spend, no customer) are dropped.
+    # One comparison period everywhere: each row is the period of equal length before the
+    # next, so the row before 2025 is the KPI file's ``previous`` (2024-01-02 to 2024-12-31,
+    # 365 days: 2024 is a leap year), each computed by period_kpis; the data start on
+    # 2024-01-01, so the earlier periods (one day of data at most) are dropped.
     assert kpi_file.HISTORY_PERIODS == 4
-    assert [r["period"]["start"] for r in rows] == ["2024-01-01", "2025-01-01"]
+    assert [r["period"]["start"] for r in rows] == ["2024-01-02", "2025-01-01"]
+    assert rows[-2]["period"] == kpis["previous"]["period"]
+    assert rows[-2]["cac_global"] == kpis["previous"]["cac"]["global"]
     assert rows[-1]["period"] == kpis["period"]
     assert rows[-1]["cac_global"] == kpis["cac"]["global"]
     assert rows[-1]["conversion_delay_days"] == kpis["funnel"]["conversion_delay_days"]["median"]
-    earlier, _ = kpi_file.period_kpis(sample, params, Period(pd.Timestamp("2024-01-01"),
+    earlier, _ = kpi_file.period_kpis(sample, params, Period(pd.Timestamp("2024-01-02"),
                                                              pd.Timestamp("2024-12-31")),
                                       acquisitions(sample.deals))
     assert rows[-2] == {"period": earlier["period"], **kpi_file.history_row(earlier)}
     frame = report.history_frame(kpis, "en")
-    assert list(frame.index) == ["2024", "2025"]
+    assert list(frame.index) == ["2024-01-02 – 2024-12-31", "2025"]
     assert frame.loc["2025", "new_customers"] == kpis["new_customers"]
 
 

@@ -264,9 +264,16 @@ def test_note_reasons_in_french():
     assert i18n.check_complete() == []
 
 
-def test_history_steps_back_by_calendar_quarter(saas_data):
+def test_history_steps_back_by_the_previous_period(saas_data, saas):
+    # One comparison period everywhere: the row before the audited one is the KPI file's
+    # ``previous`` (90 days before Q1 2026), not calendar Q4 2025; the period before it starts
+    # before the first day of data (2025-12-15) and is dropped.
     frame = report.history(saas_data, SAAS, quarters=3)
-    assert list(frame.index) == ["Q4 2025", "Q1 2026"]  # Q3 2025 has no data: dropped
+    assert list(frame.index) == ["2025-10-03 – 2025-12-31", "Q1 2026"]
+    assert saas["previous"]["period"] == {"start": "2025-10-03", "end": "2025-12-31"}
+    assert [row["period"] for row in saas["history"]][-2:] == [saas["previous"]["period"],
+                                                                 saas["period"]]
+    assert saas["history"][-2]["cac_global"] == saas["previous"]["cac"]["global"]
     assert frame.loc["Q1 2026", "cac_global"] == 1500.0
     assert frame.loc["Q1 2026", "new_customers"] == 60.0
     assert frame["conversion_delay_days"].isna().all()  # no leads table

@@ -24,7 +24,7 @@ from cac_toolkit.core.jsontext import iter_indented
 from cac_toolkit.core.money import round_money, round_ratio, to_cents
 from cac_toolkit.core.money import series_to_cents as cents
 from cac_toolkit.core.notes import Notes
-from cac_toolkit.core.periods import Period, history_periods
+from cac_toolkit.core.periods import Period, previous_periods
 from cac_toolkit.core.version import __version__
 from cac_toolkit.data.loading import AuditData
 from cac_toolkit.data.signals import DataWarning, look_alike
@@ -488,16 +488,25 @@ def history(data: AuditData, params: AuditParameters, count: int = HISTORY_PERIO
             known: tuple[Period, Mapping[str, object]] | None = None) -> list[dict[str, object]]:
     """The KPIs of the audited period and the ``count - 1`` periods before it, oldest first.
 
-    Periods from :func:`cac_toolkit.core.periods.history_periods` (calendar quarters for a
-    calendar quarter, else periods of equal length), each computed by :func:`period_kpis`
-    (same rules, same parameters); ``known`` is a period whose KPIs are already computed (the
-    audited one), reused as is. One row per period: ``period`` (``{"start", "end"}``) and
-    the :data:`HISTORY_COLUMNS` (``None`` when undefined). Leading periods with neither spend
-    nor new customer (before the data start) are dropped.
+    Periods from :func:`cac_toolkit.core.periods.previous_periods`: each the comparison period
+    (``compare_to``) of the next one, so the second-to-last row is exactly the KPI file's
+    ``previous`` period (one comparison period everywhere in the report). Each is computed
+    by :func:`period_kpis` (same rules, same parameters); ``known`` is a period whose KPIs
+    are already computed (the audited one), reused as is. One row per period: ``period``
+    (``{"start", "end"}``) and the :data:`HISTORY_COLUMNS` (``None`` when undefined). Earlier
+    periods that start before the first day of data (partly covered: their figures would be
+    those of a few days) are dropped, except ``previous`` itself, which the summary compares
+    with; so are leading periods with neither spend nor new customer.
     """
     if count < 1:
         raise ValueError("quarters must be at least 1")
-    periods = history_periods(params.audited_period(last_data_day(data)), count)
+    audited = params.audited_period(last_data_day(data))
+    comparison = params.comparison(audited)
+    dates = pd.concat([pd.to_datetime(data.spend["date"]),
+                       pd.to_datetime(data.deals["won_date"])]).dropna()
+    first_day = dates.min().normalize() if len(dates) else pd.NaT
+    periods = [p for p in previous_periods(audited, count, params.compare_to)
+               if p in (audited, comparison) or pd.isna(first_day) or p.start >= first_day]
     all_acquired = acquisitions(data.deals) if all_acquired is None else all_acquired
     rows = []
     for p in periods:
@@ -551,7 +560,8 @@ def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
     # What the report shows beyond the period's figures (added in KPI file version 1.1).
     out["history"] = history(data, params, HISTORY_PERIODS, all_acquired, (period, current))
     out["attribution"] = comparison.as_dict() if comparison is not None else None
-    out["signals"] = warning_signals(out, out["history"])
+    # The signals compare the audited period with ``previous``, as the summary does.
+    out["signals"] = warning_signals(out)
     out["sector"] = sector_position(out, params.sector)
     return out
 

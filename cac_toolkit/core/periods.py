@@ -79,6 +79,28 @@ def history_periods(period: Period, count: int) -> list[Period]:
     return out
 
 
+def previous_periods(period: Period, count: int, compare_to: str = "previous") -> list[Period]:
+    """``period`` and the ``count - 1`` periods before it, oldest first, each the comparison
+    period (:func:`comparison_period`, ``compare_to``) of the one after it.
+
+    So the row just before the audited period is always the KPI file's ``previous`` period:
+    with ``previous`` (the contract's default), 2025 is compared with 2024-01-02 to
+    2024-12-31 (365 days: 2024 is a leap year); with ``previous_calendar``, with 2024.
+    """
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    out = [period]
+    for _ in range(count - 1):
+        out.insert(0, comparison_period(out[0], compare_to))
+    return out
+
+
+def on_calendar_boundaries(period: Period) -> bool:
+    """Whether ``period`` is a whole calendar month, quarter or year (or a run of them)."""
+    start, end = period.start, period.end
+    return start.day == 1 and (end + pd.Timedelta(days=1)).day == 1
+
+
 def quarter_of(day: pd.Timestamp) -> Period:
     """The calendar quarter containing ``day``."""
     q = pd.Timestamp(day).to_period("Q")

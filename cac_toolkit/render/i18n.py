@@ -205,6 +205,13 @@ LABELS: dict[str, dict[str, str]] = {
     "report.title": {"en": "Customer acquisition audit", "fr": "Audit de l'acquisition client"},
     "report.subtitle": {"en": "Period audited: {period} · compared with {previous}",
                         "fr": "Période auditée : {period} · comparée à {previous}"},
+    "report.previous_days": {
+        "en": "The comparison period is the {days} days just before the audited period, "
+              "used everywhere in this report (summary, dashboard, trends, signals); it does "
+              "not start on the first of a month.",
+        "fr": "La période de comparaison est celle des {days} jours qui précèdent la période "
+              "auditée, utilisée partout dans ce rapport (synthèse, tableau de bord, "
+              "tendances, signaux) ; elle ne commence pas un premier du mois."},
     "report.meta": {"en": "Currency {currency} · sector {sector} · pooled costs allocated by "
                           "{allocation} · attribution: {model} · run on {run_date}",
                     "fr": "Devise {currency} · secteur {sector} · coûts mutualisés alloués "

@@ -27,6 +27,7 @@ from cac_toolkit.audit.kpis import flatten
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.audit.readings import DEPENDENCE_THRESHOLD
 from cac_toolkit.core.money import format_money, format_number, format_percent
+from cac_toolkit.core.periods import Period, on_calendar_boundaries
 from cac_toolkit.core.version import __version__
 from cac_toolkit.data.loading import AuditData
 from cac_toolkit.figures import targets
@@ -984,9 +985,16 @@ def title_block(kpis: Mapping[str, object], lang: str = "en", run_date: str | No
              sector=targets.SECTOR_NAMES[sector][lang], allocation=allocation_text(kpis, lang),
              model=model_text(kpis, lang), run_date=run_date or t("not_set", lang))
     footer = f"{t('report.title', lang)} · {period_label(kpis['period'], lang)}"  # type: ignore[arg-type]
+    comparison = ""
+    if isinstance(previous, Mapping) and previous.get("period"):
+        before = Period(pd.Timestamp(previous["period"]["start"]),  # type: ignore[index]
+                        pd.Timestamp(previous["period"]["end"]))  # type: ignore[index]
+        if not on_calendar_boundaries(before):
+            comparison = (f'<p class="cac-meta">'
+                          f'{_esc(t("report.previous_days", lang, days=before.days))}</p>')
     return HTML(f"<style>{REPORT_CSS}{page_footer_css(footer)}</style>"
                 f'<div class="cac-report"><h1>{_esc(t("report.title", lang))}</h1>'
-                f'<p class="cac-subtitle">{_esc(subtitle)}</p>'
+                f'<p class="cac-subtitle">{_esc(subtitle)}</p>{comparison}'
                 f'<p class="cac-meta">{_esc(meta)}</p>{input_warnings_html(kpis, lang)}</div>')
 
 
