@@ -139,3 +139,28 @@ def test_every_page_has_its_footer_and_no_stray_block(sample_pdf: Path) -> None:
         assert "Customer acquisition audit · 2025" in text, number
     whole = "\n".join(page.extract_text() for page in pages)
     assert "file://" not in whole  # Chromium's own header and footer are off
+
+
+def test_every_chart_of_the_report_has_its_caption_as_alternative_text(tmp_path: Path) -> None:
+    import re
+
+    export_html(audit_notebook(), tmp_path / "report.html")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    images = re.findall(r"<img [^>]*>", html)
+    assert len(images) >= 8
+    alts = [re.search(r'alt="([^"]*)"', tag) for tag in images]
+    assert all(alt and alt.group(1).strip() for alt in alts), images
+    assert "No description has been provided" not in html
+    assert "CAC by channel: direct vs fully loaded" in {a.group(1) for a in alts}
+
+
+def test_caption_is_the_charts_title() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from cac_toolkit.render import plots
+
+    fig = plots.payback_curve(1200.0, 150.0, 0.7)
+    data, metadata = plots.png_with_alt(fig)
+    assert data.startswith(b"\x89PNG")
+    assert metadata == {"alt": "CAC payback: cumulative gross margin of one customer"}

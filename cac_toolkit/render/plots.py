@@ -112,6 +112,40 @@ def _number_axis(ax_axis, lang: str, digits: int = 0) -> None:  # noqa: ANN001
     ax_axis.set_major_formatter(FuncFormatter(lambda v, _pos: format_number(v, digits, lang)))
 
 
+def caption(fig: Figure) -> str:
+    """A chart's caption, its alternative text in the HTML report: the titles of its axes
+    (``"CAC by channel: direct and fully loaded"``), else the figure's own title."""
+    titles = [ax.get_title(loc=loc) for ax in fig.axes for loc in ("left", "center")]
+    titles = [title for title in titles if title]
+    if not titles and fig._suptitle is not None:  # noqa: SLF001 (no public getter)
+        titles = [fig._suptitle.get_text()]  # noqa: SLF001
+    return "; ".join(titles)
+
+
+def png_with_alt(fig: Figure) -> tuple[bytes, dict[str, str]]:
+    """The figure as the inline backend draws it (PNG bytes), with ``{"alt": caption}``."""
+    from IPython.core.pylabtools import print_figure
+
+    return print_figure(fig, "png", base64=False), {"alt": caption(fig)}
+
+
+def use_alt_text(shell=None) -> None:  # noqa: ANN001 (IPython InteractiveShell)
+    """Make every figure a notebook displays carry its :func:`caption` as alternative text.
+
+    Registers :func:`png_with_alt` as the PNG formatter of figures in the running IPython
+    ``shell``: nbconvert's HTML then gets ``<img alt="...">`` (the offline template reads
+    the ``alt`` metadata) instead of "No description has been provided for this image".
+    Does nothing outside IPython.
+    """
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    if shell is None:
+        return
+    shell.display_formatter.formatters["image/png"].for_type(Figure, png_with_alt)
+
+
 def label_boxes(fig: Figure, texts: list) -> list:  # noqa: ANN001 (matplotlib Text)
     """The display-space bounding boxes of ``texts`` (the figure is drawn once for them)."""
     renderer = fig.canvas.get_renderer()
