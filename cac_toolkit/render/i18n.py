@@ -208,10 +208,12 @@ LABELS: dict[str, dict[str, str]] = {
     "report.previous_days": {
         "en": "The comparison period is the {days} days just before the audited period, "
               "used everywhere in this report (summary, dashboard, trends, signals); it does "
-              "not start on the first of a month.",
+              "not start on the first of a month (the parameter compare_to previous_calendar "
+              "compares with the calendar period instead).",
         "fr": "La période de comparaison est celle des {days} jours qui précèdent la période "
               "auditée, utilisée partout dans ce rapport (synthèse, tableau de bord, "
-              "tendances, signaux) ; elle ne commence pas un premier du mois."},
+              "tendances, signaux) ; elle ne commence pas un premier du mois (le paramètre "
+              "compare_to previous_calendar compare plutôt à la période calendaire)."},
     "report.meta": {"en": "Currency {currency} · sector {sector} · pooled costs allocated by "
                           "{allocation} · attribution: {model} · run on {run_date}",
                     "fr": "Devise {currency} · secteur {sector} · coûts mutualisés alloués "
