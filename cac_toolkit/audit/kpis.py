@@ -367,8 +367,9 @@ def spendless_channels(data: AuditData, all_acquired: pd.DataFrame) -> list[Data
         return []
     out = []
     counts = all_acquired.groupby("channel").size()
+    with_spend = set(spent)  # a set: a list lookup per channel is quadratic in channels
     for channel, n in counts.items():
-        if channel in spent:
+        if channel in with_spend:
             continue
         alike = look_alike(str(channel), spent)
         hint = (f"spend channels that look alike: {', '.join(alike)}; map them to one name "
