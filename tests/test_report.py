@@ -64,7 +64,8 @@ def test_changes():
     assert report.fmt_change(1500, 1000, "money", "en") == "+50.0%"
     assert report.fmt_change(900, 1000, "money", "fr") == f"-10,0{NBSP}%"
     assert report.fmt_change(0.25, 0.2, "rate", "en") == "+5.0 pts"
-    assert report.fmt_change(48, 58, "days", "en") == "-10.0"
+    assert report.fmt_change(48, 58, "days", "en") == f"-10.0{NBSP}days"
+    assert report.fmt_change(7.4, 6.7, "months", "fr") == f"+0,7{NBSP}mois"
     assert report.fmt_change(10, 0, "money", "en") == "n/a"
     assert report.fmt_change(None, 3, "ratio", "fr") == "n.d."
 
@@ -365,3 +366,58 @@ def test_offline_template_makes_no_outside_request(saas):
     # The stock lab template does reach outside: the assertion above can fail.
     stock, _ = HTMLExporter(template_name="lab", exclude_input=True).from_notebook_node(nb)
     assert OUTSIDE.search(stock) is not None
+
+
+# --------------------------------------------------------------------------- wording (issue 14)
+
+
+def _summary_text(kpis: dict, signals, lang: str) -> str:
+    import html
+
+    return html.unescape(str(report.summary(kpis, signals, lang).data))
+
+
+def test_signal_counts_agree_in_number(saas):
+    one = [("bad", "x"), ("good", "y"), ("good", "z")]
+    two = [("bad", "x"), ("watch", "y"), ("good", "z")]
+    assert "1 warning signal out of 3" in _summary_text(saas, one, "en")
+    assert "2 warning signals out of 3" in _summary_text(saas, two, "en")
+    assert "1 signal d'alerte sur 3" in _summary_text(saas, one, "fr")
+    assert "2 signaux d'alerte sur 3" in _summary_text(saas, two, "fr")
+    unknown = [("unknown", "x"), ("unknown", "y"), ("good", "z")]
+    assert "2 warning signals out of 3 could not be assessed" in _summary_text(saas, unknown,
+                                                                              "en")
+    for text in (_summary_text(saas, s, lang) for s in (one, two, unknown)
+                 for lang in ("en", "fr")):
+        assert "(s)" not in text and "(aux)" not in text
+
+
+def test_whole_attribution_credits_print_without_decimals():
+    credits = pd.DataFrame({"deal": [88.0, 30.0], "linear": [91.85, 26.15]},
+                           index=pd.Index(["Ads", "SEO"], name="channel"))
+    table = report.attribution_frame(credits, "en")
+    deal, linear = i18n.label_or("model.deal", "deal", "en"), i18n.label_or(
+        "model.linear", "linear", "en")
+    assert list(table[deal]) == ["88", "30", "118"]
+    assert list(table[linear]) == ["91.85", "26.15", "118.00"]
+
+
+def test_segment_cac_says_when_it_is_only_a_split_of_pooled_costs(saas):
+    pooled = {**saas, "segments": {"SMB": {"spend_direct": 0.0, "cac": 100.0},
+                                   "Enterprise": {"spend_direct": 0.0, "cac": 100.0}}}
+    reading = report.segment_reading(pooled, "en")
+    assert reading is not None and "only the pooled costs split by" in reading.data
+    assert "ARPA alone" in reading.data
+    assert "répartition des coûts mutualisés" in report.segment_reading(pooled, "fr").data
+    direct = {**saas, "segments": {"SMB": {"spend_direct": 500.0, "cac": 120.0},
+                                   "Enterprise": {"spend_direct": 0.0, "cac": 100.0}}}
+    assert report.segment_reading(direct, "en") is None
+
+
+def test_every_section_has_a_one_sentence_introduction():
+    for key in ("summary", "dashboard", "channels", "value", "funnel", "trends", "signals",
+                "sector", "segments", "attribution", "cohorts", "notes", "provenance"):
+        for lang in ("en", "fr"):
+            assert i18n.label_or(f"section.{key}.intro", "", lang), (key, lang)
+    funnel = i18n.t("section.funnel.intro", "en")
+    assert "counted literally" not in funnel and "new customers" in funnel

@@ -249,10 +249,17 @@ LABELS: dict[str, dict[str, str]] = {
     "section.funnel": {"en": "Funnel and the ten acquisition KPIs",
                        "fr": "Entonnoir et les dix KPI de conquête"},
     "section.funnel.intro": {
-        "en": "Leads created in the period and the stages they reached, counted literally; then "
-              "the ten KPIs of B2B acquisition against the targets of the KPI article.",
-        "fr": "Les leads créés sur la période et les étapes atteintes, comptées telles quelles ; "
-              "puis les dix KPI de la conquête B2B face aux cibles de l'article."},
+        "en": "Leads created in the period and the stages they reached; then the ten KPIs of "
+              "B2B acquisition against the targets of the KPI article. “Won” counts the "
+              "period's leads that became a won deal, whenever it was signed, while the new "
+              "customers of the summary are the accounts whose first deal was signed in the "
+              "period, whatever the date of their lead: the two counts differ.",
+        "fr": "Les leads créés sur la période et les étapes atteintes ; puis les dix KPI de la "
+              "conquête B2B face aux cibles de l'article. « Gagnés » compte les leads de la "
+              "période devenus une affaire gagnée, quelle que soit la date de signature, alors "
+              "que les nouveaux clients de la synthèse sont les comptes dont la première "
+              "affaire a été signée sur la période, quelle que soit la date de leur lead : les "
+              "deux nombres diffèrent."},
     "section.trends": {"en": "Trends", "fr": "Tendances"},
     "section.trends.intro": {
         "en": "The same figures over the last {n} periods. Rebased to 100, the lines show "
@@ -267,6 +274,13 @@ LABELS: dict[str, dict[str, str]] = {
               "augmente plus vite que le panier moyen, un délai de conversion qui s'allonge, la "
               "dépendance à un canal."},
     "section.sector": {"en": "Position in the sector", "fr": "Position dans le secteur"},
+    "section.sector.intro": {
+        "en": "The global CAC of the period set against the indicative CAC range of the "
+              "sector given by the source article (in euros), and the channels whose fully "
+              "loaded CAC is above that range.",
+        "fr": "Le CAC global de la période comparé à la fourchette indicative de CAC du "
+              "secteur donnée par l'article source (en euros), et les canaux dont le CAC "
+              "complet dépasse cette fourchette."},
     "section.attribution": {"en": "Attribution models side by side",
                             "fr": "Modèles d'attribution comparés"},
     "section.attribution.intro": {
@@ -292,8 +306,30 @@ LABELS: dict[str, dict[str, str]] = {
     "section.cohorts.none": {"en": "No leads table: no cohort to follow.",
                              "fr": "Pas de table de leads : aucune cohorte à suivre."},
     "section.segments": {"en": "CAC and value by segment", "fr": "CAC et valeur par segment"},
+    "section.segments.intro": {
+        "en": "Per segment of the new customers: the segment's direct spend plus its share of "
+              "the pooled costs (split by the allocation key), divided by its new customers; "
+              "ARPA, LTV and payback from the segment's own acquiring deals.",
+        "fr": "Par segment des nouveaux clients : les dépenses directes du segment plus sa "
+              "part des coûts mutualisés (répartis selon la clé d'allocation), divisées par "
+              "ses nouveaux clients ; ARPA, LTV et payback tirés des affaires d'acquisition "
+              "du segment."},
+    "segments.pooled_only": {
+        "en": "No segment has direct spend: each segment's CAC is only the pooled costs split "
+              "by {allocation}, so it is the same for every segment and the differences in "
+              "LTV/CAC come from ARPA alone, not from what each segment costs to acquire.",
+        "fr": "Aucun segment n'a de dépense directe : le CAC de chaque segment n'est que la "
+              "répartition des coûts mutualisés selon la {allocation} ; il est donc le même "
+              "pour tous les segments et les écarts de LTV/CAC ne viennent que de l'ARPA, non "
+              "du coût d'acquisition propre à chaque segment."},
     "section.notes": {"en": "Undefined figures and why",
                       "fr": "Indicateurs non définis et raisons"},
+    "section.notes.intro": {
+        "en": "A figure whose denominator is zero, or whose data cannot be observed yet, is "
+              "not computed: it reads n/a in this report, and its reason is given here.",
+        "fr": "Un indicateur dont le dénominateur est nul, ou dont les données ne sont pas "
+              "encore observables, n'est pas calculé : il vaut n.d. dans ce rapport, et sa "
+              "raison est donnée ici."},
     "section.notes.none": {"en": "Every figure of the period is defined.",
                            "fr": "Tous les indicateurs de la période sont définis."},
     "section.provenance": {"en": "Provenance", "fr": "Provenance"},
@@ -364,12 +400,19 @@ LABELS: dict[str, dict[str, str]] = {
               "period).",
         "fr": "{customers} nouveaux clients pour un CAC global de {cac} ({change} par rapport à "
               "la période précédente)."},
-    "summary.alerts": {"en": "{n} warning signal(s) out of 3: see below.",
-                       "fr": "{n} signal(aux) d'alerte sur 3 : voir plus bas."},
+    "summary.alerts.one": {"en": "1 warning signal out of 3: see below.",
+                           "fr": "1 signal d'alerte sur 3 : voir plus bas."},
+    "summary.alerts.other": {"en": "{n} warning signals out of 3: see below.",
+                             "fr": "{n} signaux d'alerte sur 3 : voir plus bas."},
     "summary.payback": {"en": "Payback:", "fr": "Payback :"},
-    "summary.unknown": {"en": "{n} warning signal(s) out of 3 could not be assessed for lack of "
-                              "data.",
-                        "fr": "{n} signal(aux) d'alerte sur 3 non évalué(s), faute de données."},
+    "summary.unknown.one": {"en": "1 warning signal out of 3 could not be assessed for lack of "
+                                  "data.",
+                            "fr": "1 signal d'alerte sur 3 n'a pu être évalué, faute de "
+                                  "données."},
+    "summary.unknown.other": {"en": "{n} warning signals out of 3 could not be assessed for "
+                                    "lack of data.",
+                              "fr": "{n} signaux d'alerte sur 3 n'ont pu être évalués, faute "
+                                    "de données."},
     "summary.no_alert": {"en": "None of the three warning signals is raised.",
                          "fr": "Aucun des trois signaux d'alerte n'est levé."},
     "summary.best_channel": {

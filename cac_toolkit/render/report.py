@@ -134,6 +134,12 @@ def fmt(value: object, kind: str, lang: str = "en", currency: str = "EUR") -> st
     raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
 
 
+def plural(count: int) -> str:
+    """The plural form a label takes for ``count``: ``"one"`` for 0 and 1 (French; English
+    labels that use ``one`` are only shown for 1), else ``"other"``."""
+    return "one" if abs(count) <= 1 else "other"
+
+
 def _signed(text: str, value: float) -> str:
     return f"+{text}" if value > 0 else text
 
@@ -142,8 +148,8 @@ def fmt_change(current: object, previous: object, kind: str, lang: str = "en") -
     """The change from ``previous`` to ``current``, signed.
 
     Relative (``+4.5%``) for money, counts and ratios; in percentage points (``+2.0 pts``)
-    for rates; in units (``+0.4``) for months and days. ``n/a`` when either side is
-    undefined or a relative change would divide by zero.
+    for rates; in months or days with the unit (``+0.7 months``, ``+8.0 jours``). ``n/a``
+    when either side is undefined or a relative change would divide by zero.
     """
     if _missing(current) or _missing(previous):
         return format_money(None, "EUR", lang)
@@ -153,7 +159,7 @@ def fmt_change(current: object, previous: object, kind: str, lang: str = "en") -
         return t("points", lang, value=_signed(format_number(points, 1, lang), points))
     if kind in ("months", "days"):
         delta = now - before
-        return _signed(format_number(delta, 1, lang), delta)
+        return f"{_signed(format_number(delta, 1, lang), delta)}\u00a0{t(kind, lang)}"
     if before == 0:
         return format_money(None, "EUR", lang)
     change = relative_change(before, now)
@@ -1076,11 +1082,11 @@ def summary(kpis: Mapping[str, object], signals: Sequence[tuple[str, str]],
     alerts = sum(1 for status, _ in signals if status in ("bad", "watch"))
     unknown = sum(1 for status, _ in signals if status == "unknown")
     if alerts:
-        items.append(t("summary.alerts", lang, n=alerts))
+        items.append(t(f"summary.alerts.{plural(alerts)}", lang, n=alerts))
     elif not unknown:
         items.append(t("summary.no_alert", lang))
     if unknown:
-        items.append(t("summary.unknown", lang, n=unknown))
+        items.append(t(f"summary.unknown.{plural(unknown)}", lang, n=unknown))
     body = "".join(f"<li>{_esc(_capitalise(item))}</li>" for item in items)
     return HTML(f'<div class="cac-report"><ul class="cac-summary">{body}</ul></div>')
 
@@ -1103,6 +1109,18 @@ def segment_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
         rows[str(segment)] = {names[c]: fmt(values.get(c), kind, lang, currency)
                               for c, kind in columns}
     return _frame(rows, t("col.segment", lang), lang, numeric=list(names.values()))
+
+
+def segment_reading(kpis: Mapping[str, object], lang: str = "en") -> Markdown | None:
+    """When no segment has direct spend, the sentence saying that segment CAC is only the
+    pooled costs split by the allocation key (so LTV/CAC differs by ARPA alone); else None."""
+    from IPython.display import Markdown
+
+    segments = kpis.get("segments") or {}
+    if not segments or any(not _missing(v.get("spend_direct")) and float(v["spend_direct"])
+                           for v in segments.values()):  # type: ignore[union-attr]
+        return None
+    return Markdown(t("segments.pooled_only", lang, allocation=_esc(allocation_text(kpis, lang))))
 
 
 def cohort_matrix(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame | None:
@@ -1144,13 +1162,24 @@ def attribution_table(kpis: Mapping[str, object]) -> pd.DataFrame | None:
 
 
 def attribution_frame(credits: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """The channels x models credits of :func:`attribution_table`, formatted (2 decimals),
-    with translated model names and a total row (every model adds up to the new customers)."""
+    """The channels x models credits of :func:`attribution_table`, formatted, with translated
+    model names and a total row (every model adds up to the new customers).
+
+    A model whose credits are all whole numbers (the deal channel, first and last touch)
+    prints them without decimals (``88``); the others keep 2 decimals in the whole column.
+    """
     rows: dict[str, dict[str, str]] = {}
     names = {m: label_or(f"model.{m}", str(m), lang) for m in credits.columns}
+    digits = {m: 0 if all(float(v).is_integer() for v in credits[m].dropna()) else 2
+              for m in credits.columns}
+
+    def number(value: object, model: object) -> str:
+        return (fmt(None, "count", lang) if _missing(value)
+                else format_number(float(value), digits[model], lang))  # type: ignore[arg-type]
+
     for channel, values in credits.iterrows():
-        rows[str(channel)] = {names[m]: fmt(values[m], "ratio", lang) for m in credits.columns}
-    rows[t("total", lang)] = {names[m]: fmt(credits[m].sum(min_count=1), "ratio", lang)
+        rows[str(channel)] = {names[m]: number(values[m], m) for m in credits.columns}
+    rows[t("total", lang)] = {names[m]: number(credits[m].sum(min_count=1), m)
                               for m in credits.columns}
     return _frame(rows, t("channel", lang), lang, numeric=list(names.values()))
 
