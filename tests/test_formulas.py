@@ -77,7 +77,7 @@ def test_money_formats() -> None:
 
 
 @pytest.mark.parametrize(("ratio", "status"), [(1.5, "bad"), (2.8, "watch"), (3.15, "good"),
-                                                (6.0, "watch"), (None, "unknown")])
+                                                (6.0, "good"), (None, "unknown")])
 def test_ltv_cac_thresholds(ratio: float | None, status: str) -> None:
     assert targets.assess_ltv_cac(ratio).status == status
 
@@ -204,3 +204,21 @@ def test_public_api_offers_the_formulas_module() -> None:
         assert callable(getattr(formulas, name)) or name == "FUNNEL_RATES", name
         doc = getattr(formulas, name).__doc__ if name != "FUNNEL_RATES" else "table"
         assert doc, name
+
+
+@pytest.mark.parametrize("ratio", [0.5, 1.0, 1.5, 1.99, 2.0, 2.5, 2.99, 3.0, 4.0, 5.0, 5.07, 7.04,
+                                   10.0])
+def test_ltv_cac_and_margin_multiple_read_one_number_alike(ratio: float) -> None:
+    # With the margin over the customer's life, the margin-to-CAC multiple is LTV/CAC: one
+    # number, one verdict (the course once rated 10x "good" and LTV/CAC 6 "watch").
+    by_ratio = targets.assess_ltv_cac(ratio).status
+    assert targets.assess_cac_vs_margin(1_000.0, ratio * 1_000.0).status == by_ratio
+    assert by_ratio == ("bad" if ratio < 2 else "watch" if ratio < 3 else "good")
+
+
+@pytest.mark.parametrize(("months", "shown"), [(12.0, "12.0"), (12.01, "12.01"), (11.996, "11.996"),
+                                               (10.71, "10.7"), (12.00004, "12.0000")])
+def test_payback_never_reads_12_0_for_another_figure(months: float, shown: str) -> None:
+    assert targets.payback_text(months) == shown
+    verdict = targets.assess_payback(months)
+    assert f"{shown} months" in verdict.reason_en

@@ -169,7 +169,7 @@ def test_ten_kpis_table(sample_kpis: tuple[object, dict]) -> None:
     assert table.loc["sales_cycle_days", "value"] == kpis["funnel"]["sales_cycle_days"]["mean"]
     assert table.loc["new_revenue", "value"] == kpis["new_revenue"]["first_year"]
     multiple = kpis["ltv"] / kpis["cac"]["global"]
-    expected = "good" if multiple >= 3 else ("watch" if multiple >= 1 else "bad")
+    expected = "good" if multiple >= 3 else ("watch" if multiple >= 2 else "bad")
     assert table.loc["cac", "status"] == expected
     assert table.loc["quote_conversion", "kpi_fr"] == "Taux de transformation des devis"
     assert set(table["status"]) <= {"good", "bad", "watch", "unknown"}

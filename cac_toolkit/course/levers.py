@@ -255,7 +255,10 @@ def remix(current_budget: Mapping[str, float], channel_cacs: Mapping[str, float]
 
     ``current_budget`` holds each channel's spend; only the channels named in
     ``target_shares`` are reallocated, their total budget unchanged. The CAC compared is the
-    blended CAC of those channels before and after.
+    blended CAC of those channels before and after. Compare like with like: fully loaded
+    budgets (:func:`fully_loaded_budgets`) with fully loaded CACs, or direct with direct; then
+    the customers the current budget implies, ``sum(budget / CAC)``, are the channels' real new
+    customers (``assumptions["customers_before"]``, ``"customers_after"``).
     """
     names = list(target_shares)
     spend = pd.Series({c: float(current_budget.get(c, 0.0)) for c in names}, dtype="float64")
@@ -268,7 +271,21 @@ def remix(current_budget: Mapping[str, float], channel_cacs: Mapping[str, float]
     assumptions = {f"share_{c}": float(target_shares[c]) for c in names}
     assumptions.update({f"current_share_{c}": float(formulas.share(spend[c], total))
                         for c in names})
+    assumptions["customers_before"] = float(total / before)
+    assumptions["customers_after"] = float(total / after)
     return LeverResult("channel mix", float(before), float(after), assumptions)
+
+
+def fully_loaded_budgets(channels: Mapping[str, Mapping[str, float]],
+                         names: Sequence[str] | None = None) -> dict[str, float]:
+    """Each channel's fully loaded spend: direct spend + allocated pooled costs (currency).
+
+    ``channels`` is the KPI file's ``channels`` block; ``names`` defaults to the article's
+    three mix channels. Divided by the fully loaded CAC it gives the channel's new customers.
+    """
+    names = list(names) if names is not None else list(ARTICLE_MIX)
+    return {c: float(channels[c]["spend_direct"]) + float(channels[c]["shared_allocated"])
+            for c in names}
 
 
 def chain(cac: float, levers: Sequence[LeverResult | Lever]) -> pd.DataFrame:

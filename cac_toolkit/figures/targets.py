@@ -2,7 +2,9 @@
 
 Two sources: the ten B2B acquisition KPIs (target rates for meeting-to-opportunity, win and
 quote conversion; CAC 3 to 5 times below the gross margin per new customer) and the CAC
-article (LTV/CAC below 2 fragile, 3 and above healthy, above 5 possibly under-investing;
+article (LTV/CAC below 2 fragile, 3 and above healthy, above 5 very favourable, as the article
+reads its 10:1 example and its enterprise pivot "above 5: profitable"; the margin-to-CAC multiple
+of the KPI article agrees: 3 times or more is good;
 payback at most 12 months; sector CAC ranges, indicative only).
 """
 
@@ -31,7 +33,7 @@ SECTOR_NAMES = {
 
 LTV_CAC_FRAGILE = 2.0
 LTV_CAC_HEALTHY = 3.0
-LTV_CAC_UNDER_INVESTING = 5.0
+LTV_CAC_STRONG = 5.0
 PAYBACK_MAX_MONTHS = 12.0
 MARGIN_TO_CAC_MIN = 3.0
 MARGIN_TO_CAC_IDEAL = 5.0
@@ -64,7 +66,7 @@ TEN_KPIS: tuple[KpiDefinition, ...] = (
                   advice_en="Follow the trend and split it by source, offer and target.",
                   advice_fr="Suivre la tendance, par source, offre et cible."),
     KpiDefinition("lead_to_meeting", "Lead to meeting rate", "Taux de leads convertis en RDV",
-                  "leads with a meeting / qualified leads", "ratio",
+                  "leads with a meeting / qualified leads contacted", "ratio",
                   advice_en="Qualify upstream; compare reps to spread what works.",
                   advice_fr="Mieux qualifier en amont ; comparer les prospecteurs."),
     KpiDefinition("meeting_to_opportunity", "Meeting to opportunity rate",
@@ -128,7 +130,11 @@ def _missing(what_en: str, what_fr: str) -> Verdict:
 
 
 def assess_ltv_cac(ratio: float | None) -> Verdict:
-    """Read an LTV/CAC ratio: < 2 fragile, 2 to 3 to watch, 3 to 5 healthy, > 5 under-investing?"""
+    """Read an LTV/CAC ratio: < 2 fragile (bad), 2 to 3 below target (watch), 3 and more good.
+
+    Above :data:`LTV_CAC_STRONG` (5) the reason says "very favourable": the CAC article calls
+    10:1 "very favourable" and rates a pivot that keeps LTV/CAC above 5 as profitable.
+    """
     if ratio is None or pd.isna(ratio):
         return _missing("LTV/CAC", "LTV/CAC")
     r = float(ratio)
@@ -138,11 +144,11 @@ def assess_ltv_cac(ratio: float | None) -> Verdict:
     if r < LTV_CAC_HEALTHY:
         return Verdict("watch", f"LTV/CAC {r:.2f} is between 2 and 3: below the usual 3+ target",
                        f"LTV/CAC {r:.2f} entre 2 et 3 : sous le repère de 3", {"ratio": r})
-    if r <= LTV_CAC_UNDER_INVESTING:
+    if r <= LTV_CAC_STRONG:
         return Verdict("good", f"LTV/CAC {r:.2f} is 3 or more: acquisition pays",
                        f"LTV/CAC {r:.2f} d'au moins 3 : acquisition rentable", {"ratio": r})
-    return Verdict("watch", f"LTV/CAC {r:.2f} is above 5: growth may be under-funded",
-                   f"LTV/CAC {r:.2f} au-dessus de 5 : sous-investissement possible", {"ratio": r})
+    return Verdict("good", f"LTV/CAC {r:.2f} is above 5: acquisition pays very well",
+                   f"LTV/CAC {r:.2f} au-dessus de 5 : acquisition très rentable", {"ratio": r})
 
 
 def assess_payback(months: float | None) -> Verdict:
@@ -150,17 +156,35 @@ def assess_payback(months: float | None) -> Verdict:
     if months is None or pd.isna(months):
         return _missing("Payback", "Payback")
     m = float(months)
+    shown = payback_text(m)
     if m <= PAYBACK_MAX_MONTHS:
-        return Verdict("good", f"payback of {m:.1f} months is within 12 months",
-                       f"payback de {m:.1f} mois, dans les 12 mois", {"months": m})
-    return Verdict("bad", f"payback of {m:.1f} months exceeds 12 months",
-                   f"payback de {m:.1f} mois, au-delà de 12 mois", {"months": m})
+        return Verdict("good", f"payback of {shown} months is within 12 months",
+                       f"payback de {shown.replace('.', ',')} mois, dans les 12 mois",
+                       {"months": m})
+    return Verdict("bad", f"payback of {shown} months exceeds 12 months",
+                   f"payback de {shown.replace('.', ',')} mois, au-delà de 12 mois", {"months": m})
+
+
+def payback_text(months: float) -> str:
+    """``10.7``: a payback in months to one decimal, or with as many decimals as it takes (up
+    to 4) not to print "12.0" for a payback just above or below the 12-month limit."""
+    for digits in (1, 2, 3, 4):
+        text = f"{months:.{digits}f}"
+        if (float(text) == PAYBACK_MAX_MONTHS) == (months == PAYBACK_MAX_MONTHS):
+            return text
+    return f"{months:.4f}"
 
 
 def assess_cac_vs_margin(
     cac_value: float | None, gross_margin_per_customer: float | None
 ) -> Verdict:
-    """CAC against the gross margin a new customer brings: it should fit 3 to 5 times in it."""
+    """CAC against the gross margin a new customer brings: it should fit 3 to 5 times in it.
+
+    The multiple (margin per customer / CAC) is LTV/CAC when the margin is taken over the
+    customer's life, so it is read with the same bands as :func:`assess_ltv_cac`: 3 times or
+    more good, 2 to 3 watch, below 2 bad (fragile; below 1 the margin does not even cover the
+    CAC). One set of verdicts for one number.
+    """
     if cac_value is None or gross_margin_per_customer is None or pd.isna(cac_value):
         return _missing("Margin/CAC", "Marge/CAC")
     if not cac_value:
@@ -171,9 +195,14 @@ def assess_cac_vs_margin(
         return Verdict("good",
                        f"gross margin per customer is {multiple:.1f}x the CAC (target 3-5x)",
                        f"marge brute par client = {multiple:.1f} x le CAC (cible 3 à 5)", data)
-    if multiple >= 1:
+    if multiple >= LTV_CAC_FRAGILE:
         return Verdict("watch", f"gross margin per customer is only {multiple:.1f}x the CAC",
                        f"marge brute par client = seulement {multiple:.1f} x le CAC", data)
+    if multiple >= 1:
+        return Verdict("bad", f"gross margin per customer is only {multiple:.1f}x the CAC: "
+                       "fragile, below 2",
+                       f"marge brute par client = seulement {multiple:.1f} x le CAC : fragile, "
+                       "sous 2", data)
     return Verdict("bad", f"gross margin per customer ({multiple:.2f}x) does not cover the CAC",
                    f"la marge brute par client ({multiple:.2f} x) ne couvre pas le CAC", data)
 

@@ -151,7 +151,7 @@ LABELS: dict[str, dict[str, str]] = {
     "chart.ltv_cac_zone.fragile": {"en": "fragile", "fr": "fragile"},
     "chart.ltv_cac_zone.watch": {"en": "below target", "fr": "sous la cible"},
     "chart.ltv_cac_zone.healthy": {"en": "healthy", "fr": "sain"},
-    "chart.ltv_cac_zone.under": {"en": "under-investing?", "fr": "sous-investissement ?"},
+    "chart.ltv_cac_zone.strong": {"en": "very favourable", "fr": "très favorable"},
     "chart.undefined": {"en": "undefined", "fr": "non défini"},
     "chart.cohorts": {"en": "Cohorts", "fr": "Cohortes"},
     "chart.cohort_conversion": {
@@ -182,8 +182,8 @@ LABELS: dict[str, dict[str, str]] = {
                               "fr": "{ratio}, entre 2 et 3 : sous le repère de 3"},
     "reading.ltv_cac.good": {"en": "{ratio} is 3 or more: acquisition pays",
                              "fr": "{ratio}, au moins 3 : l'acquisition est rentable"},
-    "reading.ltv_cac.under": {"en": "{ratio} is above 5: growth may be under-funded",
-                              "fr": "{ratio}, au-dessus de 5 : sous-investissement possible"},
+    "reading.ltv_cac.strong": {"en": "{ratio} is above 5: acquisition pays very well",
+                               "fr": "{ratio}, au-dessus de 5 : acquisition très rentable"},
     "reading.payback.good": {"en": "paid back in {months} months, within 12",
                              "fr": "remboursé en {months} mois, dans les 12 mois"},
     "reading.payback.bad": {"en": "{months} months to pay back, beyond 12",
@@ -195,8 +195,10 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "the gross margin per customer is only {multiple} times the CAC (target 3 to 5)",
         "fr": "la marge brute par client ne vaut que {multiple} fois le CAC (cible 3 à 5)"},
     "reading.cac_margin.bad": {
-        "en": "the gross margin per customer ({multiple} times the CAC) does not cover the CAC",
-        "fr": "la marge brute par client ({multiple} fois le CAC) ne couvre pas le CAC"},
+        "en": "the gross margin per customer is {multiple} times the CAC: fragile below 2, a "
+              "loss below 1",
+        "fr": "la marge brute par client vaut {multiple} fois le CAC : fragile sous 2, à perte "
+              "sous 1"},
     "reading.target.good": {"en": "{value} reaches the {low} to {high} target",
                             "fr": "{value} atteint la cible de {low} à {high}"},
     "reading.target.bad": {"en": "{value} is below the {low} to {high} target",
@@ -422,10 +424,14 @@ LABELS: dict[str, dict[str, str]] = {
     # ------------------------------------------------------------------ warning signals
     "signal.cac_vs_arpa.bad": {
         "en": "CAC grows faster than ARPA ({window}): CAC {cac_change}, ARPA {arpa_change}. "
-              "Each new customer costs more than it brings: acquisition is losing profitability.",
+              "This compares two growth rates: each new customer's margin now covers less of "
+              "its acquisition cost, so the profitability of acquisition is eroding (LTV/CAC "
+              "says whether customers still pay back).",
         "fr": "Le CAC augmente plus vite que le panier moyen ({window}) : CAC {cac_change}, "
-              "panier moyen {arpa_change}. Chaque client coûte plus qu'il ne rapporte en plus : "
-              "la rentabilité de l'acquisition se dégrade."},
+              "panier moyen {arpa_change}. Ce signal compare deux croissances : la marge de "
+              "chaque nouveau client couvre une part plus faible de son coût d'acquisition, la "
+              "rentabilité de l'acquisition s'érode (le LTV/CAC dit si les clients restent "
+              "rentables)."},
     "signal.cac_vs_arpa.watch": {
         "en": "CAC grows slightly faster than ARPA ({window}): CAC {cac_change}, "
               "ARPA {arpa_change}.",

@@ -27,15 +27,17 @@ from cac_toolkit.figures import formulas, targets
 from cac_toolkit.render.i18n import label_or, t
 from cac_toolkit.render.plaintext import LITERAL_RC, literal_figure
 
-#: Palette: the firm's figures in blues, verdicts in green / amber / red, references in grey.
+#: Palette, colour-blind safe (Okabe and Ito's colours for the verdicts: bluish green, orange,
+#: vermillion and blue stay apart under the common colour-vision deficiencies, and differ in
+#: lightness too); the firm's figures in blues, references in grey.
 COLORS = {
     "primary": "#1f4e79",
     "secondary": "#7fa7d1",
-    "accent": "#e07a1f",
-    "good": "#2e8b57",
-    "watch": "#e0a31f",
-    "bad": "#c0392b",
-    "under": "#5d8aa8",
+    "accent": "#cc79a7",
+    "good": "#009e73",
+    "watch": "#e69f00",
+    "bad": "#d55e00",
+    "strong": "#0072b2",
     "reference": "#8c8c8c",
     "band": "#d9ead3",
     "grid": "#e6e6e6",
@@ -649,15 +651,15 @@ def ltv_cac_gauge(ratio: float | None, lang: str = "en",
     """The LTV/CAC ratio on a band split at 2, 3 and 5 (:mod:`cac_toolkit.figures.targets`).
 
     Below 2 fragile (red), 2-3 below target (amber), 3-5 healthy (green), above 5 possibly
-    under-investing (blue). The ratio is a marker; ``previous`` (last period) a hollow one.
+    very favourable (blue). The ratio is a marker; ``previous`` (last period) a hollow one.
     """
     fragile, healthy, under = (targets.LTV_CAC_FRAGILE, targets.LTV_CAC_HEALTHY,
-                               targets.LTV_CAC_UNDER_INVESTING)
+                               targets.LTV_CAC_STRONG)
     value = _num(ratio)
     before = _num(previous)
     end = max(7.0, np.nanmax([value, before, 0.0]) * 1.15)
     zones = ((0, fragile, COLORS["bad"], "fragile"), (fragile, healthy, COLORS["watch"], "watch"),
-             (healthy, under, COLORS["good"], "healthy"), (under, end, COLORS["under"], "under"))
+             (healthy, under, COLORS["good"], "healthy"), (under, end, COLORS["strong"], "strong"))
     with _style():
         fig, ax = plt.subplots(figsize=(9, 1.9))
         for low, high, color, name in zones:
@@ -982,12 +984,12 @@ def ltv_cac_bars(frame: pd.DataFrame, label: str = "scenario", value: str = "ltv
                         fontsize=9, color=COLORS["reference"])
                 continue
             status = targets.assess_ltv_cac(ratio).status
-            color = COLORS["under"] if ratio > targets.LTV_CAC_UNDER_INVESTING else colors.get(
+            color = COLORS["strong"] if ratio > targets.LTV_CAC_STRONG else colors.get(
                 status, COLORS["reference"])
             ax.barh(yi, ratio, height=0.6, color=color)
             ax.text(ratio + 0.05, yi, format_number(ratio, 2, lang), va="center", fontsize=9)
         for threshold in (targets.LTV_CAC_FRAGILE, targets.LTV_CAC_HEALTHY,
-                          targets.LTV_CAC_UNDER_INVESTING):
+                          targets.LTV_CAC_STRONG):
             ax.axvline(threshold, color=COLORS["reference"], linestyle=":", linewidth=1.1)
         ax.set_yticks(y, [str(n) for n in names])
         ax.set_xlim(0, max(float(np.nanmax(values.to_numpy(), initial=0.0)) * 1.15, 5.5))
@@ -1016,7 +1018,7 @@ def ratio_by_revenue(curves: Mapping[str, pd.Series], reference: float | None = 
         if reference is not None:
             ax.axhline(reference, color=COLORS["accent"], linestyle="--", linewidth=1.5,
                        label=f"{reference_label} ({format_number(reference, 2, lang)})")
-        for threshold in (targets.LTV_CAC_HEALTHY, targets.LTV_CAC_UNDER_INVESTING):
+        for threshold in (targets.LTV_CAC_HEALTHY, targets.LTV_CAC_STRONG):
             ax.axhline(threshold, color=COLORS["reference"], linestyle=":", linewidth=1)
         ax.set_xlabel(label_or("chart.monthly_revenue_axis", "Monthly revenue per customer",
                                lang))
@@ -1044,10 +1046,10 @@ def ltv_cac_heatmap(grid: pd.DataFrame, title: str, lang: str = "en",
     data = grid.apply(lambda col: col.map(_num)).astype("float64")
     values = data.round(9).to_numpy()
     zones = np.select([values < targets.LTV_CAC_FRAGILE, values < targets.LTV_CAC_HEALTHY,
-                       values <= targets.LTV_CAC_UNDER_INVESTING], [0.0, 1.0, 2.0], 3.0)
+                       values <= targets.LTV_CAC_STRONG], [0.0, 1.0, 2.0], 3.0)
     zones = pd.DataFrame(np.where(np.isnan(values), np.nan, zones), index=data.index,
                          columns=data.columns)
-    cmap = ListedColormap([COLORS["bad"], COLORS["watch"], COLORS["good"], COLORS["under"]])
+    cmap = ListedColormap([COLORS["bad"], COLORS["watch"], COLORS["good"], COLORS["strong"]])
     annot = np.vectorize(lambda v: _cell_text(v, "number", lang, "EUR"), otypes=[object])(
         data.to_numpy())
     rows, cols = data.shape
@@ -1061,7 +1063,7 @@ def ltv_cac_heatmap(grid: pd.DataFrame, title: str, lang: str = "en",
         colorbar = ax.collections[0].colorbar
         colorbar.set_ticks([0, 1, 2, 3])
         colorbar.set_ticklabels([t(f"chart.ltv_cac_zone.{zone}", lang) for zone in
-                                 ("fragile", "watch", "healthy", "under")])
+                                 ("fragile", "watch", "healthy", "strong")])
         ax.grid(False)
         ax.set_title(label_or(title, title, lang))
         ax.set_xlabel(label_or(xlabel, xlabel, lang) if xlabel else (data.columns.name or ""))

@@ -449,7 +449,7 @@ def reading(kind: str, value: object, lang: str = "en", ltv: object = None) -> s
     the reader's convention (``7,04`` in French).
 
     ``kind``: ``ltv_cac`` (:func:`targets.assess_ltv_cac`: below 2 fragile, 2-3 below
-    target, 3-5 healthy, above 5 possibly under-investing), ``payback``
+    target, 3-5 healthy, above 5 very favourable), ``payback``
     (:func:`targets.assess_payback`), ``cac_margin`` (:func:`targets.assess_cac_vs_margin`
     with ``ltv`` as the gross margin per customer), or a rate KPI key with a target band
     (:func:`targets.assess_kpi`).
@@ -461,14 +461,15 @@ def reading(kind: str, value: object, lang: str = "en", ltv: object = None) -> s
         ratio = float(verdict.data["ratio"])
         zone = ("fragile" if ratio < targets.LTV_CAC_FRAGILE else
                 "watch" if ratio < targets.LTV_CAC_HEALTHY else
-                "good" if ratio <= targets.LTV_CAC_UNDER_INVESTING else "under")
+                "good" if ratio <= targets.LTV_CAC_STRONG else "strong")
         return t(f"reading.ltv_cac.{zone}", lang, ratio=format_number(ratio, 2, lang))
     if kind == "payback":
         verdict = targets.assess_payback(value)  # type: ignore[arg-type]
         if verdict.status == "unknown":
             return t("reading.undefined", lang)
         return t(f"reading.payback.{verdict.status}", lang,
-                 months=format_number(float(verdict.data["months"]), 1, lang))
+                 months=format_number(float(verdict.data["months"]), len(
+                     targets.payback_text(float(verdict.data["months"])).split(".")[1]), lang))
     if kind == "cac_margin":
         verdict = targets.assess_cac_vs_margin(value, ltv)  # type: ignore[arg-type]
         if verdict.status == "unknown":
