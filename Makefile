@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 SAMPLE := data/sample_company
 OUT ?= out/sample-audit
 
-.PHONY: setup demo test lint unit notebooks exercises lab bench api clean help
+.PHONY: setup demo test lint unit notebooks exercises lessons lab bench api site clean help
 
 help:
 	@echo "make demo       set up and audit the sample company into $(OUT)"
@@ -17,6 +17,8 @@ help:
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make bench      run the benchmarks"
 	@echo "make api        build the API reference into out/api/ (offline)"
+	@echo "make site       build the course website into out/site/ (offline)"
+	@echo "make lessons    rewrite the lessons' structure cells (objectives, self-checks, key points)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +48,13 @@ exercises: setup
 
 api: setup
 	$(BIN)/python scripts/build_api_docs.py out/api
+
+site: setup
+	$(BIN)/python scripts/build_site.py out/site
+
+lessons: setup
+	$(BIN)/python scripts/make_lessons.py
+	$(BIN)/python -c "from cac_toolkit.course.lessons import glossary_markdown; open('docs/glossary.md', 'w').write(glossary_markdown())"
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/
