@@ -62,6 +62,7 @@ lab: setup
 bench: setup
 	$(BIN)/python benchmarks/audit.py
 	$(BIN)/python benchmarks/attribution.py
+	$(BIN)/python benchmarks/retention.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

@@ -39,6 +39,7 @@ CONTRACT = {
         "opportunity_value", "account_id",
     ],
     "touchpoints": ["account_id", "timestamp", "channel"],
+    "revenue": ["account_id", "month", "mrr"],
 }
 
 
@@ -216,6 +217,53 @@ def test_touchpoint_journeys(company):
     assert tp.equals(tp.sort_values(["account_id", "timestamp"], kind="stable"))
 
 
+def test_revenue_is_consistent_with_the_deals(company):
+    deals, revenue = company["deals"], company["revenue"]
+    assert (revenue["month"].dt.day == 1).all() and (revenue["mrr"] > 0).all()
+    assert not revenue.duplicated(["account_id", "month"]).any()
+    assert revenue["month"].min() >= START and revenue["month"].max() <= END
+    first = acquisitions(deals).set_index("account_id")
+    # Every paying account, and only those, starts in its acquisition month at its MRR.
+    assert set(revenue["account_id"]) == set(first.index)
+    opening = revenue.groupby("account_id").first()
+    won_month = first["won_date"].dt.to_period("M").dt.to_timestamp()
+    assert (opening["month"] == won_month.reindex(opening.index)).all()
+    # Where no other deal of the account falls in that month, the MRR is the deal's.
+    month_of = deals["won_date"].dt.to_period("M").dt.to_timestamp()
+    others = deals[deals["paid"] & ~deals["deal_id"].isin(first["deal_id"])]
+    busy = set(zip(others["account_id"], month_of[others.index], strict=True))
+    plain = [a for a in opening.index if (a, opening.loc[a, "month"]) not in busy]
+    assert len(plain) > 0.9 * len(opening)
+    assert (opening.loc[plain, "mrr"] == first.loc[plain, "mrr"]).all()
+    # A renewal or a reactivation month is a paying month.
+    paying = set(zip(revenue["account_id"], revenue["month"], strict=True))
+    for kind in ("renewal", "reactivation"):
+        rows = deals[deals["type"] == kind]
+        months = rows["won_date"].dt.to_period("M").dt.to_timestamp()
+        assert all((a, m) in paying for a, m in zip(rows["account_id"], months, strict=True))
+
+
+def test_revenue_shows_every_movement_and_heterogeneous_churn(company):
+    from cac_toolkit.retention import (
+        constant_churn_lifetime,
+        fit_geometric,
+        fit_sbg_lifetimes,
+        lifetimes,
+        mrr_matrix,
+        mrr_movements,
+    )
+
+    matrix = mrr_matrix(company["revenue"])
+    moves = mrr_movements(matrix)
+    for movement in ("new", "reactivation", "expansion", "contraction", "churn"):
+        assert moves[movement].sum() > 0, movement
+    life = lifetimes(matrix)
+    fit = fit_sbg_lifetimes(life["periods"], life["churned"])
+    constant = constant_churn_lifetime(fit_geometric(life["periods"], life["churned"]), 60)
+    assert fit.alpha < 1  # customers differ: the loyal ones stay, churn falls with tenure
+    assert fit.expected_lifetime(60) > 1.1 * constant
+
+
 def test_generate_touchpoints_sizes_and_share():
     touchpoints, acquired = generate_touchpoints(200_000, acquired_share=0.3, seed=1)
     assert 950_000 <= len(touchpoints) <= 1_050_000
@@ -285,7 +333,7 @@ def test_scale_multiplies_volumes(company):
 
 def test_other_formats_and_command_line(tmp_path, capsys):
     assert main([str(tmp_path / "pq"), "--format", "parquet", "--scale", "0.05"]) == 0
-    assert len(capsys.readouterr().out.splitlines()) == 4
+    assert len(capsys.readouterr().out.splitlines()) == len(TABLES)
     small = generate_company(scale=0.05)
     back = pd.read_parquet(tmp_path / "pq" / "deals.parquet")
     assert len(back) == len(small["deals"]) and back["paid"].dtype == bool

@@ -292,3 +292,56 @@ def test_bootstrap_newton_agrees_with_the_scalar_fit() -> None:
     for i in range(8):
         one = _fit_cells(draws[i, :died.size], draws[i, died.size:])
         assert np.exp(x[i]) == pytest.approx([one.alpha, one.beta], rel=1e-5)
+
+
+# --------------------------------------------------------------------------- the revenue table
+def _folder(tmp_path, revenue_text: str, name: str = "revenue.csv"):
+    from pathlib import Path
+
+    folder = Path(tmp_path) / "client"
+    folder.mkdir()
+    (folder / "spend.csv").write_text("date,amount,category\n2026-01-05,1000,marketing\n",
+                                      encoding="utf-8")
+    (folder / "deals.csv").write_text("deal_id,account_id,won_date,channel,mrr\n"
+                                      "d1,A,2026-01-05,SEO,100\n", encoding="utf-8")
+    (folder / name).write_text(revenue_text, encoding="utf-8")
+    return folder
+
+
+def test_revenue_table_is_read_as_calendar_months(tmp_path) -> None:
+    from cac_toolkit.data.loading import load_folder
+
+    folder = _folder(tmp_path, "Account_ID;Month;MRR\nA;15/01/2026;1 000,50\nA;31/01/2026;"
+                               "99,50\nB;2026-03-01;200\n")
+    data = load_folder(folder)
+    assert data.revenue["month"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2026-01-01", "2026-01-01", "2026-03-01"]
+    assert data.revenue["mrr"].tolist() == [1000.5, 99.5, 200.0]
+    matrix = mrr_matrix(data.revenue)
+    assert matrix.cents.tolist() == [[110000, 0, 0], [0, 0, 20000]]
+    assert "revenue" in data.inputs()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("account_id,month,mrr\nA,2026-01-01,-5\n",
+     "revenue.csv, column 'mrr', row 2: expected a number >= 0"),
+    ("account_id,month,mrr\nA,janvier,5\n",
+     "revenue.csv, column 'month', row 2: expected a date"),
+    ("account_id,month\nA,2026-01-01\n",
+     "revenue.csv, column 'mrr', row 1: missing column"),
+])
+def test_revenue_table_errors_are_one_line(tmp_path, text: str, message: str) -> None:
+    from cac_toolkit.core.errors import InputError
+    from cac_toolkit.data.loading import load_folder
+
+    with pytest.raises(InputError) as caught:
+        load_folder(_folder(tmp_path, text))
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+
+
+def test_folder_without_revenue_has_none(tmp_path) -> None:
+    from cac_toolkit.data.loading import load_folder
+
+    folder = _folder(tmp_path, "", name="notes.txt")
+    assert load_folder(folder).revenue is None

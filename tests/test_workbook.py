@@ -249,7 +249,8 @@ def test_attribution_credits_pipeline_key_in_french(tmp_path: Path) -> None:
     values = workbook_kpis(path, formulas_lookup(path))
     assert_matches_kpis(values, kpis, lang="fr")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Saisies", "KPIs", "Provenance"]
+    # The sample company has a revenue table: its movements get their own sheet.
+    assert wb.sheetnames == ["Saisies", "KPIs", "Rétention", "Provenance"]
 
 
 def test_rounding_adjustment_makes_the_split_add_back(tmp_path: Path) -> None:

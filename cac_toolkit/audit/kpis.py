@@ -18,6 +18,12 @@ import pandas as pd
 
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.audit.readings import sector_position, warning_signals
+from cac_toolkit.audit.retention import (
+    intervals_block,
+    ltv_gap_warning,
+    measure_retention,
+    retention_block,
+)
 from cac_toolkit.audit.sections import cohort_kpis, segment_kpis
 from cac_toolkit.core.errors import InputError, ParameterError, UndefinedMetricError
 from cac_toolkit.core.jsontext import iter_indented
@@ -172,12 +178,14 @@ def _null_costs(out: dict[str, object], notes: Notes, reason: str) -> None:
 
 
 def period_kpis(data: AuditData, params: AuditParameters, period: Period,
-                all_acquired: pd.DataFrame, credits: pd.Series | None = None
-                ) -> tuple[dict[str, object], Notes]:
+                all_acquired: pd.DataFrame, credits: pd.Series | None = None,
+                measured_lifetime: float | None = None) -> tuple[dict[str, object], Notes]:
     """The KPIs of one period (no provenance, no previous period).
 
     ``credits``: the attribution model's channel credits for ``period`` when already solved
-    (see :func:`channel_customers`).
+    (see :func:`channel_customers`). ``measured_lifetime`` (months, from the revenue table)
+    makes LTV when the parameters give no lifetime: ``ltv_basis`` says which one ``ltv``
+    uses; ``ltv_parameter`` and ``ltv_measured`` show both when both exist.
     """
     notes = Notes()
     gap, no_line = spend_coverage_gap(data.spend, period)
@@ -219,14 +227,24 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
         notes.add("arpa_mrr", "no_new_customer", no_customer)
     out["arpa_mrr"] = (formulas.arpa(float(mrr.sum()), len(mrr), to_cent=True)
                        if arpa is not None else None)
-    margin, lifetime = params.gross_margin, params.lifetime
+    margin, typed = params.gross_margin, params.lifetime
+    # The typed lifetime wins; without one, the lifetime measured from the revenue table.
+    lifetime = typed if typed is not None else measured_lifetime
+    basis = ("parameter" if typed is not None
+             else "measured" if measured_lifetime is not None else None)
     ltv = None
     if arpa is not None and margin is not None and lifetime is not None:
         ltv = formulas.ltv_from_arpa(arpa, margin, lifetime)
     elif arpa is not None:
         notes.add("ltv", "missing_parameter",
                   "set gross_margin and lifetime_months or monthly_churn")
+    out["ltv_basis"] = basis if ltv is not None else None
     out["ltv"] = round_money(ltv) if ltv is not None else None
+    both = arpa is not None and margin is not None
+    out["ltv_parameter"] = (round_money(formulas.ltv_from_arpa(arpa, margin, typed))
+                            if both and typed is not None else None)
+    out["ltv_measured"] = (round_money(formulas.ltv_from_arpa(arpa, margin, measured_lifetime))
+                           if both and measured_lifetime is not None else None)
     cac_value = formulas.cac(total / 100, n) if n else None
     out["ltv_cac"] = (round_ratio(_noted(notes, "ltv_cac", "undefined",
                                          "LTV or CAC is undefined", formulas.ltv_cac_ratio,
@@ -486,14 +504,17 @@ def history_row(kpis: Mapping[str, object]) -> dict[str, float | None]:
 
 def history(data: AuditData, params: AuditParameters, count: int = HISTORY_PERIODS,
             all_acquired: pd.DataFrame | None = None,
-            known: tuple[Period, Mapping[str, object]] | None = None) -> list[dict[str, object]]:
+            known: tuple[Period, Mapping[str, object]] | None = None,
+            measured_lifetime: float | None = None) -> list[dict[str, object]]:
     """The KPIs of the audited period and the ``count - 1`` periods before it, oldest first.
 
     Periods from :func:`cac_toolkit.core.periods.previous_periods`: each the comparison period
     (``compare_to``) of the next one, so the second-to-last row is exactly the KPI file's
     ``previous`` period (one comparison period everywhere in the report). Each is computed
     by :func:`period_kpis` (same rules, same parameters); ``known`` is a period whose KPIs
-    are already computed (the audited one), reused as is. One row per period: ``period``
+    are already computed (the audited one), reused as is; ``measured_lifetime`` is the
+    audit's measured lifetime, used by every period as by the audited one. One row per
+    period: ``period``
     (``{"start", "end"}``) and the :data:`HISTORY_COLUMNS` (``None`` when undefined). Earlier
     periods that start before the first day of data (partly covered: their figures would be
     those of a few days) are dropped, except ``previous`` itself, which the summary compares
@@ -514,7 +535,8 @@ def history(data: AuditData, params: AuditParameters, count: int = HISTORY_PERIO
         if known is not None and known[0] == p:
             values = known[1]
         else:
-            values, _notes = period_kpis(data, params, p, all_acquired)
+            values, _notes = period_kpis(data, params, p, all_acquired,
+                                         measured_lifetime=measured_lifetime)
         rows.append({"period": p.as_dict(), **history_row(values)})
     empty = [not row["spend_total"] and not row["new_customers"] for row in rows]
     first = empty.index(False) if not all(empty) else len(rows) - 1
@@ -538,13 +560,26 @@ def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
     comparison = attribution_comparison(data, params, period, all_acquired)
     credits = (comparison.table[params.attribution_model]
                if comparison is not None and params.attribution_model != "deal" else None)
-    current, notes = period_kpis(data, params, period, all_acquired, credits)
+    retention_notes = Notes()
+    measured = measure_retention(data.revenue, params, period, retention_notes)
+    lifetime = measured.lifetime_months if measured is not None else None
+    current, notes = period_kpis(data, params, period, all_acquired, credits, lifetime)
     previous_period = params.comparison(period)
-    previous, previous_notes = period_kpis(data, params, previous_period, all_acquired)
+    previous, previous_notes = period_kpis(data, params, previous_period, all_acquired,
+                                           measured_lifetime=lifetime)
     out: dict[str, object] = {"kpi_file_version": KPI_FILE_VERSION}
     out.update(current)
     out["cohorts"] = cohort_kpis(data, params, period, notes, all_acquired=all_acquired)
-    out["segments"] = segment_kpis(data, params, period, notes, all_acquired=all_acquired)
+    out["segments"] = segment_kpis(data, params, period, notes, all_acquired=all_acquired,
+                                   measured_lifetime=lifetime)
+    out["retention"] = retention_block(measured, params, retention_notes)
+    acquired = acquisitions_in(all_acquired, period)
+    out["intervals"] = intervals_block(acquired["mrr"].astype("float64"), len(acquired),
+                                       float(current["spend"]["total"]), params,
+                                       current["ltv_basis"], measured, retention_notes)
+    warnings = [w for w in [ltv_gap_warning(current["ltv_parameter"],
+                                            current["ltv_measured"])] if w]
+    notes.items.extend(retention_notes.items)
     out["allocation_key"] = params.allocation_key
     out["attribution_model"] = params.attribution_model
     out["previous"] = previous
@@ -554,12 +589,13 @@ def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
                                   if n["code"] == "no_spend_data"]
     found = data.warnings + spendless_channels(data, all_acquired) + coverage_warnings(
         data, {"audited": period, "previous": previous_period})
-    out["warnings"] = [w.as_dict() for w in found]
+    out["warnings"] = [w.as_dict() for w in found] + warnings
     out["inputs"] = data.inputs()
     out["parameters"] = params.as_dict()
     out["version"] = __version__
     # What the report shows beyond the period's figures (added in KPI file version 1.1).
-    out["history"] = history(data, params, HISTORY_PERIODS, all_acquired, (period, current))
+    out["history"] = history(data, params, HISTORY_PERIODS, all_acquired, (period, current),
+                             measured_lifetime=lifetime)
     out["attribution"] = comparison.as_dict() if comparison is not None else None
     # The signals compare the audited period with ``previous``, as the summary does.
     out["signals"] = warning_signals(out)

@@ -2,10 +2,12 @@
 
 Names are fixed by the data contract (``period_start``, ``period_end``, ``gross_margin``,
 ``lifetime_months`` or ``monthly_churn``, ``allocation_key``, ``attribution_model``,
-``lang``, ``currency``, ``sector``, ``period`` and ``compare_to``); ``half_life_days`` and
-``markov_order`` tune two attribution models. ``period`` (``2026-Q1``, ``2026-03``,
-``2026-H1``, ``2026``) sets ``period_start`` and ``period_end``; ``compare_to`` says which period
-the ``previous`` figures cover. Values arrive as text from ``-p NAME VALUE`` and from papermill, so
+``lang``, ``currency``, ``sector``, ``period`` and ``compare_to``, and for measured
+retention ``ltv_horizon_months`` and ``discount_rate``); ``half_life_days`` and
+``markov_order`` tune two attribution models, and ``bootstrap_samples`` sets the size of the
+bootstrap behind the 90 % intervals. ``period`` (``2026-Q1``, ``2026-03``, ``2026-H1``,
+``2026``) sets ``period_start`` and ``period_end``; ``compare_to`` says which period the
+``previous`` figures cover. Values arrive as text from ``-p NAME VALUE`` and from papermill, so
 :meth:`AuditParameters.from_mapping` parses and checks them, one clear error per mistake.
 """
 
@@ -61,6 +63,9 @@ class AuditParameters:
     markov_order: int = 1
     period: str | None = None  # a calendar period (2026-Q1): sets period_start/end
     compare_to: str = "previous"
+    ltv_horizon_months: int = 60
+    discount_rate: float | None = None
+    bootstrap_samples: int = 1000
 
     def __post_init__(self) -> None:
         _check_choice("allocation_key", self.allocation_key, ALLOCATION_KEYS)
@@ -89,6 +94,18 @@ class AuditParameters:
                                  self.half_life_days)
         if self.markov_order not in (1, 2, 3):
             raise ParameterError("markov_order", "1, 2 or 3", self.markov_order)
+        if not (isinstance(self.ltv_horizon_months, int) and 1 <= self.ltv_horizon_months
+                <= 600):
+            raise ParameterError("ltv_horizon_months", "a whole number of months from 1 to "
+                                 "600", self.ltv_horizon_months)
+        if self.discount_rate is not None and not 0 <= self.discount_rate < 1:
+            raise ParameterError("discount_rate", "an annual rate between 0 and 1 (0.10 for "
+                                 "10 %)", self.discount_rate)
+        if not (isinstance(self.bootstrap_samples, int) and (self.bootstrap_samples == 0
+                                                             or 100 <= self.bootstrap_samples
+                                                             <= 100_000)):
+            raise ParameterError("bootstrap_samples", "0 (no intervals) or a whole number "
+                                 "from 100 to 100000", self.bootstrap_samples)
         _check_choice("compare_to", self.compare_to, COMPARISONS)
         if self.period is not None:
             self._set_calendar_period()

@@ -152,8 +152,12 @@ def cohort_kpis(data: AuditData, params: AuditParameters, period: Period,
 
 def segment_kpis(data: AuditData, params: AuditParameters, period: Period,
                  notes: Notes | None = None,
-                 all_acquired: pd.DataFrame | None = None) -> dict[str, dict[str, object]]:
+                 all_acquired: pd.DataFrame | None = None,
+                 measured_lifetime: float | None = None) -> dict[str, dict[str, object]]:
     """The KPI file's ``segments`` block: ``{segment: {...}}`` from :func:`segment_cac`.
+
+    LTV uses the typed lifetime, else ``measured_lifetime`` (months, from the revenue table),
+    as the top-level ``ltv`` does.
 
     Keys per segment: ``new_customers``, ``customer_share``, ``spend_direct``,
     ``spend_allocated``, ``spend_total``, ``allocation_weight``, ``cac``, ``arpa_mrr``,
@@ -163,13 +167,14 @@ def segment_kpis(data: AuditData, params: AuditParameters, period: Period,
 
     notes = Notes() if notes is None else notes
     acquired = acquisitions(data.deals) if all_acquired is None else all_acquired
-    table = segment_cac(data.spend, acquired, period, params.gross_margin, params.lifetime,
+    lifetime = params.lifetime if params.lifetime is not None else measured_lifetime
+    table = segment_cac(data.spend, acquired, period, params.gross_margin, lifetime,
                         params.allocation_key, data.leads)
     if table["spend_allocated"].isna().all() and len(table):
         notes.add("segments.spend_allocated", "no_key",
                   f"the allocation key ({params.allocation_key}) is zero for every segment, "
                   "so pooled costs cannot be split")
-    if len(table) and (params.gross_margin is None or params.lifetime is None):
+    if len(table) and (params.gross_margin is None or lifetime is None):
         notes.add("segments.ltv", "missing_parameter",
                   "set gross_margin and lifetime_months or monthly_churn")
     out: dict[str, dict[str, object]] = {}

@@ -117,6 +117,17 @@ TABLES: dict[str, TableSpec] = {
         "channel": ColumnSpec("text", required=True, expected="a channel name",
                               notes="channel of the touch"),
     }, required_table=False, row="marketing or sales touch on an account"),
+    # One row per account and month of recurring revenue; rows of the same account and month
+    # add up, a month with no row is 0 MRR (cac_toolkit.figures.retention).
+    "revenue": TableSpec("revenue", {
+        "account_id": ColumnSpec("text", required=True, notes="the customer account, as in "
+                                 "`deals`"),
+        "month": ColumnSpec("date", required=True, notes="any day of the month: the row counts "
+                            "for that calendar month"),
+        "mrr": ColumnSpec("number", required=True, minimum=0.0, maximum=MAX_AMOUNT,
+                          expected=_MONEY, notes="the account's MRR that month, `>= 0`"),
+    }, required_table=False,
+        row="account and month of recurring revenue (MRR), for measured retention"),
 }
 
 

@@ -4,7 +4,7 @@ The fictitious company, *Atelier Nova SAS*, sells a scheduling SaaS for field-se
 to French SMEs, mid-market firms and a few large accounts. It acquires customers through five
 channels (``SEO``, ``Ads``, ``Outbound``, ``Partners``, ``Events``) and pools the rest of its
 costs (account executives, tools, management, brand). :func:`generate_company` returns the
-contract tables ``spend``, ``deals``, ``leads`` and ``touchpoints`` (column names of
+contract tables ``spend``, ``deals``, ``leads``, ``touchpoints`` and ``revenue`` (column names of
 ``docs/data-format.md``), :func:`write_company` writes them as CSV (byte-stable), Excel or
 Parquet and :func:`generate_touchpoints` builds large synthetic journeys for attribution
 benchmarks.
@@ -46,7 +46,7 @@ __all__ = [
     "write_company",
 ]
 
-TABLES = ("spend", "deals", "leads", "touchpoints")
+TABLES = ("spend", "deals", "leads", "touchpoints", "revenue")
 CHANNELS = ("SEO", "Ads", "Outbound", "Partners", "Events")
 SEGMENTS = ("SMB", "Mid-market", "Enterprise")
 OWNERS = (  # (name, role, skill): skill multiplies meeting->opportunity and quote->won odds
@@ -742,6 +742,92 @@ def _prospect_rows(leads: dict[str, np.ndarray], cfg: CompanyConfig) -> np.ndarr
     return not_won[::step] if step else not_won[:0]
 
 
+# --- revenue ----------------------------------------------------------------------------------
+# Customers who will not renew differ in how fast they leave: each one's monthly chance of
+# cancelling its plan is Beta(_LEAVE_A, _LEAVE_B) distributed (the heterogeneity the sBG
+# model captures); a contract not cancelled earlier ends at its anniversary.
+_LEAVE_A, _LEAVE_B = 0.6, 1.6
+_P_DOWNGRADE = 0.12  # accounts that remove seats once (a contraction, no deal)
+
+
+def _month_number(days: np.ndarray, first: np.datetime64) -> np.ndarray:
+    """Month number of day numbers, counted from the month of ``first`` (0)."""
+    months = np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]")
+    return (months - first.astype("datetime64[M]")).astype(np.int64)
+
+
+def _generate_revenue(rng: np.random.Generator, cfg: CompanyConfig, deals: pd.DataFrame
+                      ) -> pd.DataFrame:
+    """Monthly MRR per paying account, consistent with the deals table.
+
+    An account pays from the month of its first paid ``new`` deal, at that deal's MRR; a
+    ``renewal`` sets the MRR from its month on, ``upsell``, recurring ``cross_sell`` and a
+    subsidiary's second ``new`` deal add theirs. An account with no renewal at an anniversary
+    inside the period, and a share ``1 - renewal_rate`` of those whose anniversary lies beyond
+    it, leave: each after a number of months drawn with its own monthly cancellation chance
+    (heterogeneous), at the latest at the anniversary, never before its last deal. A
+    ``reactivation`` deal brings the account back at its MRR. Some accounts remove seats once
+    (a contraction of 10 to 30 %, from a month while they pay). One row per account and month
+    with MRR > 0, months written as their first day.
+    """
+    first = cfg.start_date
+    n_months = int(_month_number(np.array([_day(cfg.end_date)]), first)[0]) + 1
+    paid = deals[deals["paid"] & (deals["mrr"].fillna(0) > 0)]
+    day = (paid["won_date"].to_numpy().astype("datetime64[D]")).astype(np.int64)
+    month = _month_number(day, first)
+    acquiring = (paid["type"] == "new").to_numpy()
+    accounts = paid["account_id"].to_numpy(dtype=object)
+    # The acquiring deal: each account's first paid new deal (deals are in date order).
+    firsts = pd.Series(np.arange(len(paid)))[acquiring].groupby(accounts[acquiring]).min()
+    ids = firsts.index.to_numpy(dtype=object)
+    n = len(ids)
+    row_of = pd.Series(np.arange(n), index=ids)
+    start = month[firsts.to_numpy()]
+    cents = np.rint(paid["mrr"].to_numpy(dtype=np.float64) * 100).astype(np.int64)
+    col = np.arange(n_months)[None, :]
+    base = np.where(col >= start[:, None], cents[firsts.to_numpy()][:, None], 0)
+    extra = np.zeros((n, n_months), dtype=np.int64)
+    react_month = np.full(n, n_months)
+    react_cents = np.zeros(n, dtype=np.int64)
+    renewed = np.zeros(n, dtype=bool)
+    last_deal = start.copy()
+    kinds = paid["type"].to_numpy(dtype=object)
+    other = np.ones(len(paid), dtype=bool)
+    other[firsts.to_numpy()] = False
+    for i in np.flatnonzero(other):  # deals after acquisition: a handful per account
+        r, m = int(row_of[accounts[i]]), int(month[i])
+        if kinds[i] == "renewal":
+            base[r, m:] = cents[i]
+            renewed[r] = True
+        elif kinds[i] == "reactivation":
+            react_month[r], react_cents[r] = m, cents[i]
+        else:  # upsell, recurring cross-sell, a subsidiary's own contract
+            extra[r, m:] += cents[i]
+        if kinds[i] != "reactivation":
+            last_deal[r] = max(last_deal[r], m)
+    anniversary = start + 12
+    due = anniversary < n_months
+    leaves = (due & ~renewed) | (~due & (rng.random(n) >= cfg.renewal_rate))
+    chance = rng.beta(_LEAVE_A, _LEAVE_B, n)
+    tenure = np.minimum(rng.geometric(np.clip(chance, 1e-6, 1.0)), 12)
+    gone = np.where(leaves, np.maximum(start + tenure, last_deal + 1), n_months)
+    active = ((col >= start[:, None]) & (col < gone[:, None])) | (col >= react_month[:, None])
+    downgrade = rng.random(n) < _P_DOWNGRADE
+    cut_month = start + 2 + np.floor(rng.random(n) * 20).astype(np.int64)
+    cut = 0.70 + 0.20 * rng.random(n)
+    factor = np.where(downgrade[:, None] & (col >= cut_month[:, None])
+                      & (col < np.minimum(gone, react_month)[:, None]), cut[:, None], 1.0)
+    mrr = np.where(col >= react_month[:, None], react_cents[:, None],
+                   np.rint((base + extra) * factor).astype(np.int64))
+    mrr = np.where(active, mrr, 0)
+    rows, cols = np.nonzero(mrr > 0)
+    months = (first.astype("datetime64[M]") + cols).astype("datetime64[D]").astype(
+        "datetime64[ns]")
+    return pd.DataFrame({"account_id": ids[rows], "month": months,
+                         "mrr": mrr[rows, cols] / 100}).sort_values(
+        ["account_id", "month"], kind="mergesort").reset_index(drop=True)
+
+
 # --- public API --------------------------------------------------------------------------------
 
 
@@ -749,7 +835,8 @@ def generate_company(config: CompanyConfig | None = None, **overrides) -> dict[s
     """Generate the four contract tables of the sample company.
 
     ``overrides`` replace fields of ``config`` (or of the default :class:`CompanyConfig`), e.g.
-    ``generate_company(scale=10)``. Returns ``{"spend", "deals", "leads", "touchpoints"}``
+    ``generate_company(scale=10)``. Returns ``{"spend", "deals", "leads", "touchpoints",
+    "revenue"}``
     DataFrames with the contract's column names; dates are datetime64[ns] at midnight,
     touchpoint timestamps carry a time of day, money is in EUR rounded to the cent.
     """
@@ -757,8 +844,9 @@ def generate_company(config: CompanyConfig | None = None, **overrides) -> dict[s
     if cfg.months < 1 or cfg.scale <= 0:
         raise ValueError("months must be >= 1 and scale > 0")
     # One independent stream per table: changing one part leaves the others unchanged.
-    rng_leads, rng_deals, rng_spend, rng_touch = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(4)
+    # The fifth stream (revenue) came later: spawning five keeps the first four unchanged.
+    rng_leads, rng_deals, rng_spend, rng_touch, rng_revenue = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(5)
     )
     raw = _generate_leads(rng_leads, cfg)
     prospects = _prospect_rows(raw, cfg)
@@ -774,7 +862,9 @@ def generate_company(config: CompanyConfig | None = None, **overrides) -> dict[s
     for col in COLUMNS["leads"][1:-1]:
         leads[col] = raw[col][keep]
     leads["account_id"] = lead_acc[keep]
-    tables = {"spend": spend, "deals": deals, "leads": leads, "touchpoints": touchpoints}
+    revenue = _generate_revenue(rng_revenue, cfg, deals)
+    tables = {"spend": spend, "deals": deals, "leads": leads, "touchpoints": touchpoints,
+              "revenue": revenue}
     return {name: _typed(tables[name][COLUMNS[name]]) for name in TABLES}
 
 

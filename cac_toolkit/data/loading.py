@@ -1,4 +1,4 @@
-"""Read an audit folder: the ``spend``, ``deals``, ``leads`` and ``touchpoints`` tables.
+"""Read an audit folder: ``spend``, ``deals``, ``leads``, ``touchpoints`` and ``revenue`` tables.
 
 Each table is one file named after it, in CSV (``,``, ``;``, tab or ``|``; decimal point or
 comma; ISO or French dates; UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252 or
@@ -113,6 +113,7 @@ class AuditData:
     deals: pd.DataFrame
     leads: pd.DataFrame | None = None
     touchpoints: pd.DataFrame | None = None
+    revenue: pd.DataFrame | None = None
     files: dict[str, FileInfo] = field(default_factory=dict)
     currency: str | None = None
     warnings: list[DataWarning] = field(default_factory=list)
@@ -1197,9 +1198,12 @@ def assemble(frames: dict[str, pd.DataFrame | None], raws: dict[str, RawTable | 
     spend = frames["spend"]
     spend["channel"] = spend["channel"].fillna("shared")
     spend.loc[spend["channel"].str.casefold() == "shared", "channel"] = "shared"
+    revenue = frames["revenue"]
+    if revenue is not None:  # a date stands for its calendar month: kept as the month's 1st
+        revenue["month"] = revenue["month"].dt.to_period("M").dt.to_timestamp()
     return AuditData(spend=spend, deals=frames["deals"], leads=frames["leads"],
-                     touchpoints=frames["touchpoints"], files=files, currency=found,
-                     warnings=warnings_)
+                     touchpoints=frames["touchpoints"], revenue=revenue, files=files,
+                     currency=found, warnings=warnings_)
 
 
 def refuse_reserved_channel(frame: pd.DataFrame, table: str, raw: RawTable) -> None:

@@ -485,7 +485,9 @@ def _newton_many(died: np.ndarray, alive: np.ndarray, x0: np.ndarray, iterations
     """Maximise many sBG log-likelihoods at once by Newton's method on (log alpha, log beta).
 
     ``died`` and ``alive`` are (replicates x periods) cell counts, ``x0`` the common start.
-    Steps are halved until the log-likelihood does not fall. Returns the (replicates x 2)
+    Steps are halved until the log-likelihood does not fall; where the Hessian is not negative
+    definite the step follows the gradient. A replicate that reaches the bounds (the
+    homogeneous limit) or cannot improve stops there. Returns the (replicates x 2)
     estimates and a mask of those that converged with a negative definite Hessian; the
     others are to be refitted one by one.
     """
@@ -530,7 +532,10 @@ def _newton_many(died: np.ndarray, alive: np.ndarray, x0: np.ndarray, iterations
         concave = (huu < 0) & (det > 0)
         safe = np.where(concave, det, 1.0)
         step = np.stack([-(hvv * gu - huv * gv) / safe, -(huu * gv - huv * gu) / safe], axis=1)
-        step[~concave] = 0.0
+        # Where the Hessian is not negative definite, a steepest-ascent step of length <= 1.
+        grad = np.stack([gu, gv], axis=1)
+        norm = np.maximum(np.abs(grad).max(axis=1, keepdims=True), 1.0)
+        step[~concave] = (grad / norm)[~concave]
         scale = np.ones(todo.size)
         base_ll = ll[todo]
         tolerance = 1e-12 * np.abs(base_ll) + 1e-9  # rounding noise of a large sum
@@ -546,12 +551,49 @@ def _newton_many(died: np.ndarray, alive: np.ndarray, x0: np.ndarray, iterations
         x[todo[keep]] = trial[keep]
         ll[todo[keep]] = trial_ll[keep]
         finished = concave & (np.abs(scale[:, None] * step).max(axis=1) < 1e-9)
+        stuck = worse | ((np.abs(trial) >= _LOG_BOUND).any(axis=1) & ~finished)
         done[todo[finished]] = True
-        todo = todo[~finished & concave]
+        todo = todo[~finished & ~stuck]
     return x, done & (np.abs(x) < _LOG_BOUND).all(axis=1)
 
 
 # --------------------------------------------------------------------------- bootstrap
+def _geometric_loglik(died: np.ndarray, alive: np.ndarray) -> tuple[float, float]:
+    """Constant churn ``c`` fitted to the cells and its log-likelihood (the sBG's limit).
+
+    As alpha and beta grow with a fixed ratio the sBG tends to the geometric lifetime, whose
+    maximum-likelihood churn is churned / months at risk.
+    """
+    t = np.arange(died.size, dtype="float64")
+    churned, exposure = died[1:].sum(), (t * (died + alive)).sum()
+    c = churned / exposure
+    if c >= 1.0:
+        return c, 0.0 if alive.sum() == 0 else -np.inf
+    ll = churned * np.log(c) + ((t[1:] - 1) * died[1:]).sum() * np.log1p(-c) + (
+        t * alive).sum() * np.log1p(-c)
+    return c, float(ll)
+
+
+def _settle(died: np.ndarray, alive: np.ndarray, x: np.ndarray, horizon_months: int,
+            discount_rate: float | None) -> float:
+    """Expected lifetime of a bootstrap replicate whose Newton iterations did not converge.
+
+    Newton stops where no step along its direction (or the gradient's) raises the
+    likelihood: at a maximum to rounding precision, or at the bounds when the likelihood
+    rises towards homogeneity (alpha, beta -> infinity), whose limit is the constant churn
+    ``churned / months at risk``. The better of the two is kept; NaN without any churn.
+    """
+    if died[1:].sum() == 0:
+        return float("nan")
+    c, ll_geometric = _geometric_loglik(died, alive)
+    if not np.isfinite(x).all():
+        return constant_churn_lifetime(c, horizon_months, discount_rate)
+    if ll_geometric >= _loglik(x, died, alive):
+        return constant_churn_lifetime(c, horizon_months, discount_rate)
+    a, b = np.exp(x)
+    return expected_lifetime(a, b, horizon_months, discount_rate)
+
+
 @dataclass(frozen=True)
 class Interval:
     """A 90 % bootstrap interval (5th and 95th percentiles); ``None`` bounds when undefined."""
@@ -589,6 +631,9 @@ def bootstrap_ltv(arpa_mrr: np.ndarray, acquisition_spend: float, gross_margin: 
                   ) -> BootstrapResult:
     """90 % intervals of LTV, LTV/CAC and payback by a seeded bootstrap over accounts.
 
+    ``arpa_mrr`` holds the MRR of each of the period's new customers (NaN for one whose
+    acquiring deal carries none: it counts for CAC, not for ARPA).
+
     Each replicate draws the period's new customers with Poisson(1) weights (so their number,
     CAC's denominator, varies as well as their mean MRR, ARPA) and, when ``lifetimes_frame``
     is given, the revenue table's accounts with replacement, refitting the sBG on them; with a
@@ -599,10 +644,11 @@ def bootstrap_ltv(arpa_mrr: np.ndarray, acquisition_spend: float, gross_margin: 
     """
     rng = np.random.default_rng(seed)
     arpa_mrr = np.asarray(arpa_mrr, dtype="float64")
+    has_mrr = np.isfinite(arpa_mrr)
     weights = rng.poisson(1.0, size=(samples, arpa_mrr.size)).astype("float64")
     counts = weights.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        arpa = (weights @ arpa_mrr) / counts
+        arpa = (weights[:, has_mrr] @ arpa_mrr[has_mrr]) / weights[:, has_mrr].sum(axis=1)
         cac = np.float64(acquisition_spend) / counts
     if lifetimes_frame is not None:
         died, alive = _cells(lifetimes_frame["periods"].to_numpy(),
@@ -611,21 +657,15 @@ def bootstrap_ltv(arpa_mrr: np.ndarray, acquisition_spend: float, gross_margin: 
         n = int(cells.sum())
         draws = rng.multinomial(n, cells / n, size=samples)
         point = _fit_cells(died, alive)
-        x, ok = _newton_many(draws[:, :died.size].astype("float64"),
-                             draws[:, died.size:].astype("float64"),
-                             np.log([point.alpha, point.beta]))
-        for i in np.flatnonzero(~ok):  # rare: a replicate far from the point estimate
-            try:
-                fit = _fit_cells(draws[i, :died.size].astype("float64"),
-                                 draws[i, died.size:].astype("float64"),
-                                 starts=(tuple(np.log([point.alpha, point.beta])),))
-                x[i] = np.log([fit.alpha, fit.beta])
-            except ValueError:
-                x[i] = np.nan
+        d_all = draws[:, :died.size].astype("float64")
+        s_all = draws[:, died.size:].astype("float64")
+        x, ok = _newton_many(d_all, s_all, np.log([point.alpha, point.beta]))
         t = np.arange(int(horizon_months), dtype="float64")[None, :]
         a, b = np.exp(x[:, :1]), np.exp(x[:, 1:])
         discount = (1.0 + monthly_discount(discount_rate)) ** t
         life = (np.exp(betaln(a, b + t) - betaln(a, b)) / discount).sum(axis=1)
+        for i in np.flatnonzero(~ok):  # a replicate Newton could not settle
+            life[i] = _settle(d_all[i], s_all[i], x[i], horizon_months, discount_rate)
     elif lifetime_months is not None:
         life = np.full(samples, float(lifetime_months))
     else:

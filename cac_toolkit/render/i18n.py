@@ -509,6 +509,85 @@ LABELS: dict[str, dict[str, str]] = {
               "c'est l'évolution de votre propre CAC et son rapport à la valeur d'un client."},
     "range.open": {"en": "above {low}", "fr": "plus de {low}"},
     "range.closed": {"en": "{low} to {high}", "fr": "{low} à {high}"},
+    # ------------------------------------------------------------------ measured retention
+    "section.retention": {"en": "Retention and a measured LTV",
+                          "fr": "Rétention et LTV mesurée"},
+    "section.retention.intro": {
+        "en": "Churn and net revenue retention are measured from the revenue table (MRR per "
+              "account and month). The lifetime behind LTV is fitted to every account with "
+              "the shifted-beta-geometric (sBG) model, which lets customers differ: the loyal "
+              "ones stay, so churn falls with tenure, and a constant churn rate understates "
+              "how long customers last.",
+        "fr": "Le churn et la rétention nette du revenu (NRR) sont mesurés sur la table des "
+              "revenus (MRR par compte et par mois). La durée de vie qui fait la LTV est "
+              "ajustée sur tous les comptes avec le modèle sBG (bêta-géométrique décalé), qui "
+              "laisse les clients différer : les fidèles restent, le churn baisse avec "
+              "l'ancienneté, et un churn constant sous-estime la durée de vie des clients."},
+    "section.retention.none": {
+        "en": "No revenue table: churn, NRR and GRR are not measured; LTV uses the typed "
+              "lifetime.",
+        "fr": "Pas de table des revenus : churn, NRR et GRR ne sont pas mesurés ; la LTV "
+              "utilise la durée de vie saisie."},
+    "retention.logo_churn": {"en": "Logo churn (monthly)", "fr": "Churn clients (mensuel)"},
+    "retention.revenue_churn": {"en": "Revenue churn (monthly, churn + contraction)",
+                                "fr": "Churn de revenu (mensuel, churn + contraction)"},
+    "retention.nrr": {"en": "Net revenue retention (NRR, 12 months)",
+                      "fr": "Rétention nette du revenu (NRR, 12 mois)"},
+    "retention.grr": {"en": "Gross revenue retention (GRR, 12 months)",
+                      "fr": "Rétention brute du revenu (GRR, 12 mois)"},
+    "retention.lifetime_sbg": {"en": "Lifetime, sBG (months, first {horizon} months)",
+                               "fr": "Durée de vie, sBG (mois, sur {horizon} mois)"},
+    "retention.lifetime_constant": {
+        "en": "Lifetime, constant churn {churn} (months, first {horizon} months)",
+        "fr": "Durée de vie, churn constant {churn} (mois, sur {horizon} mois)"},
+    "retention.sbg": {"en": "sBG parameters (alpha, beta; log-likelihood)",
+                      "fr": "Paramètres sBG (alpha, bêta ; log-vraisemblance)"},
+    "retention.ltv_basis": {"en": "LTV basis", "fr": "Base de la LTV"},
+    "retention.basis.measured": {"en": "measured from the revenue table",
+                                 "fr": "mesurée sur la table des revenus"},
+    "retention.basis.parameter": {"en": "typed lifetime (parameter)",
+                                  "fr": "durée de vie saisie (paramètre)"},
+    "retention.basis.none": {"en": "none (LTV undefined)", "fr": "aucune (LTV non définie)"},
+    "retention.ltv_measured": {"en": "LTV measured", "fr": "LTV mesurée"},
+    "retention.ltv_parameter": {"en": "LTV from the typed lifetime",
+                                "fr": "LTV de la durée saisie"},
+    "retention.interval": {"en": "{label} {value} (90 % interval {low}–{high})",
+                           "fr": "{label} {value} (intervalle à 90 % : {low}–{high})"},
+    "retention.interval.meaning": {
+        "en": "Each 90 % interval is the range in which nine in ten of {samples} "
+              "resamplings of the period's new customers (and of the revenue table's "
+              "accounts, for a measured lifetime) put the figure: the fewer the customers, "
+              "the wider it is.",
+        "fr": "Chaque intervalle à 90 % est la fourchette où neuf sur dix de {samples} "
+              "rééchantillonnages des nouveaux clients de la période (et des comptes de la "
+              "table des revenus, pour une durée de vie mesurée) placent le chiffre : moins "
+              "il y a de clients, plus elle est large."},
+    "retention.warning.ltv_parameter_differs": {
+        "en": "The typed lifetime gives an LTV of {parameter}, {gap} away from the {measured} "
+              "measured from the revenue table; the typed one is used.",
+        "fr": "La durée de vie saisie donne une LTV de {parameter}, à {gap} des {measured} "
+              "mesurés sur la table des revenus ; c'est la valeur saisie qui est utilisée."},
+    "chart.retention": {"en": "Retention: share of customers still active",
+                        "fr": "Rétention : part des clients encore actifs"},
+    "chart.retention_cohorts": {"en": "one cohort (month of first MRR)",
+                                "fr": "une cohorte (mois du premier MRR)"},
+    "chart.retention_observed": {"en": "observed, all cohorts", "fr": "observé, toutes cohortes"},
+    "chart.retention_sbg": {"en": "sBG projection (alpha {alpha}, beta {beta})",
+                            "fr": "projection sBG (alpha {alpha}, bêta {beta})"},
+    "chart.retention_constant": {"en": "constant churn {churn} a month",
+                                 "fr": "churn constant de {churn} par mois"},
+    "chart.retention_none": {"en": "no revenue table", "fr": "pas de table des revenus"},
+    "chart.months_since_start": {"en": "months since the first MRR",
+                                 "fr": "mois depuis le premier MRR"},
+    "chart.mrr_movements": {"en": "MRR movements by month", "fr": "Mouvements de MRR par mois"},
+    "movement.new": {"en": "new", "fr": "nouveau"},
+    "movement.reactivation": {"en": "reactivation", "fr": "réactivation"},
+    "movement.expansion": {"en": "expansion", "fr": "expansion"},
+    "movement.contraction": {"en": "contraction", "fr": "contraction"},
+    "movement.churn": {"en": "churn", "fr": "churn"},
+    "movement.net": {"en": "net change", "fr": "variation nette"},
+    "movement.opening": {"en": "MRR at the start", "fr": "MRR en début de mois"},
+    "movement.mrr": {"en": "MRR at the end", "fr": "MRR en fin de mois"},
 }
 
 #: French reasons for the ``code`` of each note of the KPI file. Placeholders: ``subject``
@@ -525,6 +604,19 @@ NOTE_REASONS: dict[str, str] = {
     "no_mrr": "les deals d'acquisition ne portent pas de MRR",
     "no_mrr.segment": "les deals d'acquisition du segment {subject} ne portent pas de MRR",
     "missing_parameter": "renseigner gross_margin et lifetime_months ou monthly_churn",
+    "no_revenue": "pas de table des revenus : la rétention n'est pas mesurée et la LTV demande "
+                  "lifetime_months ou monthly_churn",
+    "not_measured": "non mesurable avec la table des revenus sur cette période (il faut des "
+                    "mois civils complets et le mois précédent, ou le mois douze mois plus tôt "
+                    "pour NRR et GRR)",
+    "partial": "mesuré sur une partie seulement des mois de la période : la table des revenus "
+               "ne les couvre pas tous avec le mois précédent",
+    "no_churn": "aucun compte de la table des revenus n'a churné : la durée de vie ne peut pas "
+                "être ajustée",
+    "no_bootstrap": "bootstrap_samples vaut 0",
+    "intervals.undefined": "la LTV n'est pas définie : pas d'intervalle",
+    "intervals.partial": "des tirages du bootstrap avaient un ratio non défini et ont été "
+                         "écartés",
     "undefined": "LTV ou CAC non défini",
     "no_margin": "pas de marge brute mensuelle par client",
     "zero_denominator": "aucun lead n'a atteint l'étape précédente dans la cohorte de la "
@@ -614,6 +706,8 @@ def note_reason(note: Mapping[str, str], lang: str = "en") -> str:
             " or ", " ou ")
     if "(" in reason and code.startswith("no_key"):
         values["allocation"] = reason.split("(", 1)[1].split(")", 1)[0]
+    if key == "intervals":
+        variant = f"intervals.{code}"
     template = NOTE_REASONS.get(variant) or NOTE_REASONS.get(code)
     return template.format(**values) if template else reason
 

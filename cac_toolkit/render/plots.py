@@ -12,7 +12,7 @@ grey for references (targets, sector ranges).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import matplotlib.pyplot as plt
@@ -1070,5 +1070,106 @@ def ltv_cac_heatmap(grid: pd.DataFrame, title: str, lang: str = "en",
         ax.set_ylabel(label_or(ylabel, ylabel, lang) if ylabel else (data.index.name or ""))
         ax.tick_params(axis="x", rotation=0)
         ax.tick_params(axis="y", rotation=0)
+        fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------- retention
+
+def retention_curve(retention: Mapping[str, object], lang: str = "en",
+                    horizon_months: int | None = None) -> Figure:
+    """Share of customers still active by months since their first MRR.
+
+    Points: each cohort's observed share (small) and their average weighted by cohort size
+    (large); line: the sBG projection ``S(t) = B(alpha, beta + t) / B(alpha, beta)`` fitted
+    by the audit; dashed: the constant churn fitted to the same lifetimes, ``(1 - c)^t``.
+    Reads the KPI file's ``retention`` block only.
+    """
+    from cac_toolkit.figures.retention import sbg_survival
+
+    cohorts = retention.get("cohorts") or []
+    sbg = retention.get("sbg") or {}
+    constant = (retention.get("constant_churn") or {}).get("monthly_churn")
+    horizon = int(horizon_months or retention.get("horizon_months") or 60)
+    with _style():
+        fig, ax = plt.subplots(figsize=(9, 4.4))
+        longest = max((len(c["active"]) for c in cohorts), default=0)
+        weighted = np.zeros(longest)
+        sizes = np.zeros(longest)
+        for i, cohort in enumerate(cohorts):
+            shares = np.asarray(cohort["active"], dtype="float64")
+            ax.plot(np.arange(shares.size), shares, ".", color=COLORS["secondary"],
+                    alpha=0.45, markersize=4,
+                    label=t("chart.retention_cohorts", lang) if i == 0 else None)
+            weighted[: shares.size] += shares * cohort["size"]
+            sizes[: shares.size] += cohort["size"]
+        if longest:
+            observed = np.divide(weighted, sizes, out=np.full(longest, np.nan), where=sizes > 0)
+            ax.plot(np.arange(longest), observed, "o", color=COLORS["primary"], markersize=6,
+                    label=t("chart.retention_observed", lang))
+        months = np.arange(horizon + 1)
+        if sbg.get("alpha") is not None:
+            ax.plot(months, sbg_survival(sbg["alpha"], sbg["beta"], months),
+                    color=COLORS["accent"], linewidth=2.2,
+                    label=t("chart.retention_sbg", lang,
+                            alpha=format_number(sbg["alpha"], 3, lang),
+                            beta=format_number(sbg["beta"], 3, lang)))
+        if constant is not None:
+            ax.plot(months, (1.0 - float(constant)) ** months, color=COLORS["reference"],
+                    linestyle="--", linewidth=1.6,
+                    label=t("chart.retention_constant", lang,
+                            churn=format_percent(float(constant), 2, lang)))
+        if not longest and sbg.get("alpha") is None:
+            ax.text(0.5, 0.5, t("chart.retention_none", lang), transform=ax.transAxes,
+                    ha="center", color=COLORS["reference"])
+        ax.set_xlim(0, horizon)
+        ax.set_ylim(0, 1.03)
+        _percent_axis(ax.yaxis, lang)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel(t("chart.months_since_start", lang))
+        ax.set_title(t("chart.retention", lang))
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="lower left")
+        fig.tight_layout()
+    return fig
+
+
+def mrr_movements(movements: Sequence[Mapping[str, object]], currency: str = "EUR",
+                  lang: str = "en") -> Figure:
+    """Monthly MRR movements as stacked bars: gains above zero, losses below, net as a dot.
+
+    ``movements`` is the KPI file's ``retention.movements`` (one dict per month with
+    ``new``, ``reactivation``, ``expansion``, ``contraction``, ``churn`` in currency).
+    """
+    frame = pd.DataFrame(list(movements))
+    with _style():
+        fig, ax = plt.subplots(figsize=(10, 4.4))
+        if frame.empty:
+            ax.text(0.5, 0.5, t("chart.retention_none", lang), transform=ax.transAxes,
+                    ha="center", color=COLORS["reference"])
+            return fig
+        x = np.arange(len(frame))
+        bottom = np.zeros(len(frame))
+        for name, color in (("new", COLORS["primary"]), ("reactivation", COLORS["under"]),
+                            ("expansion", COLORS["good"])):
+            values = frame[name].to_numpy(dtype="float64")
+            ax.bar(x, values, bottom=bottom, color=color, width=0.8,
+                   label=t(f"movement.{name}", lang))
+            bottom += values
+        bottom = np.zeros(len(frame))
+        for name, color in (("contraction", COLORS["watch"]), ("churn", COLORS["bad"])):
+            values = -frame[name].to_numpy(dtype="float64")
+            ax.bar(x, values, bottom=bottom, color=color, width=0.8,
+                   label=t(f"movement.{name}", lang))
+            bottom += values
+        net = (frame["mrr"] - frame["opening"]).to_numpy(dtype="float64")
+        ax.plot(x, net, "D", color="#222222", markersize=4, label=t("movement.net", lang))
+        ax.axhline(0, color="#555555", linewidth=0.8)
+        step = max(1, len(frame) // 12)
+        ax.set_xticks(x[::step])
+        ax.set_xticklabels(frame["month"].iloc[::step], rotation=45, ha="right")
+        _money_axis(ax.yaxis, currency, lang)
+        ax.set_title(t("chart.mrr_movements", lang))
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=6)
         fig.tight_layout()
     return fig

@@ -26,8 +26,10 @@ from cac_toolkit.audit import readings
 from cac_toolkit.audit.kpis import flatten
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.audit.readings import DEPENDENCE_THRESHOLD
+from cac_toolkit.audit.retention import measure_retention
 from cac_toolkit.core.money import format_money, format_number, format_percent
 from cac_toolkit.core.periods import Period, on_calendar_boundaries
+from cac_toolkit.core.notes import Notes
 from cac_toolkit.core.version import __version__
 from cac_toolkit.data.loading import AuditData
 from cac_toolkit.figures import targets
@@ -636,7 +638,12 @@ def history(data: AuditData, params: AuditParameters, quarters: int = 4) -> pd.D
     :func:`cac_toolkit.audit.kpis.history` (the KPI file's ``history`` with another number of
     periods) as a :func:`history_frame` labelled in ``params.lang``.
     """
-    return history_frame(kpi_file.history(data, params, quarters), params.lang)
+    # LTV of every period uses the audit's lifetime: typed, or measured from the revenue table.
+    measured = measure_retention(data.revenue, params, params.period(kpi_file.last_data_day(
+        data)), Notes())
+    lifetime = measured.lifetime_months if measured is not None else None
+    return history_frame(kpi_file.history(data, params, quarters, measured_lifetime=lifetime),
+                         params.lang)
 
 
 _HISTORY_KINDS = {"spend_total": "money", "new_customers": "count", "cac_global": "money",
@@ -1208,3 +1215,105 @@ def audit_parameters(values: Mapping[str, object]) -> AuditParameters:
     if chosen.get("lifetime_months") is not None:
         chosen["monthly_churn"] = None
     return AuditParameters.from_mapping(chosen)
+
+
+# ------------------------------------------------------------------------------ retention
+
+def interval_lines(kpis: Mapping[str, object], lang: str = "en") -> list[str]:
+    """``LTV/CAC 2.8 (90 % interval 2.1–3.6)`` for LTV, LTV/CAC and payback, when defined."""
+    currency = _currency(kpis)
+    intervals = kpis.get("intervals") or {}
+    lines = []
+    for path, label, kind in (("ltv", "metric.ltv", "money"),
+                              ("ltv_cac", "metric.ltv_cac", "ratio"),
+                              ("payback_months", "metric.payback_months", "months")):
+        bounds = intervals.get(path) or {}  # type: ignore[union-attr]
+        value = kpis.get(path)
+        if _missing(value) or _missing(bounds.get("low")):
+            continue
+        if kind == "money":
+            shown = [money_short(v, currency, lang)
+                     for v in (value, bounds["low"], bounds["high"])]
+        else:
+            shown = [format_number(float(v), 1, lang)  # type: ignore[arg-type]
+                     for v in (value, bounds["low"], bounds["high"])]
+        lines.append(t("retention.interval", lang, label=t(label, lang), value=shown[0],
+                       low=shown[1], high=shown[2]))
+    return lines
+
+
+def _percent2(value: object, lang: str) -> str:
+    """A monthly churn with two decimals (``0.98%``): one decimal would hide its trend."""
+    return fmt(None, "rate", lang) if _missing(value) else format_percent(
+        float(value), 2, lang)  # type: ignore[arg-type]
+
+
+def retention_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
+    """Churn, NRR, GRR, the fitted lifetimes, the LTV basis and both LTVs (one column)."""
+    currency = _currency(kpis)
+    r = kpis.get("retention") or {}
+    sbg = r.get("sbg") or {}  # type: ignore[union-attr]
+    constant = r.get("constant_churn") or {}  # type: ignore[union-attr]
+    horizon = r.get("horizon_months")  # type: ignore[union-attr]
+    value = t("col.value", lang)
+    basis = kpis.get("ltv_basis") or "none"
+    sep = " ; " if lang == "fr" else "; "
+    sbg_text = (f"{format_number(sbg['alpha'], 3, lang)}{sep}{format_number(sbg['beta'], 3, lang)}"
+                f"{sep}{format_number(sbg['log_likelihood'], 1, lang)}"
+                if sbg.get("alpha") is not None else fmt(None, "ratio", lang))
+    rows = {
+        t("retention.logo_churn", lang): _percent2(r.get("logo_churn_monthly"), lang),
+        t("retention.revenue_churn", lang): _percent2(r.get("revenue_churn_monthly"), lang),
+        t("retention.nrr", lang): fmt(r.get("nrr_12m"), "rate", lang),
+        t("retention.grr", lang): fmt(r.get("grr_12m"), "rate", lang),
+        t("retention.sbg", lang): sbg_text,
+        t("retention.lifetime_sbg", lang, horizon=horizon): fmt(r.get("lifetime_months"),
+                                                               "months", lang),
+        t("retention.lifetime_constant", lang, horizon=horizon,
+          churn=_percent2(constant.get("monthly_churn"), lang)):
+            fmt(constant.get("lifetime_months"), "months", lang),
+        t("retention.ltv_basis", lang): t(f"retention.basis.{basis}", lang),
+        t("retention.ltv_measured", lang): fmt(kpis.get("ltv_measured"), "money", lang,
+                                               currency),
+        t("retention.ltv_parameter", lang): fmt(kpis.get("ltv_parameter"), "money", lang,
+                                                currency),
+    }
+    return _frame({k: {value: v} for k, v in rows.items()}, t("col.figure", lang), lang,
+                  numeric=[value])
+
+
+def retention_warnings(kpis: Mapping[str, object], lang: str = "en") -> list[str]:
+    """The retention warnings of the KPI file, in the reader's language."""
+    currency = _currency(kpis)
+    out = []
+    for warning in kpis.get("warnings") or []:  # type: ignore[union-attr]
+        if warning.get("code") != "ltv_parameter_differs":
+            continue
+        typed, measured = kpis.get("ltv_parameter"), kpis.get("ltv_measured")
+        gap = abs(float(typed) - float(measured)) / float(measured)  # type: ignore[arg-type]
+        out.append(t("retention.warning.ltv_parameter_differs", lang,
+                     parameter=fmt(typed, "money", lang, currency),
+                     measured=fmt(measured, "money", lang, currency),
+                     gap=format_percent(gap, 0, lang)))
+    return out
+
+
+def retention(kpis: Mapping[str, object], lang: str = "en") -> HTML:
+    """The retention section's body: figures, the intervals and what they mean, warnings."""
+    from IPython.display import HTML
+
+    r = kpis.get("retention") or {}
+    parts = []
+    if not r.get("table"):  # type: ignore[union-attr]
+        parts.append(f"<p>{_esc(t('section.retention.none', lang))}</p>")
+    parts.append(html_table(retention_table(kpis, lang)))
+    lines = interval_lines(kpis, lang)
+    if lines:
+        samples = format_number(float((kpis.get("intervals") or {}).get("samples", 0)), 0,
+                                lang)  # type: ignore[union-attr]
+        items = "".join(f"<li>{_esc(line)}</li>" for line in lines)
+        meaning = t("retention.interval.meaning", lang, samples=samples)
+        parts.append(f"<ul>{items}</ul><p>{_esc(meaning)}</p>")
+    for warning in retention_warnings(kpis, lang):
+        parts.append(f'<p class="cac-warning">{badge("watch", lang)} {_esc(warning)}</p>')
+    return HTML(f'<div class="cac-report">{"".join(parts)}</div>')

@@ -181,6 +181,23 @@ LABELS: dict[str, dict[str, str]] = {
         "na_key": "n/a: the allocation key is zero for every channel",
         "na_mrr": "n/a: no MRR on the acquiring deals",
         "na_params": "n/a: set gross_margin and lifetime_months or monthly_churn",
+        "lifetime_measured": "(measured: sBG lifetime over {horizon} months, sheet {sheet})",
+        "retention_sheet": "Retention",
+        "retention_title": "Measured retention: monthly MRR movements ({currency})",
+        "retention_note": "From the revenue table, in integer cents then currency. The check "
+                          "column rebuilds each month's MRR from the one before and the "
+                          "movements: it must be 0.",
+        "mv_month": "Month", "mv_opening": "MRR at the start", "mv_new": "New",
+        "mv_reactivation": "Reactivation", "mv_expansion": "Expansion",
+        "mv_contraction": "Contraction", "mv_churn": "Churn", "mv_mrr": "MRR at the end",
+        "mv_check": "Check (0 = identity holds)", "mv_check_all": "Identity, every month",
+        "ret_figures": "Retention figures of the period (kpis.json, retention)",
+        "ret_logo": "Logo churn (monthly)", "ret_revenue": "Revenue churn (monthly)",
+        "ret_nrr": "NRR (12 months)", "ret_grr": "GRR (12 months)", "ret_alpha": "sBG alpha",
+        "ret_beta": "sBG beta", "ret_ll": "sBG log-likelihood",
+        "ret_lifetime": "Lifetime used by LTV (months)",
+        "ret_constant": "Constant churn fitted to the same lifetimes (monthly)",
+        "ret_constant_life": "Lifetime with that constant churn (months)",
         "na_cac": "n/a: LTV or CAC is undefined or zero",
         "na_margin": "n/a: no monthly gross margin per customer",
         "na_stage": "n/a: no lead at the previous stage",
@@ -303,6 +320,23 @@ LABELS: dict[str, dict[str, str]] = {
         "na_key": "n.d. : la clé de répartition est nulle pour tous les canaux",
         "na_mrr": "n.d. : aucun MRR sur les contrats d'acquisition",
         "na_params": "n.d. : renseigner gross_margin et lifetime_months ou monthly_churn",
+        "lifetime_measured": "(mesurée : durée de vie sBG sur {horizon} mois, feuille {sheet})",
+        "retention_sheet": "Rétention",
+        "retention_title": "Rétention mesurée : mouvements de MRR par mois ({currency})",
+        "retention_note": "Depuis la table des revenus, en centimes entiers puis en devise. La "
+                          "colonne de contrôle reconstruit le MRR de chaque mois à partir du "
+                          "précédent et des mouvements : elle doit valoir 0.",
+        "mv_month": "Mois", "mv_opening": "MRR en début de mois", "mv_new": "Nouveau",
+        "mv_reactivation": "Réactivation", "mv_expansion": "Expansion",
+        "mv_contraction": "Contraction", "mv_churn": "Churn", "mv_mrr": "MRR en fin de mois",
+        "mv_check": "Contrôle (0 = identité vérifiée)", "mv_check_all": "Identité, tous les mois",
+        "ret_figures": "Rétention de la période (kpis.json, retention)",
+        "ret_logo": "Churn clients (mensuel)", "ret_revenue": "Churn de revenu (mensuel)",
+        "ret_nrr": "NRR (12 mois)", "ret_grr": "GRR (12 mois)", "ret_alpha": "alpha sBG",
+        "ret_beta": "bêta sBG", "ret_ll": "log-vraisemblance sBG",
+        "ret_lifetime": "Durée de vie utilisée par la LTV (mois)",
+        "ret_constant": "Churn constant ajusté aux mêmes durées de vie (mensuel)",
+        "ret_constant_life": "Durée de vie avec ce churn constant (mois)",
         "na_cac": "n.d. : LTV ou CAC non défini ou nul",
         "na_margin": "n.d. : aucune marge brute mensuelle par client",
         "na_stage": "n.d. : aucun lead à l'étape précédente",
@@ -644,7 +678,7 @@ class _InputCells:
 
 
 def _write_inputs(s: _Sheet, inputs: WorkbookInputs, params: AuditParameters,
-                  money_fmt: str) -> _InputCells:
+                  money_fmt: str, kpis: dict[str, object] | None = None) -> _InputCells:
     t = s.labels
     period = inputs.period
     s.text(1, 1, t["inputs_title"].format(start=period.start.date(), end=period.end.date(),
@@ -716,7 +750,14 @@ def _write_inputs(s: _Sheet, inputs: WorkbookInputs, params: AuditParameters,
     s.name("in_monthly_churn", s.ref(row, 2, absolute=True))
     row += 1
     s.text(row, 1, t["lifetime"])
-    if params.lifetime is None:
+    retention = (kpis or {}).get("retention") or {}
+    measured = (kpis or {}).get("ltv_basis") == "measured"
+    if params.lifetime is None and measured:
+        # The lifetime LTV uses: fitted to the revenue table (kpis.json, retention).
+        s.number(row, 2, float(retention["lifetime_months"]), "0.0000")
+        s.text(row, 3, t["lifetime_measured"].format(horizon=retention["horizon_months"],
+                                                     sheet=t["retention_sheet"]))
+    elif params.lifetime is None:
         mark_input(s.text(row, 2, t["not_set"]))
     else:
         s.number(row, 2, params.lifetime, "0.00")
@@ -1032,6 +1073,60 @@ def _write_provenance(s: _Sheet, inputs_sheet: _Sheet, data: AuditData,
     s.ws.freeze_panes = "A2"
 
 
+def _write_retention(s: _Sheet, kpis: dict[str, object], params: AuditParameters,
+                     money_fmt: str) -> None:
+    """The Retention sheet: monthly MRR movements with a check of the identity, the figures.
+
+    Each month's row holds MRR at the start, the five movements and MRR at the end, as values;
+    the check cell ``ROUND(start + new + reactivation + expansion - contraction - churn - end,
+    2)`` must be 0, and so must the sum of their absolute values (named ``check_retention``).
+    """
+    t = s.labels
+    retention = kpis["retention"]
+    s.text(1, 1, t["retention_title"].format(currency=params.currency), _TITLE)
+    s.text(2, 1, t["retention_note"])
+    cols = ("opening", "new", "reactivation", "expansion", "contraction", "churn", "mrr")
+    s.header(4, [t["mv_month"], *(t[f"mv_{c}"] for c in cols), t["mv_check"]])
+    first = row = 5
+    for month in retention["movements"]:
+        s.text(row, 1, month["month"])
+        for offset, name in enumerate(cols, start=2):
+            s.number(row, offset, month[name], money_fmt)
+        s.formula(row, 9, f"ROUND(B{row}+C{row}+D{row}+E{row}-F{row}-G{row}-H{row},2)",
+                  "0.00").fill = _CHECK_FILL
+        row += 1
+    last = row - 1
+    row += 1
+    s.text(row, 1, t["mv_check_all"], _BOLD)
+    cell = s.formula(row, 9, f"ROUND(SUMPRODUCT(ABS(I{first}:I{last})),2)", "0.00")
+    cell.fill = _CHECK_FILL
+    s.formula(row, 8, f'IF(I{row}=0,{_quote(t["ok"])},{_quote(t["check"])})')
+    s.name("check_retention", s.ref(row, 9, absolute=True))
+    row += 2
+    s.text(row, 1, t["ret_figures"], _SECTION)
+    sbg = retention.get("sbg") or {}
+    constant = retention.get("constant_churn") or {}
+    for label, value, fmt in (
+            ("ret_logo", retention.get("logo_churn_monthly"), "0.00%"),
+            ("ret_revenue", retention.get("revenue_churn_monthly"), "0.00%"),
+            ("ret_nrr", retention.get("nrr_12m"), PERCENT_FORMAT),
+            ("ret_grr", retention.get("grr_12m"), PERCENT_FORMAT),
+            ("ret_alpha", sbg.get("alpha"), "0.0000"),
+            ("ret_beta", sbg.get("beta"), "0.0000"),
+            ("ret_ll", sbg.get("log_likelihood"), "0.0000"),
+            ("ret_lifetime", retention.get("lifetime_months"), "0.0000"),
+            ("ret_constant", constant.get("monthly_churn"), "0.00%"),
+            ("ret_constant_life", constant.get("lifetime_months"), "0.0000")):
+        row += 1
+        s.text(row, 1, t[label])
+        if value is None:
+            s.text(row, 2, t["not_set"])
+        else:
+            s.number(row, 2, value, fmt)
+    s.widths({1: 44, **{c: 16 for c in range(2, 9)}, 9: 18})
+    s.ws.freeze_panes = "B5"
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -1073,13 +1168,18 @@ def write_workbook(path: str | Path, data: AuditData, params: AuditParameters,
     kpi_sheet = _Sheet(wb, wb.create_sheet("KPIs"), labels)
     provenance = _Sheet(wb, wb.create_sheet("Provenance"), labels)
 
-    cells = _write_inputs(inputs_sheet, inputs, params, money_fmt)
+    cells = _write_inputs(inputs_sheet, inputs, params, money_fmt, kpis)
     untracked = frozenset(n["key"] for n in kpis.get("notes", [])
                           if n.get("code") == "untracked_stage")
     _write_kpis(kpi_sheet, inputs_sheet, cells, inputs, params, money_fmt, untracked)
+    sheets = [inputs_sheet, kpi_sheet]
+    if (kpis.get("retention") or {}).get("movements"):
+        retention_sheet = _Sheet(wb, wb.create_sheet(labels["retention_sheet"], 2), labels)
+        _write_retention(retention_sheet, kpis, params, money_fmt)
+        sheets.append(retention_sheet)
     _write_provenance(provenance, inputs_sheet, data, params, kpis, period)
     inputs_sheet.printable("portrait")  # narrow columns: portrait holds more rows a page
-    for sheet in (kpi_sheet, provenance):
+    for sheet in (*sheets[1:], provenance):
         sheet.printable()
     wb.active = 1  # open on the KPIs
     for sheet in wb.worksheets:
