@@ -639,7 +639,7 @@ def history(data: AuditData, params: AuditParameters, quarters: int = 4) -> pd.D
     periods) as a :func:`history_frame` labelled in ``params.lang``.
     """
     # LTV of every period uses the audit's lifetime: typed, or measured from the revenue table.
-    measured = measure_retention(data.revenue, params, params.period(kpi_file.last_data_day(
+    measured = measure_retention(data.revenue, params, params.audited_period(kpi_file.last_data_day(
         data)), Notes())
     lifetime = measured.lifetime_months if measured is not None else None
     return history_frame(kpi_file.history(data, params, quarters, measured_lifetime=lifetime),
