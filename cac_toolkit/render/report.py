@@ -28,8 +28,8 @@ from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.audit.readings import DEPENDENCE_THRESHOLD
 from cac_toolkit.audit.retention import measure_retention
 from cac_toolkit.core.money import format_money, format_number, format_percent
-from cac_toolkit.core.periods import Period, on_calendar_boundaries
 from cac_toolkit.core.notes import Notes
+from cac_toolkit.core.periods import Period, on_calendar_boundaries
 from cac_toolkit.core.version import __version__
 from cac_toolkit.data.loading import AuditData
 from cac_toolkit.figures import targets
