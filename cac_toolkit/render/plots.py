@@ -1150,7 +1150,7 @@ def mrr_movements(movements: Sequence[Mapping[str, object]], currency: str = "EU
             return fig
         x = np.arange(len(frame))
         bottom = np.zeros(len(frame))
-        for name, color in (("new", COLORS["primary"]), ("reactivation", COLORS["under"]),
+        for name, color in (("new", COLORS["primary"]), ("reactivation", COLORS["accent"]),
                             ("expansion", COLORS["good"])):
             values = frame[name].to_numpy(dtype="float64")
             ax.bar(x, values, bottom=bottom, color=color, width=0.8,
