@@ -86,7 +86,7 @@ def notebook_parameters(data_dir: Path, params: AuditParameters, run_date: str
     The outputs are named relative to the kernel's working folder (the temporary folder), so
     that no path the notebook receives depends on how the output folder is spelled.
     """
-    values = params.as_dict()
+    values = params.all_values()
     values.update({"data_dir": str(data_dir), "kpis_out": "kpis.json",
                    "workbook_out": "workbook.xlsx", "run_date": run_date})
     return values

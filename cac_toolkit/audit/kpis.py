@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cac_toolkit.audit.engines import select_rows
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.audit.readings import sector_position, warning_signals
 from cac_toolkit.audit.retention import (
@@ -545,6 +546,7 @@ def history(data: AuditData, params: AuditParameters, count: int = HISTORY_PERIO
 
 def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
     """Every KPI of the contract for the audited period, the previous one, and provenance."""
+    data = select_rows(data, params)  # the rows the figures read, chosen by params.engine
     period = params.audited_period(last_data_day(data))
     in_period = period.contains(data.spend["date"]).any() or period.contains(
         data.deals["won_date"]).any()

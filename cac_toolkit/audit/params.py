@@ -7,7 +7,11 @@ retention ``ltv_horizon_months`` and ``discount_rate``); ``half_life_days`` and
 ``markov_order`` tune two attribution models, and ``bootstrap_samples`` sets the size of the
 bootstrap behind the 90 % intervals. ``period`` (``2026-Q1``, ``2026-03``, ``2026-H1``,
 ``2026``) sets ``period_start`` and ``period_end``; ``compare_to`` says which period the
-``previous`` figures cover. Values arrive as text from ``-p NAME VALUE`` and from papermill, so
+``previous`` figures cover. ``engine`` and ``spark_master`` say where the row selection of
+large tables runs (see :mod:`cac_toolkit.audit.engines`); they are execution settings, not
+figure parameters, so :meth:`AuditParameters.as_dict` (the KPI file's ``parameters``) leaves
+them out and the KPI file is the same, byte for byte, whatever the engine. Values arrive as
+text from ``-p NAME VALUE`` and from papermill, so
 :meth:`AuditParameters.from_mapping` parses and checks them, one clear error per mistake.
 """
 
@@ -43,6 +47,9 @@ MIN_MONTHLY_CHURN = 0.001
 HALF_LIFE_DAYS = (0.01, 3650.0)
 #: Years a period may start and end in: the years the loader accepts in the data.
 PERIOD_YEARS = (1990, 2100)
+ENGINES = ("pandas", "duckdb", "spark")
+#: Execution settings: they change where the work runs, never a figure.
+EXECUTION_SETTINGS = ("engine", "spark_master")
 
 
 @dataclass(frozen=True)
@@ -66,8 +73,14 @@ class AuditParameters:
     ltv_horizon_months: int = 60
     discount_rate: float | None = None
     bootstrap_samples: int = 1000
+    engine: str = "pandas"
+    spark_master: str = "local[*]"
 
     def __post_init__(self) -> None:
+        _check_choice("engine", self.engine, ENGINES)
+        if not (isinstance(self.spark_master, str) and self.spark_master.strip()):
+            raise ParameterError("spark_master", "a Spark master URL such as local[*] or "
+                                 "spark://host:7077", self.spark_master)
         _check_choice("allocation_key", self.allocation_key, ALLOCATION_KEYS)
         _check_choice("attribution_model", self.attribution_model, ATTRIBUTION_MODELS)
         _check_choice("lang", self.lang, LANGS)
@@ -167,6 +180,14 @@ class AuditParameters:
         return Period(start, end)
 
     def as_dict(self) -> dict[str, object]:
+        """The figure parameters (what the KPI file records): every field but the engine's."""
+        values = dataclasses.asdict(self)
+        for name in EXECUTION_SETTINGS:
+            del values[name]
+        return values
+
+    def all_values(self) -> dict[str, object]:
+        """Every field, execution settings included (what the audit notebook receives)."""
         return dataclasses.asdict(self)
 
     @classmethod

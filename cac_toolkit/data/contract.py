@@ -10,13 +10,20 @@ its table of tables and its column tables are generated from the declarations be
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from cac_toolkit.core.errors import InputError
+
+with warnings.catch_warnings():
+    # pandera imports pyspark.pandas when PySpark is installed (the ``spark`` extra), which
+    # warns that pandas 3 is not fully supported: that part of PySpark is never used here.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                            category=FutureWarning)
+    import pandera.pandas as pa
 
 DEAL_TYPES = ("new", "renewal", "reactivation", "upsell", "cross_sell")
 CATEGORIES = ("marketing", "sales")

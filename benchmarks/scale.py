@@ -1,0 +1,135 @@
+"""Benchmark: the sample company at growing sizes, per engine, against ``pyarrow.csv``.
+
+For each scale (default 1x, 10x, 100x; the issue's 300x and 1000x with ``--scales``) the
+company is generated once into a cache folder outside the repository
+(``~/.cache/cac-toolkit/scale/<N>x``, or ``--cache``). Each measurement runs in a fresh child
+process, so that its peak resident memory (``ru_maxrss``) is its own:
+
+- ``pyarrow_csv``: ``pyarrow.csv`` reading the same files, every column as text (the floor);
+- ``load``: the strict loader (``load_folder``: parsing, checks, channel harmonisation);
+- ``kpis_<engine>``: loading plus the KPI file with ``engine`` = pandas (the size threshold
+  switched off), duckdb, and spark with ``--spark``.
+
+Measurements are interleaved (A, B, C, A, B, C, ...) ``--repeats`` times; the table gives the
+median wall time, the median peak RSS, their ratios to ``pyarrow_csv`` measured in the same
+run, and the growth exponent of time and memory with size (least-squares slope of
+log(value) on log(scale); 1.0 is linear).
+
+Usage: ``nice -n 19 python benchmarks/scale.py [--scales 1 10 100] [--repeats 3] [--spark]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from cac_toolkit.data.generator import generate_company, write_company
+
+PARAMS = {"period_start": "2025-10-01", "period_end": "2025-12-31", "gross_margin": 0.75,
+          "lifetime_months": 36, "attribution_model": "markov"}
+
+CHILD = r"""
+import json, resource, sys, time
+kind, folder, params = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+start = time.perf_counter()
+if kind == "pyarrow_csv":
+    from pathlib import Path
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    rows = 0
+    for path in sorted(Path(folder).glob("*.csv")):
+        names = path.open(encoding="utf-8").readline().rstrip("\n").split(",")
+        table = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}))
+        rows += table.num_rows
+else:
+    from cac_toolkit.audit import engines
+    from cac_toolkit.audit.kpis import compute_kpis
+    from cac_toolkit.audit.params import AuditParameters
+    from cac_toolkit.data.loading import load_folder
+    data = load_folder(folder)
+    rows = engines.total_rows(data)
+    if kind.startswith("kpis_"):
+        engine = kind.removeprefix("kpis_")
+        engines.AUTO_DUCKDB_ROWS = float("inf")  # the pandas reference stays pandas
+        compute_kpis(data, AuditParameters.from_mapping({**params, "engine": engine}))
+seconds = time.perf_counter() - start
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": rows}))
+"""
+
+
+def company_folder(cache: Path, scale: float) -> Path:
+    """The cached CSV folder of the sample company at ``scale`` (generated on first use)."""
+    folder = cache / f"{scale:g}x"
+    done = folder / ".complete"
+    if not done.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        write_company(generate_company(scale=scale), folder, "csv")
+        done.write_text("ok\n", encoding="utf-8")
+    return folder
+
+
+def measure(kind: str, folder: Path) -> dict[str, float]:
+    """One measurement in a fresh child process."""
+    out = subprocess.run([sys.executable, "-c", CHILD, kind, str(folder), json.dumps(PARAMS)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def slope(xs: list[float], ys: list[float]) -> float | None:
+    """Least-squares slope of log(y) on log(x): the growth exponent."""
+    if len(xs) < 2:
+        return None
+    lx, ly = [math.log(x) for x in xs], [math.log(max(y, 1e-9)) for y in ys]
+    mx, my = statistics.fmean(lx), statistics.fmean(ly)
+    den = sum((a - mx) ** 2 for a in lx)
+    return sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True)) / den if den else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--spark", action="store_true", help="also measure engine spark")
+    parser.add_argument("--cache", type=Path,
+                        default=Path.home() / ".cache" / "cac-toolkit" / "scale")
+    args = parser.parse_args()
+    kinds = ["pyarrow_csv", "load", "kpis_pandas", "kpis_duckdb"]
+    if args.spark:
+        kinds.append("kpis_spark")
+    medians: dict[str, dict[float, tuple[float, float]]] = {k: {} for k in kinds}
+    print(f"{'scale':>6} {'rows':>10} {'measure':<12} {'seconds':>8} {'peak MB':>8} "
+          f"{'t/arrow':>8} {'mem/arrow':>9}")
+    for scale in args.scales:
+        folder = company_folder(args.cache, scale)
+        runs: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
+        for _ in range(args.repeats):
+            for kind in kinds:  # interleaved, so that a busy moment hits every measure
+                runs[kind].append(measure(kind, folder))
+        for kind in kinds:
+            seconds = statistics.median(r["seconds"] for r in runs[kind])
+            peak = statistics.median(r["peak_mb"] for r in runs[kind])
+            medians[kind][scale] = (seconds, peak)
+        base_t, base_m = medians["pyarrow_csv"][scale]
+        rows = int(runs["load"][0]["rows"])
+        for kind in kinds:
+            seconds, peak = medians[kind][scale]
+            print(f"{scale:>5g}x {rows:>10} {kind:<12} {seconds:>8.2f} {peak:>8.0f} "
+                  f"{seconds / base_t:>8.2f} {peak / base_m:>9.2f}", flush=True)
+    if len(args.scales) > 1:
+        print("\ngrowth exponents with size (1.0 = linear): time, memory")
+        for kind in kinds:
+            xs = list(medians[kind])
+            t = slope(xs, [medians[kind][x][0] for x in xs])
+            m = slope(xs, [medians[kind][x][1] for x in xs])
+            print(f"  {kind:<12} {t:.2f}  {m:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Which rows of each table the KPI file reads, as SQL that DuckDB and Spark both run.
+
+The KPI file of one period reads few of the rows of a large folder: spend and leads dated in
+the audited period, the previous period and the cohort window; each account's acquiring deal;
+the touchpoints of the accounts acquired in the two periods (and, for the Markov model, of
+the accounts never acquired) up to the period's end. :func:`selection_sql` writes the queries
+that find those rows, by their position in the checked table (``__row``, 0-based), so an
+engine hands back positions and the exact same rows, with the same values and types, go to
+:func:`cac_toolkit.audit.kpis.compute_kpis`: the figures, their rounding and their notes stay
+in the Python code, and the KPI file is the same, byte for byte, whatever the engine.
+
+Extra rows never change a figure (each figure filters its own rows again), so the queries
+may keep a superset: a day of margin at each end of every date range, and *witness* rows that
+keep what a figure reads from the whole table: the latest date of each date column (default
+period, data end, whether a funnel stage is tracked at all) and one touch of each channel
+(the attribution's channel list).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.core.periods import Period
+from cac_toolkit.figures.cohorts import HORIZONS, LEAD_DATE_COLUMNS, cohort_window
+
+#: The columns each engine needs of each table (the others stay where they are).
+COLUMNS = {
+    "spend": ("date",),
+    "deals": ("deal_id", "account_id", "won_date", "type", "paid"),
+    "leads": ("created_date", "opportunity_date") + tuple(
+        c for c in LEAD_DATE_COLUMNS if c not in ("created_date", "opportunity_date")),
+    "touchpoints": ("account_id", "timestamp", "channel"),
+}
+MARGIN = pd.Timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The day ranges one KPI file reads: ``[start, end]`` for dated rows, ``acquired`` for
+    the accounts whose touchpoints matter (acquired in the period or the one before)."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    acquired_start: pd.Timestamp
+    markov: bool
+    touches: bool
+
+
+def kpi_window(period: Period, params: AuditParameters) -> Window:
+    """The ranges that :func:`compute_kpis` reads for ``period`` with ``params``."""
+    previous = period.previous()
+    cohorts = cohort_window(period, HORIZONS)
+    start = min(previous.start, cohorts.start)
+    return Window(start=start, end=period.end, acquired_start=previous.start,
+                  markov=params.attribution_model == "markov",
+                  touches=params.attribution_model != "deal")
+
+
+def _stamp(value: pd.Timestamp) -> str:
+    return f"TIMESTAMP '{pd.Timestamp(value).strftime('%Y-%m-%d %H:%M:%S')}'"
+
+
+def profile_sql(table: str, columns: tuple[str, ...]) -> str:
+    """The latest value of each date column of ``table`` (one row)."""
+    return ("SELECT " + ", ".join(f"CAST(max({c}) AS STRING) AS {c}" for c in columns)
+            + f" FROM {table}")
+
+
+def _in_range(column: str, window: Window) -> str:
+    lo, hi = _stamp(window.start - MARGIN), _stamp(window.end + 2 * MARGIN)
+    return f"({column} >= {lo} AND {column} < {hi})"
+
+
+def _latest(table: str, column: str) -> str:
+    """The first row holding the latest value of ``column``."""
+    return (f"SELECT __row FROM (SELECT __row, row_number() OVER (ORDER BY {column} DESC "
+            f"NULLS LAST, __row) AS rn FROM {table}) AS latest WHERE rn = 1")
+
+
+ACQUIRING = ("SELECT __row, account_id, won_date FROM (SELECT __row, account_id, won_date, "
+             "row_number() OVER (PARTITION BY account_id ORDER BY won_date ASC NULLS LAST, "
+             "deal_id ASC NULLS LAST) AS rn FROM deals WHERE type = 'new' AND paid) "
+             "AS candidates WHERE rn = 1")
+
+
+def selection_sql(table: str, window: Window, columns: tuple[str, ...]) -> str | None:
+    """The query giving the positions (``__row``) of the rows of ``table`` to keep.
+
+    ``columns`` are the table's columns present among :data:`COLUMNS` (leads may lack
+    some). ``None`` means that no row is needed (touchpoints with the ``deal`` model).
+    """
+    if table == "spend":
+        return (f"SELECT __row FROM spend WHERE {_in_range('date', window)} "
+                f"UNION {_latest('spend', 'date')}")
+    if table == "deals":
+        return (f"SELECT __row FROM deals WHERE {_in_range('won_date', window)} "
+                f"UNION SELECT __row FROM ({ACQUIRING}) AS acquiring "
+                f"UNION {_latest('deals', 'won_date')}")
+    if table == "leads":
+        dated = " OR ".join(_in_range(c, window) for c in ("created_date", "opportunity_date")
+                            if c in columns)
+        parts = [f"SELECT __row FROM leads WHERE {dated}"] if dated else []
+        parts += [_latest("leads", c) for c in columns]
+        return " UNION ".join(parts)
+    if table == "touchpoints":
+        if not window.touches:
+            return None
+        acquired = (f"SELECT account_id FROM ({ACQUIRING}) AS acquiring WHERE "
+                    f"won_date >= {_stamp(window.acquired_start - MARGIN)}")
+        who = f"account_id IN ({acquired})"
+        if window.markov:
+            who += (f" OR account_id IS NULL OR account_id NOT IN (SELECT account_id FROM "
+                    f"({ACQUIRING}) AS acquiring WHERE account_id IS NOT NULL)")
+        first_of_channel = ("SELECT __row FROM (SELECT __row, row_number() OVER (PARTITION BY "
+                            "channel ORDER BY __row) AS rn FROM touchpoints) AS firsts "
+                            "WHERE rn = 1")
+        return (f"SELECT __row FROM touchpoints WHERE timestamp < "
+                f"{_stamp(window.end + 2 * MARGIN)} AND ({who}) UNION {first_of_channel}")
+    raise ValueError(f"no selection for the table {table!r}")

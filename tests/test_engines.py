@@ -1,0 +1,141 @@
+"""Engines: DuckDB and Spark choose the rows, the figures stay those of the pandas engine.
+
+``kpis.json`` must be the same text, byte for byte, whatever ``engine`` says, on every folder
+of data/ and of the hostile corpus that loads (a folder that does not load fails before any
+engine runs), with the same one-line errors when the figures refuse the folder.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cac_toolkit.audit import engines
+from cac_toolkit.audit.kpis import compute_kpis, kpis_to_json
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.core.errors import CacToolkitError, ParameterError
+from cac_toolkit.core.resources import data_path
+from cac_toolkit.data.loading import AuditData, load_folder
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+EXPECTED: dict[str, dict] = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
+DATA = sorted(p.name for p in data_path("sample_company").parent.iterdir() if p.is_dir())
+SAMPLE = {"period_start": "2025-01-01", "period_end": "2025-12-31", "gross_margin": "0.75",
+          "lifetime_months": "36"}
+SEED_QUARTER = {"period_start": "2026-01-01", "period_end": "2026-03-31",
+                "gross_margin": "0.7", "lifetime_months": "30"}
+
+
+def kpi_text(data: AuditData, values: dict[str, object]) -> str:
+    """The KPI file's text, or the one-line error, for ``values``."""
+    try:
+        return kpis_to_json(compute_kpis(data, AuditParameters.from_mapping(values)))
+    except CacToolkitError as exc:
+        return f"error: {exc}"
+
+
+def corpus_data(name: str) -> AuditData | None:
+    try:
+        return load_folder(CORPUS / name)
+    except CacToolkitError:
+        return None  # refused by the loader, before any engine
+
+
+@pytest.fixture(scope="module")
+def sample() -> AuditData:
+    return load_folder(data_path("sample_company"))
+
+
+def test_engine_is_a_checked_parameter_left_out_of_the_kpi_file() -> None:
+    params = AuditParameters.from_mapping({"engine": "duckdb", "spark_master": "local[2]"})
+    assert params.engine == "duckdb" and params.spark_master == "local[2]"
+    assert "engine" not in params.as_dict() and "spark_master" not in params.as_dict()
+    assert params.all_values()["engine"] == "duckdb"
+    with pytest.raises(ParameterError, match="engine.*pandas, duckdb, spark"):
+        AuditParameters.from_mapping({"engine": "polars"})
+    with pytest.raises(ParameterError, match="spark_master"):
+        AuditParameters(spark_master=" ")
+
+
+def test_duckdb_keeps_only_the_rows_the_figures_read(sample: AuditData) -> None:
+    quarter = {"period_start": "2025-10-01", "period_end": "2025-12-31"}
+    params = AuditParameters.from_mapping({**quarter, "engine": "duckdb",
+                                          "attribution_model": "linear"})
+    kept = engines.select_rows(sample, params)
+    for name in ("spend", "deals", "leads", "touchpoints"):
+        full, part = getattr(sample, name), getattr(kept, name)
+        assert 0 < len(part) < len(full), name
+        assert part.index.is_monotonic_increasing, f"{name}: rows keep their order"
+        assert part.dtypes.equals(full.dtypes), name
+        assert part.equals(full.loc[part.index]), f"{name}: rows are the loader's, unchanged"
+    # The deal model reads no touchpoint at all.
+    deal = engines.select_rows(sample, AuditParameters.from_mapping({**SAMPLE,
+                                                                     "engine": "duckdb"}))
+    assert deal.touchpoints is not None and deal.touchpoints.empty
+    assert engines.select_rows(sample, AuditParameters.from_mapping(SAMPLE)) is sample
+
+
+def test_large_folders_go_to_duckdb_by_default(sample: AuditData,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    params = AuditParameters.from_mapping(SAMPLE)
+    assert engines.chosen_engine(sample, params) == "pandas"
+    monkeypatch.setattr(engines, "AUTO_DUCKDB_ROWS", engines.total_rows(sample) - 1)
+    assert engines.chosen_engine(sample, params) == "duckdb"
+    assert engines.chosen_engine(sample, AuditParameters(engine="spark")) == "spark"
+
+
+@pytest.mark.parametrize("model", ["deal", "linear", "time_decay", "markov", "shapley"])
+@pytest.mark.parametrize("folder", DATA)
+def test_duckdb_kpi_file_is_byte_identical_on_data(folder: str, model: str) -> None:
+    data = load_folder(data_path(folder))
+    if data.touchpoints is None and model not in ("deal", "markov"):
+        pytest.skip("no touchpoints: every model but deal reads the same rows as markov")
+    values = {"attribution_model": model, "gross_margin": "0.7", "lifetime_months": "30"}
+    reference = kpi_text(data, values)
+    assert kpi_text(data, {**values, "engine": "duckdb"}) == reference
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_duckdb_kpi_file_is_byte_identical_on_the_corpus(name: str) -> None:
+    data = corpus_data(name)
+    if data is None:
+        return
+    params = EXPECTED[name]["params"]
+    for model in ("deal", "markov") if data.touchpoints is not None else ("deal",):
+        values = {**params, "attribution_model": model}
+        assert kpi_text(data, {**values, "engine": "duckdb"}) == kpi_text(data, values), model
+
+
+def test_duckdb_gives_the_same_one_line_errors() -> None:
+    data = load_folder(data_path("saas_quarter"))
+    for values in ({"period_start": "2030-01-01", "period_end": "2030-03-31"},
+                   {"allocation_key": "pipeline"}):
+        reference = kpi_text(data, values)
+        assert reference.startswith("error: ") and "\n" not in reference
+        assert kpi_text(data, {**values, "engine": "duckdb"}) == reference
+
+
+def _spark_missing() -> str | None:
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark is not installed (pip install 'cac-toolkit[spark]')"
+    if shutil.which("java") is None:
+        return "no Java runtime on this machine (Spark needs Java 17)"
+    return None
+
+
+@pytest.mark.skipif(_spark_missing() is not None, reason=str(_spark_missing()))
+@pytest.mark.parametrize(("folder", "values"), [
+    ("sample_company", {**SAMPLE, "attribution_model": "markov"}),
+    ("sample_company", {**SAMPLE, "attribution_model": "time_decay",
+                        "allocation_key": "pipeline"}),
+    ("saas_quarter", SEED_QUARTER),
+])
+def test_spark_kpi_file_is_byte_identical(folder: str, values: dict[str, object]) -> None:
+    data = load_folder(data_path(folder))
+    reference = kpi_text(data, values)
+    assert not reference.startswith("error")
+    assert kpi_text(data, {**values, "engine": "spark", "spark_master": "local[2]"}) == reference
