@@ -46,10 +46,13 @@ from cac_toolkit.core.outputs import (
     write_marker,
 )
 from cac_toolkit.core.resources import audit_notebook, template_dir
+from cac_toolkit.data.checked import write_checked
 from cac_toolkit.data.loading import FileInfo, load_folder, sha256_of
 
 OUTPUTS = ("report.ipynb", "report.html", "kpis.json", "workbook.xlsx")
 PDF = "report.pdf"
+#: Folder of the run's temporary folder holding the checked tables for the notebook.
+CHECKED = "checked-inputs"
 
 #: Cells carrying this tag are for tests (nbval) and never reach the reader's HTML or PDF.
 REMOVE_TAG = "remove-cell"
@@ -87,7 +90,8 @@ def notebook_parameters(data_dir: Path, params: AuditParameters, run_date: str
     that no path the notebook receives depends on how the output folder is spelled.
     """
     values = params.all_values()
-    values.update({"data_dir": str(data_dir), "kpis_out": "kpis.json",
+    values.update({"data_dir": str(data_dir), "checked_dir": CHECKED,
+                   "kpis_out": "kpis.json",
                    "workbook_out": "workbook.xlsx", "run_date": run_date})
     return values
 
@@ -319,6 +323,7 @@ def _run_audit(data_dir: Path, out_dir: Path, shown: str, params: AuditParameter
         _stage("inputs")
         state.check()
         source = Path(notebook) if notebook else audit_notebook()
+        write_checked(data, work / CHECKED)  # the notebook reads these, not the raw files
         _say("running the audit notebook", progress)
         with _kernel_runtime_dir() as runtime:
             folder = data_dir.resolve()
@@ -358,6 +363,7 @@ def _run_audit(data_dir: Path, out_dir: Path, shown: str, params: AuditParameter
         missing = [name for name in OUTPUTS if not (work / name).is_file()]
         if missing:
             raise CacToolkitError(f"the audit did not produce {', '.join(missing)}")
+        shutil.rmtree(work / CHECKED, ignore_errors=True)  # not an output
         # A signal that came before this point stops the run with the earlier output in
         # place (even one whose exception a library swallowed); one that comes during the
         # swap is only recorded, and reported once the new output is in place.

@@ -18,12 +18,12 @@ import pandas as pd
 
 from cac_toolkit.core.errors import InputError
 
-with warnings.catch_warnings():
-    # pandera imports pyspark.pandas when PySpark is installed (the ``spark`` extra), which
-    # warns that pandas 3 is not fully supported: that part of PySpark is never used here.
-    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
-                            category=FutureWarning)
-    import pandera.pandas as pa
+# pandera imports pyspark.pandas when PySpark is installed (the ``spark`` extra), at import and
+# at the first validation, which warns that pandas 3 is not fully supported: that part of
+# PySpark is never used here, so that one warning is silenced for the process.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                        category=FutureWarning)
+import pandera.pandas as pa  # noqa: E402 - after the warning filter
 
 DEAL_TYPES = ("new", "renewal", "reactivation", "upsell", "cross_sell")
 CATEGORIES = ("marketing", "sales")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,9 @@ class SparkSession:
             self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
 
     def positions(self, sql: str) -> np.ndarray:
-        rows = self.spark.sql(sql).toPandas()["__row"].to_numpy()
+        with warnings.catch_warnings():  # PySpark warns on pandas 3; one int column is safe
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            rows = self.spark.sql(sql).toPandas()["__row"].to_numpy()
         return sorted_positions(rows)
 
     def scalar(self, sql: str) -> object:
