@@ -201,7 +201,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "kpis" and args.out:  # where it writes is settled before any work
         refuse_overlap(Path(args.out), args.out, data_dir)
         check_file_target(Path(os.path.realpath(args.out)), args.out)
-    kpis = compute_kpis(load_folder(data_dir, currency=None), params)
+    from cac_toolkit.runner import rows_read
+
+    # On a terminal, one line per table as it is read: a large folder takes a while.
+    kpis = compute_kpis(load_folder(data_dir, currency=None,
+                                    progress=rows_read(sys.stderr.isatty())), params)
     _warn(kpis)
     if args.command == "table":
         from cac_toolkit.render.report import kpi_table

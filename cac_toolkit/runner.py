@@ -23,7 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,6 +182,13 @@ def print_pdf(html: Path, target: Path, chromium: str | None = None,
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def rows_read(progress: bool) -> Callable[[str, int], None] | None:
+    """The loader's progress report: one line per table read and checked, on stderr."""
+    if not progress:
+        return None
+    return lambda name, rows: _say(f"read {name}: {rows:,} rows checked", True)
+
+
 def _say(message: str, progress: bool) -> None:
     if progress:
         print(f"cac-toolkit: {message}", file=sys.stderr, flush=True)
@@ -317,7 +324,7 @@ def _run_audit(data_dir: Path, out_dir: Path, shown: str, params: AuditParameter
         os.umask(umask)
         work.chmod(0o777 & ~umask)  # mkdtemp makes it private; the published folder should not be
         _say(f"checking the inputs in {printable(data_dir)}", progress)
-        data = load_folder(data_dir)
+        data = load_folder(data_dir, progress=rows_read(progress))
         expected = _digest(kpis_json_pieces(compute_kpis(data, params)))
         run_date = run_date or dt.date.today().isoformat()
         _stage("inputs")

@@ -20,7 +20,7 @@ import io
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1120,7 +1120,8 @@ def load_table(path: str | Path, table: str) -> pd.DataFrame:
     return parse_table(read_raw(Path(path), spec), spec)
 
 
-def load_folder(folder: str | Path, currency: str | None = None) -> AuditData:
+def load_folder(folder: str | Path, currency: str | None = None,
+                progress: Callable[[str, int], None] | None = None) -> AuditData:
     """Read every table of an audit folder, check it, and harmonise channel names.
 
     With a ``sources.yaml`` at its root, the folder's raw exports are read through it
@@ -1129,6 +1130,8 @@ def load_folder(folder: str | Path, currency: str | None = None) -> AuditData:
     or ``USD`` in amounts); ``currency``, when given, must be that one. ``AuditData.currency``
     is the currency found (or ``currency``), None when the files name none. Warnings about
     inputs that could give wrong figures are in ``AuditData.warnings``.
+    ``progress``, when given, is called with each file's name and its number of rows once
+    it is checked.
     """
     root = Path(folder)
     if not root.is_dir():
@@ -1153,6 +1156,8 @@ def load_folder(folder: str | Path, currency: str | None = None) -> AuditData:
         frames[name] = parse_table(raw, spec)
         raws[name] = raw
         files[name] = FileInfo(name, path, digest, len(frames[name]))
+        if progress is not None:
+            progress(path.name, len(frames[name]))  # file name, rows read and checked
     warnings_ = raw_warnings(raws, filtered=set())
     warnings_ += stray_files(root, [info.path for info in files.values()])
     return assemble(frames, raws, files, currency, warnings_)
