@@ -65,8 +65,8 @@ class SparkSession:
             self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
 
     def positions(self, sql: str) -> np.ndarray:
-        with warnings.catch_warnings():  # PySpark warns on pandas 3; one int column is safe
-            warnings.filterwarnings("ignore", category=FutureWarning)
+        with warnings.catch_warnings():  # PySpark warns about pandas 3; one int column is safe
+            warnings.simplefilter("ignore")
             rows = self.spark.sql(sql).toPandas()["__row"].to_numpy()
         return sorted_positions(rows)
 
