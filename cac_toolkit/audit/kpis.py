@@ -546,7 +546,7 @@ def history(data: AuditData, params: AuditParameters, count: int = HISTORY_PERIO
 
 def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
     """Every KPI of the contract for the audited period, the previous one, and provenance."""
-    data = select_rows(data, params)  # the rows the figures read, chosen by params.engine
+    data = select_rows(data, params, HISTORY_PERIODS)  # the rows read, chosen by the engine
     period = params.audited_period(last_data_day(data))
     in_period = period.contains(data.spend["date"]).any() or period.contains(
         data.deals["won_date"]).any()

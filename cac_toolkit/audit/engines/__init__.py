@@ -61,18 +61,19 @@ def last_data_day(session: SqlSession) -> pd.Timestamp | None:
     return max(days) if days else None
 
 
-def select_rows(data: AuditData, params: AuditParameters) -> AuditData:
+def select_rows(data: AuditData, params: AuditParameters, history: int = 1) -> AuditData:
     """``data`` with only the rows that the KPI file of ``params`` reads, chosen by the engine.
 
-    The ``pandas`` engine (below the size threshold) returns ``data`` itself. Otherwise the
-    rows kept are exactly those of ``data``, in their order, with their index and types.
+    ``history`` is the number of periods of the KPI file's trend. The ``pandas`` engine
+    (below the size threshold) returns ``data`` itself. Otherwise the rows kept are exactly
+    those of ``data``, in their order, with their index and types.
     """
     engine = chosen_engine(data, params)
     if engine == "pandas":
         return data
     session = open_session(engine, data, params)
     try:
-        window = kpi_window(params.period(last_data_day(session)), params)
+        window = kpi_window(params.period(last_data_day(session)), history)
         kept: dict[str, pd.DataFrame | None] = {}
         for name in ("spend", "deals", "leads", "touchpoints"):
             frame = getattr(data, name)
@@ -80,8 +81,7 @@ def select_rows(data: AuditData, params: AuditParameters) -> AuditData:
                 kept[name] = None
                 continue
             columns = tuple(c for c in COLUMNS[name] if c in frame)
-            sql = selection_sql(name, window, columns)
-            kept[name] = frame.iloc[:0] if sql is None else frame.iloc[session.positions(sql)]
+            kept[name] = frame.iloc[session.positions(selection_sql(name, window, columns))]
     finally:
         session.close()
     return AuditData(spend=kept["spend"], deals=kept["deals"], leads=kept["leads"],

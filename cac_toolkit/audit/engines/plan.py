@@ -1,13 +1,14 @@
 """Which rows of each table the KPI file reads, as SQL that DuckDB and Spark both run.
 
 The KPI file of one period reads few of the rows of a large folder: spend and leads dated in
-the audited period, the previous period and the cohort window; each account's acquiring deal;
-the touchpoints of the accounts acquired in the two periods (and, for the Markov model, of
-the accounts never acquired) up to the period's end. :func:`selection_sql` writes the queries
-that find those rows, by their position in the checked table (``__row``, 0-based), so an
-engine hands back positions and the exact same rows, with the same values and types, go to
-:func:`cac_toolkit.audit.kpis.compute_kpis`: the figures, their rounding and their notes stay
-in the Python code, and the KPI file is the same, byte for byte, whatever the engine.
+the audited period, the previous period, the trend's earlier periods and the cohort window;
+each account's acquiring deal; the touchpoints of the accounts acquired in those periods and
+of the accounts never acquired (the Markov chain's non-converting paths) up to the period's
+end. :func:`selection_sql` writes the queries that find those rows, by their position in the
+checked table (``__row``, 0-based), so an engine hands back positions and the exact same
+rows, with the same values and types, go to :func:`cac_toolkit.audit.kpis.compute_kpis`: the
+figures, their rounding and their notes stay in the Python code, and the KPI file is the
+same, byte for byte, whatever the engine.
 
 Extra rows never change a figure (each figure filters its own rows again), so the queries
 may keep a superset: a day of margin at each end of every date range, and *witness* rows that
@@ -22,8 +23,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cac_toolkit.audit.params import AuditParameters
-from cac_toolkit.core.periods import Period
+from cac_toolkit.core.periods import Period, history_periods
 from cac_toolkit.figures.cohorts import HORIZONS, LEAD_DATE_COLUMNS, cohort_window
 
 #: The columns each engine needs of each table (the others stay where they are).
@@ -39,24 +39,26 @@ MARGIN = pd.Timedelta(days=1)
 
 @dataclass(frozen=True)
 class Window:
-    """The day ranges one KPI file reads: ``[start, end]`` for dated rows, ``acquired`` for
-    the accounts whose touchpoints matter (acquired in the period or the one before)."""
+    """The day ranges one KPI file reads: ``[start, end]`` for dated rows, and the accounts
+    acquired from ``acquired_start`` on, whose touchpoints the attribution reads."""
 
     start: pd.Timestamp
     end: pd.Timestamp
     acquired_start: pd.Timestamp
-    markov: bool
-    touches: bool
 
 
-def kpi_window(period: Period, params: AuditParameters) -> Window:
-    """The ranges that :func:`compute_kpis` reads for ``period`` with ``params``."""
-    previous = period.previous()
-    cohorts = cohort_window(period, HORIZONS)
-    start = min(previous.start, cohorts.start)
-    return Window(start=start, end=period.end, acquired_start=previous.start,
-                  markov=params.attribution_model == "markov",
-                  touches=params.attribution_model != "deal")
+def kpi_window(period: Period, history: int) -> Window:
+    """The ranges that :func:`compute_kpis` reads for ``period``.
+
+    The periods it computes: ``period``, the one before, the ``history`` periods of the
+    trend (:func:`cac_toolkit.core.periods.history_periods`), and the cohort window. Every
+    attribution model is compared on the period's customers, so the touchpoints are always
+    read (those of accounts never acquired too, for the Markov chain).
+    """
+    periods = [period, period.previous(), *history_periods(period, max(history, 1))]
+    first = min(p.start for p in periods)
+    return Window(start=min(first, cohort_window(period, HORIZONS).start), end=period.end,
+                  acquired_start=first)
 
 
 def _stamp(value: pd.Timestamp) -> str:
@@ -86,11 +88,11 @@ ACQUIRING = ("SELECT __row, account_id, won_date FROM (SELECT __row, account_id,
              "AS candidates WHERE rn = 1")
 
 
-def selection_sql(table: str, window: Window, columns: tuple[str, ...]) -> str | None:
+def selection_sql(table: str, window: Window, columns: tuple[str, ...]) -> str:
     """The query giving the positions (``__row``) of the rows of ``table`` to keep.
 
     ``columns`` are the table's columns present among :data:`COLUMNS` (leads may lack
-    some). ``None`` means that no row is needed (touchpoints with the ``deal`` model).
+    some).
     """
     if table == "spend":
         return (f"SELECT __row FROM spend WHERE {_in_range('date', window)} "
@@ -106,14 +108,10 @@ def selection_sql(table: str, window: Window, columns: tuple[str, ...]) -> str |
         parts += [_latest("leads", c) for c in columns]
         return " UNION ".join(parts)
     if table == "touchpoints":
-        if not window.touches:
-            return None
         acquired = (f"SELECT account_id FROM ({ACQUIRING}) AS acquiring WHERE "
                     f"won_date >= {_stamp(window.acquired_start - MARGIN)}")
-        who = f"account_id IN ({acquired})"
-        if window.markov:
-            who += (f" OR account_id IS NULL OR account_id NOT IN (SELECT account_id FROM "
-                    f"({ACQUIRING}) AS acquiring WHERE account_id IS NOT NULL)")
+        who = (f"account_id IN ({acquired}) OR account_id IS NULL OR account_id NOT IN "
+               f"(SELECT account_id FROM ({ACQUIRING}) AS acquiring WHERE account_id IS NOT NULL)")
         first_of_channel = ("SELECT __row FROM (SELECT __row, row_number() OVER (PARTITION BY "
                             "channel ORDER BY __row) AS rn FROM touchpoints) AS firsts "
                             "WHERE rn = 1")
