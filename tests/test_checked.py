@@ -24,8 +24,18 @@ def test_checked_tables_come_back_as_checked(tmp_path: Path) -> None:
         assert again.dtypes.equals(frame.dtypes), name
         assert again.equals(frame), name
     assert back.inputs() == data.inputs() and back.currency == data.currency
+    assert back.warnings == data.warnings
     params = AuditParameters(period_start="2025-01-01", period_end="2025-12-31")
     assert kpis_to_json(compute_kpis(back, params)) == kpis_to_json(compute_kpis(data, params))
+
+
+def test_the_loader_warnings_are_handed_over(tmp_path: Path) -> None:
+    folder = tmp_path / "client"
+    shutil.copytree(data_path("saas_quarter"), folder)
+    (folder / "spend_Q4.csv").write_text("date,amount\n", encoding="utf-8")
+    data = load_folder(folder)
+    assert data.warnings, "a stray file in the folder is warned about"
+    assert read_checked(write_checked(data, tmp_path / "checked")).warnings == data.warnings
 
 
 def test_a_raw_file_changed_after_the_check_is_refused(tmp_path: Path) -> None:

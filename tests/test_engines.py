@@ -137,3 +137,16 @@ def test_spark_kpi_file_is_byte_identical(folder: str, values: dict[str, object]
     reference = kpi_text(data, values)
     assert not reference.startswith("error")
     assert kpi_text(data, {**values, "engine": "spark", "spark_master": "local[2]"}) == reference
+
+
+@pytest.mark.parametrize("values", [
+    {"period": "2025-Q4", "compare_to": "year_ago"},
+    {"period": "2025-Q3", "compare_to": "previous_calendar", "attribution_model": "markov"},
+    {"period": "2025-H2", "allocation_key": "pipeline"},
+    {"period": "2025-11", "attribution_model": "time_decay"},
+])
+def test_duckdb_follows_the_period_and_comparison_parameters(sample: AuditData,
+                                                            values: dict[str, object]) -> None:
+    reference = kpi_text(sample, values)
+    assert not reference.startswith("error")
+    assert kpi_text(sample, {**values, "engine": "duckdb"}) == reference

@@ -23,10 +23,13 @@ def test_each_table_reports_its_rows_once_checked(capsys: pytest.CaptureFixture[
 def test_kpis_prints_progress_only_on_a_terminal(capsys: pytest.CaptureFixture[str],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     folder = str(data_path("saas_quarter"))
+    def progress_lines() -> list[str]:
+        return [line for line in capsys.readouterr().err.splitlines()
+                if line.startswith("cac-toolkit: read ")]  # warnings may come too
+
     assert cli.run(["kpis", folder]) == 0
-    assert capsys.readouterr().err == ""  # captured: not a terminal
+    assert progress_lines() == []  # captured: not a terminal
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
     assert cli.run(["kpis", folder]) == 0
-    err = capsys.readouterr().err.splitlines()
-    assert err == ["cac-toolkit: read spend.csv: 26 rows checked",
+    assert progress_lines() == ["cac-toolkit: read spend.csv: 26 rows checked",
                    "cac-toolkit: read deals.csv: 97 rows checked"]

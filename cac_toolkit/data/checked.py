@@ -10,6 +10,7 @@ never parses the raw files again.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pandas as pd
 
 from cac_toolkit.core.errors import InputError
 from cac_toolkit.data.loading import AuditData, FileInfo, sha256_of
+from cac_toolkit.data.signals import DataWarning
 
 MANIFEST = "manifest.json"
 TABLE_NAMES = ("spend", "deals", "leads", "touchpoints")
@@ -36,7 +38,8 @@ def write_checked(data: AuditData, folder: str | Path) -> Path:
         tables[name] = {"parquet": f"{name}.parquet", "source": None if info is None else
                         str(info.path.resolve()), "sha256": None if info is None
                         else info.sha256, "rows": None if info is None else info.rows}
-    manifest = {"currency": data.currency, "tables": tables}
+    manifest = {"currency": data.currency, "tables": tables,
+                "warnings": [dataclasses.asdict(w) for w in data.warnings]}
     (root / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return root
 
@@ -61,4 +64,5 @@ def read_checked(folder: str | Path) -> AuditData:
         frames[name] = pd.read_parquet(root / entry["parquet"])
     return AuditData(spend=frames["spend"], deals=frames["deals"], leads=frames["leads"],
                      touchpoints=frames["touchpoints"], files=files,
-                     currency=manifest["currency"])
+                     currency=manifest["currency"],
+                     warnings=[DataWarning(**w) for w in manifest["warnings"]])

@@ -13,6 +13,7 @@ all is handed to DuckDB when it is installed: the figures do not change, only th
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 
 import pandas as pd
@@ -73,7 +74,8 @@ def select_rows(data: AuditData, params: AuditParameters, history: int = 1) -> A
         return data
     session = open_session(engine, data, params)
     try:
-        window = kpi_window(params.period(last_data_day(session)), history)
+        period = params.audited_period(last_data_day(session))
+        window = kpi_window(period, params.comparison(period), history)
         kept: dict[str, pd.DataFrame | None] = {}
         for name in ("spend", "deals", "leads", "touchpoints"):
             frame = getattr(data, name)
@@ -84,5 +86,4 @@ def select_rows(data: AuditData, params: AuditParameters, history: int = 1) -> A
             kept[name] = frame.iloc[session.positions(selection_sql(name, window, columns))]
     finally:
         session.close()
-    return AuditData(spend=kept["spend"], deals=kept["deals"], leads=kept["leads"],
-                     touchpoints=kept["touchpoints"], files=data.files, currency=data.currency)
+    return dataclasses.replace(data, **kept)

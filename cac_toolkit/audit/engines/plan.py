@@ -12,9 +12,10 @@ same, byte for byte, whatever the engine.
 
 Extra rows never change a figure (each figure filters its own rows again), so the queries
 may keep a superset: a day of margin at each end of every date range, and *witness* rows that
-keep what a figure reads from the whole table: the latest date of each date column (default
-period, data end, whether a funnel stage is tracked at all) and one touch of each channel
-(the attribution's channel list).
+keep what a figure reads from the whole table: the earliest and latest date of each date
+column (default period, data end, spend coverage, whether a funnel stage is tracked at all),
+one spend line of each channel (channels without spend) and one touch of each channel (the
+attribution's channel list).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from cac_toolkit.figures.cohorts import HORIZONS, LEAD_DATE_COLUMNS, cohort_wind
 
 #: The columns each engine needs of each table (the others stay where they are).
 COLUMNS = {
-    "spend": ("date",),
+    "spend": ("date", "channel"),
     "deals": ("deal_id", "account_id", "won_date", "type", "paid"),
     "leads": ("created_date", "opportunity_date") + tuple(
         c for c in LEAD_DATE_COLUMNS if c not in ("created_date", "opportunity_date")),
@@ -47,18 +48,19 @@ class Window:
     acquired_start: pd.Timestamp
 
 
-def kpi_window(period: Period, history: int) -> Window:
+def kpi_window(period: Period, comparison: Period, history: int) -> Window:
     """The ranges that :func:`compute_kpis` reads for ``period``.
 
-    The periods it computes: ``period``, the one before, the ``history`` periods of the
-    trend (:func:`cac_toolkit.core.periods.history_periods`), and the cohort window. Every
-    attribution model is compared on the period's customers, so the touchpoints are always
-    read (those of accounts never acquired too, for the Markov chain).
+    The periods it computes: ``period``, its ``comparison`` (``previous`` in the KPI file),
+    the ``history`` periods of the trend (:func:`cac_toolkit.core.periods.history_periods`),
+    and the cohort window. Every attribution model is compared on the period's customers, so
+    the touchpoints are always read (those of accounts never acquired too, for the Markov
+    chain).
     """
-    periods = [period, period.previous(), *history_periods(period, max(history, 1))]
+    periods = [period, comparison, *history_periods(period, max(history, 1))]
     first = min(p.start for p in periods)
-    return Window(start=min(first, cohort_window(period, HORIZONS).start), end=period.end,
-                  acquired_start=first)
+    return Window(start=min(first, cohort_window(period, HORIZONS).start),
+                  end=max(p.end for p in periods), acquired_start=first)
 
 
 def _stamp(value: pd.Timestamp) -> str:
@@ -77,9 +79,17 @@ def _in_range(column: str, window: Window) -> str:
 
 
 def _latest(table: str, column: str) -> str:
-    """The first row holding the latest value of ``column``."""
-    return (f"SELECT __row FROM (SELECT __row, row_number() OVER (ORDER BY {column} DESC "
-            f"NULLS LAST, __row) AS rn FROM {table}) AS latest WHERE rn = 1")
+    """The first rows holding the earliest and the latest value of ``column``."""
+    return " UNION ".join(
+        f"SELECT __row FROM (SELECT __row, row_number() OVER (ORDER BY {column} {order} "
+        f"NULLS LAST, __row) AS rn FROM {table}) AS {name} WHERE rn = 1"
+        for order, name in (("DESC", "latest"), ("ASC", "earliest")))
+
+
+def _first_of(table: str, column: str) -> str:
+    """The first row of each value of ``column`` (the set of values stays whole)."""
+    return (f"SELECT __row FROM (SELECT __row, row_number() OVER (PARTITION BY {column} "
+            f"ORDER BY __row) AS rn FROM {table}) AS firsts WHERE rn = 1")
 
 
 ACQUIRING = ("SELECT __row, account_id, won_date FROM (SELECT __row, account_id, won_date, "
@@ -96,7 +106,7 @@ def selection_sql(table: str, window: Window, columns: tuple[str, ...]) -> str:
     """
     if table == "spend":
         return (f"SELECT __row FROM spend WHERE {_in_range('date', window)} "
-                f"UNION {_latest('spend', 'date')}")
+                f"UNION {_latest('spend', 'date')} UNION {_first_of('spend', 'channel')}")
     if table == "deals":
         return (f"SELECT __row FROM deals WHERE {_in_range('won_date', window)} "
                 f"UNION SELECT __row FROM ({ACQUIRING}) AS acquiring "
@@ -112,9 +122,7 @@ def selection_sql(table: str, window: Window, columns: tuple[str, ...]) -> str:
                     f"won_date >= {_stamp(window.acquired_start - MARGIN)}")
         who = (f"account_id IN ({acquired}) OR account_id IS NULL OR account_id NOT IN "
                f"(SELECT account_id FROM ({ACQUIRING}) AS acquiring WHERE account_id IS NOT NULL)")
-        first_of_channel = ("SELECT __row FROM (SELECT __row, row_number() OVER (PARTITION BY "
-                            "channel ORDER BY __row) AS rn FROM touchpoints) AS firsts "
-                            "WHERE rn = 1")
         return (f"SELECT __row FROM touchpoints WHERE timestamp < "
-                f"{_stamp(window.end + 2 * MARGIN)} AND ({who}) UNION {first_of_channel}")
+                f"{_stamp(window.end + 2 * MARGIN)} AND ({who}) "
+                f"UNION {_first_of('touchpoints', 'channel')}")
     raise ValueError(f"no selection for the table {table!r}")
