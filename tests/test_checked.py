@@ -50,7 +50,6 @@ def test_a_raw_file_changed_after_the_check_is_refused(tmp_path: Path) -> None:
     assert "\n" not in str(error.value)
 
 
-def test_the_notebook_is_told_where_the_checked_tables_are(tmp_path: Path) -> None:
-    values = notebook_parameters(data_path("saas_quarter"), AuditParameters(), tmp_path,
-                                 "2026-01-01")
+def test_the_notebook_is_told_where_the_checked_tables_are() -> None:
+    values = notebook_parameters(data_path("saas_quarter"), AuditParameters(), "2026-01-01")
     assert values["checked_dir"] == CHECKED  # relative to the kernel's folder: no temp path

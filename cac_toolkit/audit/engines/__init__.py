@@ -75,7 +75,7 @@ def select_rows(data: AuditData, params: AuditParameters, history: int = 1) -> A
     session = open_session(engine, data, params)
     try:
         period = params.audited_period(last_data_day(session))
-        window = kpi_window(period, params.comparison(period), history)
+        window = kpi_window(period, params.comparison(period), history, params.compare_to)
         kept: dict[str, pd.DataFrame | None] = {}
         for name in ("spend", "deals", "leads", "touchpoints"):
             frame = getattr(data, name)

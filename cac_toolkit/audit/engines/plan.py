@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cac_toolkit.core.periods import Period, history_periods
+from cac_toolkit.core.periods import Period, previous_periods
 from cac_toolkit.figures.cohorts import HORIZONS, LEAD_DATE_COLUMNS, cohort_window
 
 #: The columns each engine needs of each table (the others stay where they are).
@@ -48,16 +48,17 @@ class Window:
     acquired_start: pd.Timestamp
 
 
-def kpi_window(period: Period, comparison: Period, history: int) -> Window:
+def kpi_window(period: Period, comparison: Period, history: int,
+               compare_to: str = "previous") -> Window:
     """The ranges that :func:`compute_kpis` reads for ``period``.
 
     The periods it computes: ``period``, its ``comparison`` (``previous`` in the KPI file),
-    the ``history`` periods of the trend (:func:`cac_toolkit.core.periods.history_periods`),
+    the ``history`` periods of the trend (:func:`cac_toolkit.core.periods.previous_periods`),
     and the cohort window. Every attribution model is compared on the period's customers, so
     the touchpoints are always read (those of accounts never acquired too, for the Markov
     chain).
     """
-    periods = [period, comparison, *history_periods(period, max(history, 1))]
+    periods = [period, comparison, *previous_periods(period, max(history, 1), compare_to)]
     first = min(p.start for p in periods)
     return Window(start=min(first, cohort_window(period, HORIZONS).start),
                   end=max(p.end for p in periods), acquired_start=first)
