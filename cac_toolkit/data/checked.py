@@ -33,7 +33,10 @@ def write_checked(data: AuditData, folder: str | Path) -> Path:
         frame = getattr(data, name)
         if frame is not None:
             frame.to_parquet(root / f"{name}.parquet")
-    meta = dataclasses.replace(data, **dict.fromkeys(TABLE_NAMES))
+    # Absolute paths: the notebook's kernel runs in another folder than the command line.
+    files = {key: dataclasses.replace(info, path=Path(info.path).resolve())
+             for key, info in data.files.items()}
+    meta = dataclasses.replace(data, files=files, **dict.fromkeys(TABLE_NAMES))
     (root / META).write_bytes(pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL))
     return root
 
