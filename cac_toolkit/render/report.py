@@ -953,7 +953,7 @@ def section_title(key: str, lang: str = "en", level: int = 2) -> str:
 
 #: Sections that start a new printed page: the appendix (files, hashes and parameters), so
 #: that it is never a few lines at the foot of a page nor a near-empty last page.
-NEW_PAGE_SECTIONS = ("provenance",)
+NEW_PAGE_SECTIONS: tuple[str, ...] = ()
 
 
 def section(key: str, lang: str = "en", **values: object) -> Markdown:
