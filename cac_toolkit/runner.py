@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -260,6 +261,31 @@ def _publish(work: Path, out_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _stop_kernels() -> None:
+    """End the kernels this process started and did not shut down (an interrupted run).
+
+    papermill shuts its kernel down when a notebook ends; when a signal cuts the run short the
+    kernel (started in a session of its own, so the terminal's signal never reaches it) would
+    outlive the run and write errors about its removed folder after our last line. Linux's
+    ``/proc`` lists our children; elsewhere there is nothing to look at and nothing is done.
+    """
+    me = str(os.getpid())
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines()
+                          if ":\t" in line)
+            command = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue  # ended meanwhile, or not ours to read
+        if fields.get("PPid", "").strip() == me and b"ipykernel" in command:
+            pid = int(status.parent.name)
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+
+
 @contextmanager
 def _kernel_runtime_dir() -> Iterator[Path]:
     """A private folder for the kernel's connection file, removed whatever happens."""
@@ -269,6 +295,7 @@ def _kernel_runtime_dir() -> Iterator[Path]:
     try:
         yield folder
     finally:
+        _stop_kernels()
         if previous is None:
             os.environ.pop("JUPYTER_RUNTIME_DIR", None)
         else:
