@@ -485,7 +485,8 @@ HISTORY_PATHS: dict[str, str] = {
 HISTORY_COLUMNS = tuple(HISTORY_PATHS)
 
 
-def _path(kpis: Mapping[str, object], path: str) -> object:
+def kpi_value(kpis: Mapping[str, object], path: str) -> object:
+    """``kpi_value(kpis, "cac.global")``: a dotted path into the KPI dict, ``None`` if absent."""
     node: object = kpis
     for part in path.split("."):
         if not isinstance(node, Mapping) or part not in node:
@@ -498,7 +499,7 @@ def history_row(kpis: Mapping[str, object]) -> dict[str, float | None]:
     """One period's KPI dict reduced to the :data:`HISTORY_COLUMNS` (``None`` when undefined)."""
     out: dict[str, float | None] = {}
     for column, path in HISTORY_PATHS.items():
-        value = _path(kpis, path)
+        value = kpi_value(kpis, path)
         out[column] = None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
     return out
 

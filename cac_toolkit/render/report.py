@@ -23,7 +23,7 @@ import pandas as pd
 
 from cac_toolkit.audit import kpis as kpi_file
 from cac_toolkit.audit import readings
-from cac_toolkit.audit.kpis import flatten
+from cac_toolkit.audit.kpis import flatten, kpi_value
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.audit.readings import DEPENDENCE_THRESHOLD
 from cac_toolkit.audit.retention import measure_retention
@@ -199,14 +199,7 @@ def period_label(period: Mapping[str, str] | object, lang: str = "en") -> str:
     return f"{start.strftime(pattern)} – {end.strftime(pattern)}"
 
 
-def _get(kpis: Mapping[str, object], path: str) -> object:
-    """``_get(kpis, "cac.global")``: a dotted path into the KPI dict, ``None`` when absent."""
-    node: object = kpis
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return node
+_get = kpi_value  # the report reads the KPI dict through the KPI file's own getter
 
 
 def _esc(value: object) -> str:
