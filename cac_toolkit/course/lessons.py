@@ -111,6 +111,23 @@ LESSONS: tuple[Lesson, ...] = (
             "Keep renewals and upsells, typed; the audit counts new deals only.",
             "Never edit the client's files: the audit writes in its own folder."),
            ("09.1", "09.2")),
+    Lesson("10_retention_and_measured_ltv", "Retention and a measured LTV", 45,
+           ("read the MRR movements of a revenue table (new, reactivation, expansion, "
+            "contraction, churn) and check that they rebuild each month's MRR",
+            "compute logo churn, revenue churn, NRR and GRR over a period",
+            "explain why a constant churn understates the lifetime, and fit the sBG model "
+            "(reproducing the published fits of Fader and Hardie, 2007)",
+            "read a measured LTV, its basis and its 90 % interval in the audit's KPI file"),
+           ("lessons 04 and 06",),
+           ("MRR movements rebuild each month's MRR exactly: check the identity before reading "
+            "any rate.",
+            "Logo churn counts customers, revenue churn counts money; NRR above 100 % means "
+            "expansion beats churn, GRR is capped at 100 %.",
+            "Customers differ: churn falls with tenure, so a constant churn understates the "
+            "lifetime and the LTV; the sBG model captures it with two parameters.",
+            "A measured LTV comes with its basis and a 90 % interval: a ratio without its "
+            "interval hides how few customers it rests on."),
+           ("10.1", "10.2")),
     Lesson("11_attribution", "Attribution: which channel gets the credit?", 35,
            ("credit new customers by deal channel, first and last touch, linear, time decay and "
             "position-based 40/20/40, by hand on a small journey table",
@@ -194,6 +211,18 @@ GLOSSARY: tuple[Term, ...] = (
          "article's case: 15 % of new customers at a fifth of the digital campaigns' CAC.",
          "08_dashboard_and_levers"),
     Term("Ledger", "Grand livre", "The accounting export of cost lines.", "09_your_own_data"),
+    Term("MRR movements", "Mouvements de MRR", "A month's new, reactivation, expansion, "
+         "contraction and churn MRR; they rebuild the month's MRR from the month before.",
+         "10_retention_and_measured_ltv"),
+    Term("Net revenue retention (NRR)", "Rétention nette du revenu", "This month's MRR of the "
+         "accounts that paid twelve months earlier, over their MRR then; new customers left "
+         "out.", "10_retention_and_measured_ltv"),
+    Term("Gross revenue retention (GRR)", "Rétention brute du revenu", "NRR with each account "
+         "capped at its MRR of twelve months earlier: expansion left out, at most 100 %.",
+         "10_retention_and_measured_ltv"),
+    Term("Shifted-beta-geometric model (sBG)", "Modèle bêta-géométrique décalé", "A retention "
+         "model in which each customer churns with its own probability, spread as a Beta "
+         "distribution across customers.", "10_retention_and_measured_ltv"),
     Term("Attribution model", "Modèle d'attribution", "The rule that shares a customer among "
          "the channels of its journey.", "11_attribution"),
     Term("Position-based (40/20/40)", "Attribution en U (40/20/40)", "40 % to the first touch, "

@@ -148,6 +148,22 @@ QUESTIONS: dict[str, Question] = {q.key: q for q in [
        ["Never change the client's files: the audit filters by type.",
         "Right: the type column tells new from renewal; only the first paid 'new' deal counts.",
         "They acquire nobody."]),
+    _q("10.1", "An account paid 100 € in May, nothing in June and 80 € in July. In July's MRR "
+       "movements, its 80 € are:",
+       ["new MRR", "reactivation MRR", "expansion MRR"], "b",
+       ["New MRR is an account's first month with MRR in the whole table; this account paid in "
+        "May already.",
+        "Right: back from a month at 0 without being new, so it is a reactivation.",
+        "Expansion is an increase while paying in both months; in June it paid nothing."]),
+    _q("10.2", "Why does a constant churn, measured on the first year, understate how long "
+       "customers stay?",
+       ["because churn rises with tenure",
+        "because the fickle customers leave first, so the survivors churn less and less",
+        "because NRR is above 100 %"], "b",
+       ["Observed churn falls with tenure, it does not rise: that is why the constant rate "
+        "errs.",
+        "Right: heterogeneity; the sBG model lets each customer have its own churn.",
+        "NRR counts money, expansion included; it says nothing about how long accounts stay."]),
     _q("11.1", "Two customers: A reached by Ads then SEO then Outbound, B by SEO alone. Under "
        "last touch, how many customers does SEO get?",
        ["0", "1", "1.5"], "b",
