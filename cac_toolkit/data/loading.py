@@ -142,6 +142,9 @@ class RawTable:
     marks: dict[str, pd.Series] = field(default_factory=dict)  # currency marks seen, by column
     preamble: list[str] = field(default_factory=list)  # title lines above the header
     headers: dict[str, str] = field(default_factory=dict)  # column -> header as written
+    #: The decimal mark each number column was read with, "" where no cell showed one (the
+    #: ``decimal_hint`` then applied): a table read in parts checks that the parts agree.
+    decimal_marks: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -771,6 +774,7 @@ def _parse_number_text(raw: RawTable, column: str, spec: ColumnSpec, text: pd.Se
     evidence = _decimal_evidence(s)
     shown = np.flatnonzero(evidence != "")
     mark = evidence[shown[0]] if len(shown) else raw.decimal_hint
+    raw.decimal_marks[column] = mark if len(shown) else ""
     disagree = _first(evidence[shown] != mark)
     if disagree is not None:
         first_row = raw.rows[int(text.index[shown[0]])]
@@ -1075,6 +1079,18 @@ def _currency_codes(raw: RawTable) -> list[_CurrencySeen]:
     return seen
 
 
+def currency_cells(raw: RawTable) -> list[_CurrencySeen]:
+    """The first cell of each currency that ``raw`` names (its ``currency`` column, the marks
+    of its amounts): a table read in parts gathers those of every part."""
+    return _currency_codes(raw)
+
+
+def single_currency(seen: list[_CurrencySeen], expected: str | None) -> str | None:
+    """The audit's currency from the cells of :func:`currency_cells`; refuses a second one,
+    pointing at its first cell."""
+    return _single_currency(seen, expected)
+
+
 def _single_currency(seen: list[_CurrencySeen], expected: str | None) -> str | None:
     """The audit's currency; refuses a second one, pointing at its first cell."""
     if not seen:
@@ -1237,17 +1253,25 @@ def harmonise_channels(frames: Iterable[pd.DataFrame]) -> list[pd.DataFrame]:
     frames = [f.copy(deep=False) for f in frames]
     spellings = pd.concat([f["channel"].dropna().astype(object) for f in frames
                            if "channel" in f], ignore_index=True)
-    if spellings.empty:
-        return frames
-    counts = spellings.value_counts()
+    mapping = channel_mapping(spellings.value_counts())
+    if mapping is None:
+        return frames  # nothing to merge
+    for frame in frames:
+        if "channel" in frame:
+            frame["channel"] = frame["channel"].map(mapping).astype("string")
+    return frames
+
+
+def channel_mapping(counts: pd.Series) -> dict[str, str] | None:
+    """Each channel spelling's display name, from ``counts`` (rows per spelling, every table
+    together), as :func:`harmonise_channels` merges them; None when nothing merges."""
+    if counts.empty:
+        return None
     table = pd.DataFrame({"spelling": [str(s) for s in counts.index], "n": counts.to_numpy()})
     table["key"] = table["spelling"].map(channel_key)
     table = table.sort_values(["key", "n", "spelling"], ascending=[True, False, True])
     display = table.drop_duplicates("key").set_index("key")["spelling"]
     mapping = dict(zip(table["spelling"], table["key"].map(display), strict=True))
     if all(spelling == name for spelling, name in mapping.items()):
-        return frames  # nothing to merge
-    for frame in frames:
-        if "channel" in frame:
-            frame["channel"] = frame["channel"].map(mapping).astype("string")
-    return frames
+        return None
+    return mapping
