@@ -63,6 +63,7 @@ bench: setup
 	$(BIN)/python benchmarks/audit.py
 	$(BIN)/python benchmarks/attribution.py
 	$(BIN)/python benchmarks/retention.py
+	$(BIN)/python benchmarks/prepare.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache
