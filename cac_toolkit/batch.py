@@ -16,6 +16,7 @@ KPIs, or its error.
 from __future__ import annotations
 
 import csv
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +25,18 @@ import yaml
 
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.core.errors import CacToolkitError
+from cac_toolkit.core.outputs import (
+    check_audit_folder,
+    is_temporary,
+    make_folder,
+    refuse_overlap,
+    resolved,
+    write_marker,
+)
 from cac_toolkit.runner import run_audit
 
+#: The command whose marker says a folder is a batch's output.
+BATCH = "audit-batch"
 SUMMARY_COLUMNS = ("client", "status", "error", "period_start", "period_end", "currency",
                    "spend_total", "new_customers", "cac_global", "cac_marketing", "cac_sales",
                    "arpa_mrr", "ltv", "ltv_cac", "payback_months", "previous_cac_global",
@@ -91,21 +102,42 @@ def _row(client: Client, kpis: dict | None, error: str | None) -> dict[str, obje
     return {k: ("" if v is None else v) for k, v in row.items()}
 
 
-def run_batch(clients_file: str | Path, out_dir: str | Path, progress: bool = False
-              ) -> list[dict[str, object]]:
+def batch_outputs(clients: list[Client], entries: list[str]) -> list[str]:
+    """The names a batch may find in its folder: the summaries, each client's folder and
+    diagnosis folder, and the temporary folders an interrupted client audit left (removed by
+    that client's next audit)."""
+    own = ["summary.csv", "summary.xlsx"]
+    for client in clients:
+        own += [client.name, f"{client.name}.failed"]
+        own += [name for name in entries if is_temporary(name, client.name)]
+    return own
+
+
+def run_batch(clients_file: str | Path, out_dir: str | Path, progress: bool = False,
+              force: bool = False) -> list[dict[str, object]]:
     """Audit every client into ``out_dir/<name>/``; write ``summary.csv`` and ``summary.xlsx``.
 
     Returns the summary rows. A client's failure (a bad file, a bad parameter, a notebook
-    error) is its row's ``error``; the other clients are still audited.
+    error) is its row's ``error``; the other clients are still audited. Before any audit,
+    ``out_dir`` (``.``, ``..`` and links resolved) is refused if it is, contains or sits inside
+    a client's folder, or if it holds anything a batch did not write (its
+    ``.cac-toolkit-audit-batch`` marker), unless ``force``.
     """
-    clients_file, out_dir = Path(clients_file), Path(out_dir)
+    clients_file, shown = Path(clients_file), str(out_dir)
     clients = read_clients(clients_file)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = resolved(out_dir)
+    for client in clients:
+        refuse_overlap(out_dir, shown, client.folder)
+    entries = sorted(os.listdir(out_dir)) if out_dir.is_dir() else []
+    check_audit_folder(out_dir, shown, batch_outputs(clients, entries), force, BATCH)
+    make_folder(out_dir)
+    write_marker(out_dir, BATCH)
     rows = []
     for client in clients:
         try:
             params = AuditParameters.from_mapping(client.parameters)
-            result = run_audit(client.folder, out_dir / client.name, params, progress=progress)
+            result = run_audit(client.folder, out_dir / client.name, params, progress=progress,
+                               force=force)
         except CacToolkitError as error:
             rows.append(_row(client, None, str(error)))
             continue

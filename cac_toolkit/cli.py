@@ -2,28 +2,49 @@
 
 Errors the user can fix (a bad file, a bad parameter, a folder that cannot be written) print
 one line on stderr and exit with status 2; nothing is ever written into the input folder, and
-``audit --out`` never replaces a folder holding anything an audit did not write unless
-``--force`` is given. SIGINT, SIGTERM and SIGHUP end a run with one line and the status
-130, 143 or 129.
+``audit --out``, ``prepare --out`` and ``sample`` never replace a folder holding anything the
+command did not write unless ``--force`` is given. SIGINT, SIGTERM and SIGHUP end a run with
+one line and the status 130, 143 or 129.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from cac_toolkit.core.errors import CacToolkitError, ParameterError, printable
 from cac_toolkit.core.interrupts import Interrupted, interruptible
-from cac_toolkit.core.outputs import check_file_target, os_failure, refuse_overlap, write_atomically
+from cac_toolkit.core.outputs import (
+    check_audit_folder,
+    check_file_target,
+    make_folder,
+    make_work_folder,
+    os_failure,
+    publish,
+    refuse_overlap,
+    remove_stale,
+    resolved,
+    write_atomically,
+)
 from cac_toolkit.core.version import __version__
 
 AUDIT_OUT_HELP = (
     "output folder (report.ipynb, report.html, kpis.json, workbook.xlsx). It must not exist "
     "yet, be empty, or be a folder an earlier audit wrote (marked by its .cac-toolkit-audit "
     "file); it is then replaced as a whole. A folder holding other files is refused")
+PREPARE_OUT_HELP = (
+    "contract folder to write (spend.csv, deals.csv... and mapping-report.json/.md). It must "
+    "not exist yet, be empty, or be a folder an earlier prepare wrote (marked by its "
+    ".cac-toolkit-prepare file); it is then replaced as a whole. A folder holding other files "
+    "is refused, and it may not be, contain or sit inside RAW_DIR")
+SAMPLE_OUT_HELP = (
+    "folder to write the tables into. It must not exist yet, be empty, or be a folder an "
+    "earlier sample wrote (marked by its .cac-toolkit-sample file); it is then replaced as a "
+    "whole. A folder holding other files is refused")
 FORCE_HELP = ("replace OUT_DIR even if it holds files an audit did not write (they are "
               "deleted); a file is never replaced by a folder, and inputs are never touched")
 
@@ -87,9 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "(same as -p pdf true)")
 
     sample = commands.add_parser("sample", help="write the generated sample company")
-    sample.add_argument("out_dir")
+    sample.add_argument("out_dir", metavar="OUT_DIR", help=SAMPLE_OUT_HELP)
     sample.add_argument("--scale", type=float, default=1.0)
     sample.add_argument("--format", default="csv", choices=("csv", "xlsx", "parquet"))
+    sample.add_argument("--force", action="store_true", help=FORCE_HELP.replace(
+        "an audit", "sample"))
 
     table = commands.add_parser("table", help="print the KPI table of an audit folder")
     _add_common(table)
@@ -99,15 +122,21 @@ def build_parser() -> argparse.ArgumentParser:
     prepare = commands.add_parser("prepare", help="write the contract folder that a raw "
                                   "folder's sources.yaml implies, with a mapping report")
     prepare.add_argument("raw_dir", help="folder of raw exports with a sources.yaml")
-    prepare.add_argument("--out", metavar="DIR", required=True,
-                         help="contract folder to write (spend.csv, deals.csv... and "
-                         "mapping-report.json/.md)")
+    prepare.add_argument("--out", metavar="DIR", required=True, help=PREPARE_OUT_HELP)
+    prepare.add_argument("--force", action="store_true", help=FORCE_HELP.replace(
+        "an audit", "prepare").replace("OUT_DIR", "DIR"))
 
     batch = commands.add_parser("audit-batch", help="one audit per client of a clients.yaml, "
                                 "with summary.csv and summary.xlsx")
     batch.add_argument("clients_file", metavar="clients.yaml")
     batch.add_argument("--out", metavar="OUT_DIR", required=True,
-                       help="one folder per client, plus summary.csv and summary.xlsx")
+                       help="one folder per client, plus summary.csv and summary.xlsx; it "
+                       "must not exist yet, be empty, or be a folder an earlier audit-batch "
+                       "wrote (marked by its .cac-toolkit-audit-batch file)")
+    batch.add_argument("--force", action="store_true", help="write into OUT_DIR even if it "
+                       "holds files the batch did not write (those beside the clients' folders "
+                       "are kept; each client's folder is replaced whole); inputs are never "
+                       "touched")
     batch.add_argument("--no-progress", action="store_true", help="hide the progress")
 
     check = commands.add_parser("check", help="list every problem of a folder (errors, then "
@@ -147,12 +176,35 @@ def _check(data_dir: Path, as_json: bool) -> int:
     return 2 if errors else 0
 
 
+def _sample(out: str, scale: float, fmt: str, force: bool) -> list[Path]:
+    """``cac-toolkit sample``: the generated company, written beside ``out`` and renamed into
+    place, with the output-folder rules of :mod:`cac_toolkit.core.outputs`."""
+    from cac_toolkit.data.contract import TABLES
+    from cac_toolkit.data.generator import generate_company, write_company
+
+    target = resolved(out)
+    own = [f"{table}.{kind}" for table in TABLES for kind in ("csv", "xlsx", "parquet")]
+    check_audit_folder(target, out, own, force, "sample")
+    tables = generate_company(scale=scale)
+    try:
+        make_folder(target.parent)
+        remove_stale(target, "sample")
+        work = make_work_folder(target, "sample")
+        try:
+            names = [path.name for path in write_company(tables, work, fmt)]
+            publish(work, target, "sample")
+        finally:
+            if work.exists():
+                shutil.rmtree(work, ignore_errors=True)
+    except OSError as exc:
+        raise os_failure(exc, exc.filename or out, "write") from None
+    return [Path(out) / name for name in names]
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "sample":
-        from cac_toolkit.data.generator import generate_company, write_company
-
-        for path in write_company(generate_company(scale=args.scale), args.out_dir, args.format):
+        for path in _sample(args.out_dir, args.scale, args.format, args.force):
             print(path)
         return 0
     if args.command == "notebook":
@@ -163,7 +215,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "prepare":
         from cac_toolkit.data.sources import prepare
 
-        for path in prepare(Path(args.raw_dir), Path(args.out)):
+        for path in prepare(Path(args.raw_dir), Path(args.out), force=args.force):
             print(path)
         return 0
     if args.command == "check":
@@ -172,7 +224,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         from cac_toolkit.batch import run_batch
 
         rows = run_batch(Path(args.clients_file), Path(args.out),
-                         progress=not args.no_progress)
+                         progress=not args.no_progress, force=args.force)
         for row in rows:
             print(f"{row['client']}: {row['status']}"
                   + (f" ({row['error']})" if row["error"] else ""))

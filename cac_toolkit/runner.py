@@ -35,10 +35,10 @@ from cac_toolkit.core.errors import CacToolkitError, printable
 from cac_toolkit.core.interrupts import Interrupted, InterruptState, interruptible
 from cac_toolkit.core.outputs import (
     MARKER,
-    MARKER_TEXT,
     check_audit_folder,
     make_folder,
     os_failure,
+    publish,
     refuse_overlap,
     remove_stale,
     resolved,
@@ -247,18 +247,7 @@ def _changed_inputs(files: dict[str, FileInfo]) -> list[str]:
 
 def _publish(work: Path, out_dir: Path) -> None:
     """Swap the finished folder into place (two renames): never a half-written ``out_dir``."""
-    old = out_dir.with_name(temp_prefix(out_dir, "old") + work.name[-8:])
-    (work / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-    if out_dir.exists():
-        out_dir.rename(old)
-        try:
-            work.rename(out_dir)
-        except OSError:
-            old.rename(out_dir)
-            raise
-    else:
-        work.rename(out_dir)
-    shutil.rmtree(old, ignore_errors=True)
+    publish(work, out_dir, "audit")
 
 
 def _stop_kernels() -> None:

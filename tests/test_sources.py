@@ -106,17 +106,18 @@ def test_prepare_writes_a_contract_folder_with_the_same_figures(tmp_path: Path) 
     result = cli("prepare", str(CLIENT), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == [
-        "deals.csv", "leads.csv", "mapping-report.json", "mapping-report.md", "spend.csv"]
+        ".cac-toolkit-prepare", "deals.csv", "leads.csv", "mapping-report.json",
+        "mapping-report.md", "spend.csv"]
     assert figures(compute_kpis(load_folder(out), PARAMS)) == figures(
         compute_kpis(load_folder(CONTRACT), PARAMS))
     again = cli("prepare", str(CLIENT), "--out", str(out))  # its own earlier output
     assert again.returncode == 0, again.stderr
     inside = cli("prepare", str(CLIENT), "--out", str(CLIENT / "out"))
-    assert inside.returncode == 2 and "must not contain or be inside" in inside.stderr
+    assert inside.returncode == 2 and "must not be inside the input folder" in inside.stderr
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
     refused = cli("prepare", str(CLIENT), "--out", str(tmp_path / "mine"))
-    assert refused.returncode == 2 and "prepare did not write" in refused.stderr
+    assert refused.returncode == 2 and "not written by cac-toolkit prepare" in refused.stderr
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
 
 

@@ -1,9 +1,11 @@
 """Where the tool may write: decided before any work starts, so no user file is ever lost.
 
-* An audit's output folder must be absent, empty, or a folder an earlier audit wrote: the
-  audit leaves the marker file :data:`MARKER` in it, and such a folder holds only the
-  audit's own files. Anything else is refused naming what is in the way, unless ``force``;
-  a path that is a file (or anything but a folder) is refused even then.
+* A command's output folder (``audit --out``, ``prepare --out``, ``sample``) must be absent,
+  empty, or a folder an earlier run of the same command wrote: the command leaves its marker
+  file (:func:`marker_name`: ``.cac-toolkit-audit``, ``.cac-toolkit-prepare``...) in it, and
+  such a folder holds only that command's own files. Anything else is refused naming what is
+  in the way, unless ``force``; a path that is a file (or anything but a folder) is refused
+  even then. The finished folder replaces the earlier one in two renames (:func:`publish`).
 * No output (audit folder or ``kpis --out`` file), once ``.``, ``..`` and links are resolved,
   may be, contain or sit inside an input folder or the target of an input file.
 * Temporary folders ``.OUT.tmp-XXXXXXXX`` and replaced folders ``.OUT.old-XXXXXXXX`` that an
@@ -25,9 +27,21 @@ from pathlib import Path
 
 from cac_toolkit.core.errors import CacToolkitError
 
+
+def marker_name(command: str = "audit") -> str:
+    """The marker file ``command`` writes in its output folder (and in its temporary one)."""
+    return f".cac-toolkit-{command}"
+
+
+def marker_text(command: str = "audit") -> str:
+    """The marker's first line: what wrote the folder and that the next run replaces it."""
+    return (f"This folder was written by cac-toolkit {command}; the next {command} into it "
+            "replaces it.\n")
+
+
 #: The file an audit writes in its output folder (and in its temporary folder, with its pid).
-MARKER = ".cac-toolkit-audit"
-MARKER_TEXT = "This folder was written by cac-toolkit audit; the next audit into it replaces it.\n"
+MARKER = marker_name("audit")
+MARKER_TEXT = marker_text("audit")
 #: The random part of our temporary names (``tempfile.mkdtemp``'s alphabet and length).
 _RANDOM = "[a-z0-9_]{8}"
 
@@ -105,8 +119,9 @@ def _entries(folder: Path, shown: str) -> list[str]:
         raise os_failure(exc, shown, "list the output folder") from None
 
 
-def check_audit_folder(out: Path, shown: str, own_names: Iterable[str], force: bool) -> None:
-    """Refuse an output folder that holds anything an audit did not write (see module doc)."""
+def check_audit_folder(out: Path, shown: str, own_names: Iterable[str], force: bool,
+                       command: str = "audit") -> None:
+    """Refuse an output folder that holds anything ``command`` did not write (module doc)."""
     if out.name in ("", ".", "..") or out == out.parent:
         raise CacToolkitError(f"{shown}: cannot be an output folder (it is a root folder); "
                               "give a new folder's name")
@@ -121,15 +136,18 @@ def check_audit_folder(out: Path, shown: str, own_names: Iterable[str], force: b
     entries = _entries(out, shown)
     if not entries or force:
         return
-    own = set(own_names) | {MARKER}
-    if MARKER in entries:
+    marker = marker_name(command)
+    own = set(own_names) | {marker}
+    writer, run = ("the audit", "an audit") if command == "audit" else (
+        f"cac-toolkit {command}", f"cac-toolkit {command}")
+    if marker in entries:
         foreign = [name for name in entries if name not in own]
         if not foreign:
             return
-        raise CacToolkitError(f"{shown}: holds files that the audit did not write "
+        raise CacToolkitError(f"{shown}: holds files that {writer} did not write "
                               f"({_names(foreign)}); move them away, or use --force to "
                               "replace the whole folder")
-    raise CacToolkitError(f"{shown}: is not empty and was not written by an audit (it holds "
+    raise CacToolkitError(f"{shown}: is not empty and was not written by {run} (it holds "
                           f"{_names(entries)}); give an empty or new folder, or use --force "
                           "to replace the whole folder")
 
@@ -144,6 +162,11 @@ def temp_prefix(out: Path, kind: str) -> str:
     return f".{out.name}.{kind}-"
 
 
+def is_temporary(name: str, out_name: str) -> bool:
+    """True for ``.OUT.tmp-XXXXXXXX`` / ``.OUT.old-XXXXXXXX``: what a run into ``OUT`` left."""
+    return re.match(rf"^\.{re.escape(out_name)}\.(?:tmp|old)-{_RANDOM}$", name) is not None
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -154,12 +177,43 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write_marker(folder: Path) -> None:
-    """Mark ``folder`` as ours; the pid says which run is still writing it."""
-    (folder / MARKER).write_text(MARKER_TEXT + f"pid {os.getpid()}\n", encoding="utf-8")
+def write_marker(folder: Path, command: str = "audit") -> None:
+    """Mark ``folder`` as ``command``'s; the pid says which run is still writing it."""
+    (folder / marker_name(command)).write_text(marker_text(command) + f"pid {os.getpid()}\n",
+                                               encoding="utf-8")
 
 
-def remove_stale(out: Path) -> list[Path]:
+def make_work_folder(out: Path, command: str = "audit") -> Path:
+    """The temporary folder ``.OUT.tmp-XXXXXXXX`` beside ``out``, marked, readable like a
+    normal folder (``mkdtemp`` makes it private); one line if the location takes no files."""
+    try:
+        work = Path(tempfile.mkdtemp(prefix=temp_prefix(out, "tmp"), dir=out.parent))
+    except OSError as exc:
+        raise os_failure(exc, out.parent, "create a folder in") from None
+    write_marker(work, command)
+    work.chmod(0o777 & ~_umask())
+    return work
+
+
+def publish(work: Path, out: Path, command: str = "audit") -> None:
+    """Swap the finished folder ``work`` into place as ``out`` (two renames): never a
+    half-written ``out``; the earlier output, renamed ``.OUT.old-XXXXXXXX`` meanwhile, is
+    removed after (or renamed back if the second rename fails)."""
+    old = out.with_name(temp_prefix(out, "old") + work.name[-8:])
+    (work / marker_name(command)).write_text(marker_text(command), encoding="utf-8")
+    if out.exists():
+        out.rename(old)
+        try:
+            work.rename(out)
+        except OSError:
+            old.rename(out)
+            raise
+    else:
+        work.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def remove_stale(out: Path, command: str = "audit") -> list[Path]:
     """Remove ``.OUT.tmp-*`` / ``.OUT.old-*`` folders that interrupted runs left; returns them.
 
     Only folders named exactly as this tool names them, holding its marker, and whose run
@@ -167,22 +221,21 @@ def remove_stale(out: Path) -> list[Path]:
     folder whose output is missing (a run killed between the two renames of its publish) is
     renamed back into place instead: it is the earlier output.
     """
-    pattern = re.compile(rf"^\.{re.escape(out.name)}\.(?:tmp|old)-{_RANDOM}$")
     removed: list[Path] = []
     try:
         entries = list(out.parent.iterdir())
     except OSError:
         return removed
     for entry in entries:
-        if not pattern.match(entry.name) or entry.is_symlink() or not entry.is_dir():
+        if not is_temporary(entry.name, out.name) or entry.is_symlink() or not entry.is_dir():
             continue
         try:
-            marker = (entry / MARKER).read_text(encoding="utf-8")
+            marker = (entry / marker_name(command)).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
         found = re.search(r"^pid (\d+)$", marker, re.MULTILINE)
-        if not marker.startswith(MARKER_TEXT) or (found and int(found.group(1)) != os.getpid()
-                                                 and _alive(int(found.group(1)))):
+        alive = found and int(found.group(1)) != os.getpid() and _alive(int(found.group(1)))
+        if not marker.startswith(marker_text(command)) or alive:
             continue
         if ".old-" in entry.name and not out.exists() and not out.is_symlink():
             entry.rename(out)  # killed between the two renames: the earlier output comes back

@@ -9,13 +9,23 @@ warnings. :func:`prepare` writes the contract folder this implies, with the mapp
 from __future__ import annotations
 
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from cac_toolkit.core.errors import CacToolkitError, InputError
+from cac_toolkit.core.outputs import (
+    check_audit_folder,
+    make_folder,
+    make_work_folder,
+    os_failure,
+    publish,
+    refuse_overlap,
+    remove_stale,
+    resolved,
+    unencodable,
+)
 from cac_toolkit.data import loading
 from cac_toolkit.data.contract import TABLES
 from cac_toolkit.data.signals import (
@@ -248,50 +258,67 @@ def _contract_frame(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     return out
 
 
-def prepare(raw_dir: str | Path, out_dir: str | Path, currency: str | None = None) -> list[Path]:
+#: The command whose marker file says that a folder is ``prepare``'s own output.
+PREPARE = "prepare"
+
+
+def prepare_outputs() -> tuple[str, ...]:
+    """Every file name ``prepare`` may write: one CSV per contract table, the mapping report."""
+    return (*(f"{table}.csv" for table in TABLES), f"{MAPPING_REPORT}.json",
+            f"{MAPPING_REPORT}.md")
+
+
+def prepare(raw_dir: str | Path, out_dir: str | Path, currency: str | None = None, *,
+            force: bool = False) -> list[Path]:
     """Write the contract folder a raw folder's ``sources.yaml`` implies, and the mapping
     report (``mapping-report.json`` and ``.md``). Returns the files written.
 
-    ``out_dir`` must not be inside the raw folder (nor contain it), and must be absent, empty
-    or a folder an earlier ``prepare`` wrote: no user file is ever overwritten.
+    Where it writes is decided before any file is read, with the audit's rules
+    (:mod:`cac_toolkit.core.outputs`): ``out_dir``, with ``.``, ``..`` and links resolved, may
+    not be, contain or sit inside the raw folder or the target of any file in it; it must be
+    absent, empty or a folder an earlier ``prepare`` wrote (its ``.cac-toolkit-prepare``
+    marker, and nothing but ``prepare``'s own files), unless ``force`` (a file is never
+    replaced by a folder). The folder is written beside ``out_dir`` and renamed into place:
+    an interruption or a failure leaves the earlier output whole, and the next run removes
+    what an interrupted one left.
     """
-    raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    raw_dir, shown = Path(raw_dir), str(out_dir)
     if not (raw_dir / SOURCES_FILE).is_file():
         raise InputError(str(raw_dir), f"no {SOURCES_FILE}; ",
                          expected="a folder with a sources.yaml (docs/importing.md)")
-    raw_abs, out_abs = raw_dir.resolve(), out_dir.resolve()
-    if out_abs == raw_abs or raw_abs in out_abs.parents or out_abs in raw_abs.parents:
-        raise CacToolkitError(f"{out_dir}: the output folder must not contain or be inside "
-                              f"the raw folder {raw_dir}")
-    if out_dir.exists() and any(out_dir.iterdir()) and not (
-            out_dir / f"{MAPPING_REPORT}.json").is_file():
-        raise CacToolkitError(f"{out_dir}: the folder holds files that prepare did not write; "
-                              "give an empty or new folder")
+    out_dir = resolved(out_dir)
+    if unencodable(out_dir):
+        raise CacToolkitError(f"{shown}: the output path is not valid UTF-8; choose a folder "
+                              "whose path is UTF-8 text")
+    refuse_overlap(out_dir, shown, raw_dir)
+    check_audit_folder(out_dir, shown, prepare_outputs(), force, PREPARE)
     loaded = read_folder(raw_dir, currency)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        names = []
-        for table in TABLES:
-            frame = getattr(loaded.data, table)
-            if frame is None:
-                continue
-            _contract_frame(frame, table).to_csv(work / f"{table}.csv", index=False,
-                                                 lineterminator="\n")
-            names.append(f"{table}.csv")
-        report = loaded.mapping_report()
-        (work / f"{MAPPING_REPORT}.json").write_text(report_json(report), encoding="utf-8")
-        (work / f"{MAPPING_REPORT}.md").write_text(report_markdown(report), encoding="utf-8")
-        names += [f"{MAPPING_REPORT}.json", f"{MAPPING_REPORT}.md"]
-        work.chmod(0o755)
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old-{work.name}")
-            out_dir.rename(old)
-            work.rename(out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            work.rename(out_dir)
-    finally:
-        if work.exists():
-            shutil.rmtree(work, ignore_errors=True)
+        make_folder(out_dir.parent)
+        remove_stale(out_dir, PREPARE)
+        work = make_work_folder(out_dir, PREPARE)
+        try:
+            names = _write_prepared(loaded, work)
+            publish(work, out_dir, PREPARE)
+        finally:
+            if work.exists():
+                shutil.rmtree(work, ignore_errors=True)
+    except OSError as exc:
+        raise os_failure(exc, exc.filename or shown, "write") from None
     return [out_dir / name for name in names]
+
+
+def _write_prepared(loaded: Loaded, work: Path) -> list[str]:
+    """The contract tables and the mapping report, written into ``work``; their names."""
+    names = []
+    for table in TABLES:
+        frame = getattr(loaded.data, table)
+        if frame is None:
+            continue
+        _contract_frame(frame, table).to_csv(work / f"{table}.csv", index=False,
+                                             lineterminator="\n")
+        names.append(f"{table}.csv")
+    report = loaded.mapping_report()
+    (work / f"{MAPPING_REPORT}.json").write_text(report_json(report), encoding="utf-8")
+    (work / f"{MAPPING_REPORT}.md").write_text(report_markdown(report), encoding="utf-8")
+    return [*names, f"{MAPPING_REPORT}.json", f"{MAPPING_REPORT}.md"]
