@@ -230,7 +230,9 @@ MISTAKES: list[tuple[str, str, Callable[[dict], object], str]] = [
     ("ex01_cac_basics", "check_cac_split", lambda ns: {"marketing": 1.0},
      "has no value for sales"),
     ("ex01_cac_basics", "check_cpa_ads",
-     lambda ns: ns["ads_spend"] / 24, "that is the direct CAC of Ads"),
+     lambda ns: ns["ads_spend"] / int(
+         (ns["quarter"].contains(ns["first_deals"]["won_date"])
+          & (ns["first_deals"]["channel"] == "Ads")).sum()), "that is the direct CAC of Ads"),
     # exercise 2
     ("ex02_channels_and_allocation", "check_direct_cac",
      lambda ns: (ns["direct"] + ns["shared_total"] / len(ns["direct"])) / ns["customers"],

@@ -172,10 +172,13 @@ def test_remix_of_the_dashboard_compares_like_with_like() -> None:
     # Notebook 08's 30/50/20 remix: fully loaded budgets with fully loaded CACs imply the
     # channels' real new customers (the course once mixed direct budgets with fully loaded
     # CACs: "blended CAC before" 2,364.88 implied 38 customers where there were 76).
+    from cac_toolkit.audit.kpis import compute_kpis
+    from cac_toolkit.audit.params import AuditParameters
     from cac_toolkit.course import checks
     from cac_toolkit.course.levers import ARTICLE_MIX, fully_loaded_budgets
 
-    channels = checks._kpis(("2025-10-01", "2025-12-31"))["channels"]
+    quarter = AuditParameters(period_start="2025-10-01", period_end="2025-12-31")
+    channels = compute_kpis(checks.sample_data(), quarter)["channels"]  # notebook 08's quarter
     budgets = fully_loaded_budgets(channels)
     cacs = {c: channels[c]["cac_fully_loaded"] for c in ARTICLE_MIX}
     result = remix(budgets, cacs)

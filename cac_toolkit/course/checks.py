@@ -16,8 +16,10 @@ and in which direction; a mistake message names the mistake. Common slips are re
 percentage typed for a share (26.5 for 26.5 %), a margin typed as a whole number (78 for 78 %),
 a name in the wrong case ('outbound').
 
-The exercises use the sample company (``data/sample_company``) over other quarters than the
-course, and made-up unit economics, so that answers must be computed rather than copied.
+The exercises use their own company (``data/exercise_company``: the generator of the sample
+company with another seed), over other quarters than the course, and made-up unit economics,
+so that answers must be computed rather than copied: no lesson prints an exercise's expected
+value (``tests/test_course_leaks.py`` compares them with every lesson's outputs).
 """
 
 from __future__ import annotations
@@ -456,9 +458,21 @@ def declare(key: str, question: str, name: str, task: str, hint: str, doc: str
 # ------------------------------------------------------------------------------- the data
 
 
+#: The exercises' company: generated like the sample company (``data/sample_company``, the
+#: one the lessons audit) but from another seed, so that no lesson prints an exercise's answer.
+EXERCISE_COMPANY = "exercise_company"
+EXERCISE_SEED = 2032
+
+
+@cache
+def exercise_data() -> AuditData:
+    """The exercises' company (``data/exercise_company``), loaded once per session."""
+    return load_folder(data_path(EXERCISE_COMPANY))
+
+
 @cache
 def sample_data() -> AuditData:
-    """The sample company, loaded once per session."""
+    """The lessons' sample company (``data/sample_company``), loaded once per session."""
     return load_folder(data_path("sample_company"))
 
 
@@ -471,30 +485,30 @@ def _kpis(bounds: tuple[str, str], gross_margin: float | None = None,
           lifetime_months: float | None = None) -> dict:
     params = AuditParameters(period_start=bounds[0], period_end=bounds[1],
                              gross_margin=gross_margin, lifetime_months=lifetime_months)
-    return compute_kpis(sample_data(), params)
+    return compute_kpis(exercise_data(), params)
 
 
 def _spend_in(bounds: tuple[str, str]) -> pd.DataFrame:
-    spend = sample_data().spend
+    spend = exercise_data().spend
     return spend[_period(bounds).contains(spend["date"])]
 
 
 def _deals_in(bounds: tuple[str, str]) -> pd.DataFrame:
-    deals = sample_data().deals
+    deals = exercise_data().deals
     return deals[_period(bounds).contains(deals["won_date"])]
 
 
 def _acquired(bounds: tuple[str, str]) -> pd.DataFrame:
-    return acquisitions_in(acquisitions(sample_data().deals), _period(bounds))
+    return acquisitions_in(acquisitions(exercise_data().deals), _period(bounds))
 
 
 def _cohort(bounds: tuple[str, str]) -> pd.DataFrame:
-    leads = sample_data().leads
+    leads = exercise_data().leads
     return leads[_period(bounds).contains(leads["created_date"])]
 
 
 def _funnel(bounds: tuple[str, str]) -> dict:
-    return funnel_kpis(sample_data().leads, _period(bounds), _Notes())
+    return funnel_kpis(exercise_data().leads, _period(bounds), _Notes())
 
 
 def _safe(numerator: float, denominator: float) -> float:
@@ -517,7 +531,7 @@ def _mapping_mistakes(*pairs: tuple[dict[str, float], str]) -> tuple[Mistake, ..
 def check_spend() -> Expected:
     lines = _spend_in(Q3_2025)
     expected = lines.groupby("category")["amount"].sum().to_dict()
-    everything = sample_data().spend.groupby("category")["amount"].sum().to_dict()
+    everything = exercise_data().spend.groupby("category")["amount"].sum().to_dict()
     direct = lines[lines["channel"] != "shared"].groupby("category")["amount"].sum().to_dict()
     swapped = {"marketing": expected["sales"], "sales": expected["marketing"]}
     return Expected("mapping", {"marketing": expected["marketing"], "sales": expected["sales"]},
@@ -831,7 +845,7 @@ def _arpa_q3() -> tuple[float, pd.DataFrame]:
          "set `answer_ltv_churn` with a 78 % margin and a 2.5 % monthly churn.",
          "ARPA = mean MRR of the acquiring deals of the quarter's new customers; "
          "LTV = ARPA x margin / monthly churn (formulas.ltv_from_churn).",
-         "3.5 SaaS LTV from churn on the sample company's Q3 2025 new customers.")
+         "3.5 SaaS LTV from churn on the exercise company's Q3 2025 new customers.")
 def check_ltv_churn() -> Expected:
     arpa, _ = _arpa_q3()
     margin, churn = EX3["churn_margin"], EX3["monthly_churn"]
@@ -873,7 +887,7 @@ def check_min_mrr() -> Expected:
 
 
 def _h1_table() -> pd.DataFrame:
-    return monthly_cac(sample_data().spend, acquisitions(sample_data().deals), _period(H1_2025))
+    return monthly_cac(exercise_data().spend, acquisitions(exercise_data().deals), _period(H1_2025))
 
 
 @declare("monthly_cac", "Question 4.1, monthly CAC", "answer_monthly_cac",
@@ -943,7 +957,7 @@ def check_freemium() -> Expected:
          "90 days; divide by all the cohort's leads (cohorts.lead_cohorts does it).",
          "4.4 Share of the leads created in March 2025 won within 90 days.")
 def check_cohort_conversion() -> Expected:
-    table = lead_cohorts(sample_data().leads, _period(MARCH_2025))
+    table = lead_cohorts(exercise_data().leads, _period(MARCH_2025))
     row = table.iloc[0]
     expected = float(row["conversion_90"])
     cohort = _cohort(MARCH_2025)
@@ -1060,7 +1074,7 @@ def check_sales_cycle() -> Expected:
          "targets.KPI_BY_KEY['meeting_to_opportunity'].target_min (drop the 'All' row).",
          "5.5 Sales reps whose meeting to opportunity rate is below the 40 % target (Q1 2025).")
 def check_owners_below_target() -> Expected:
-    table = funnel_by(sample_data().leads, _period(Q1_2025), "owner", total=False)
+    table = funnel_by(exercise_data().leads, _period(Q1_2025), "owner", total=False)
     floor = targets.KPI_BY_KEY["meeting_to_opportunity"].target_min
     rates = table["meeting_to_opportunity"]
     expected = frozenset(str(o) for o in rates[rates < floor].index)
