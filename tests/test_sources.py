@@ -133,6 +133,75 @@ def test_kpis_command_reads_sources_yaml_and_prints_warnings() -> None:
     assert result.stderr.count("cac-toolkit: warning: ") == 2
 
 
+# --------------------------------------------------------------- Salesforce and Pipedrive
+
+VENDORS = {"salesforce": ("report1775121300000.csv", "salesforce_opportunities", 25,
+                          {"footer line": 5, "stage 'Closed Lost'": 5}),
+           "pipedrive": ("deals-4812345-77.csv", "pipedrive_deals", 20,
+                         {"stage 'lost'": 5, "stage 'open'": 5})}
+
+
+def hand_mapped(tmp_path: Path) -> Path:
+    """The contract folder's spend and deals: what the vendors' exports must give."""
+    folder = tmp_path / "hand-mapped"
+    folder.mkdir()
+    for name in ("spend.csv", "deals.csv"):
+        shutil.copy(CONTRACT / name, folder / name)
+    return folder
+
+
+@pytest.mark.parametrize("vendor", sorted(VENDORS))
+def test_a_crm_export_in_its_real_layout_gives_the_hand_mapped_figures(
+        tmp_path: Path, vendor: str) -> None:
+    raw = RAW / vendor
+    export, preset, rows, dropped = VENDORS[vendor]
+    before = digests(raw)
+    kpis = compute_kpis(load_folder(raw), PARAMS)
+    expected = compute_kpis(load_folder(hand_mapped(tmp_path)), PARAMS)
+    assert figures(kpis) == figures(expected)
+    assert kpis["new_customers"] == 7 and kpis["cac"]["global"] == 6917.2
+    assert kpis["arpa_mrr"] == 535.71 and kpis["warnings"] == []
+    assert kpis["inputs"]["deals"] == {"file": export, "sha256": kpis["inputs"]["deals"][
+        "sha256"], "rows": 10, "preset": preset}
+    out = tmp_path / "prepared"
+    result = cli("prepare", str(raw), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert figures(compute_kpis(load_folder(out), PARAMS)) == figures(expected)
+    report = json.loads((out / "mapping-report.json").read_text(encoding="utf-8"))
+    deals = next(s for s in report["sources"] if s["source"] == "deals")
+    assert (deals["rows_read"], deals["rows_kept"]) == (rows, 10)
+    assert {k: deals["dropped"][k] for k in dropped} == dropped
+    assert digests(raw) == before
+
+
+def test_salesforce_us_dates_need_date_format_and_are_refused_without_it(tmp_path: Path
+                                                                         ) -> None:
+    folder = tmp_path / "sf"
+    shutil.copytree(RAW / "salesforce", folder)
+    yaml_text = (folder / "sources.yaml").read_text(encoding="utf-8")
+    assert "  date_format: mdy\n" in yaml_text
+    (folder / "sources.yaml").write_text(yaml_text.replace("  date_format: mdy\n", ""),
+                                         encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_folder(folder)
+    message = str(info.value)
+    assert message.startswith("report1775121300000.csv, column 'Close Date'")
+    assert "row 2" in message and "14 is not a month" in message and "date_format: mdy" in message
+
+
+def test_pipedrive_deals_in_a_second_currency_are_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "pd"
+    shutil.copytree(RAW / "pipedrive", folder)
+    export = folder / "deals-4812345-77.csv"
+    lines = export.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert ",EUR," in lines[3]
+    lines[3] = lines[3].replace(",EUR,", ",USD,")
+    export.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_folder(folder)
+    assert "USD" in str(info.value) and "single currency" in str(info.value)
+
+
 # --------------------------------------------------------------------------- the five cases
 
 

@@ -6,6 +6,8 @@ CRM become the contract's (``New Business`` -> ``new``, ``Existing Business`` ->
 ``existing_as`` option); the amount goes to ``amount`` (one-off), ``mrr``, or ``mrr`` = ARR /
 12 (``amount_is``); several associated company ids keep the first. A won deal with no company
 is an error naming its row, unless ``missing_account: deal_id`` counts it as its own account.
+A currency column (Pipedrive's ``Deal - Currency``) goes to the contract's ``currency``, so
+that deals in a second currency are refused rather than added up.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cac_toolkit.data.sources.engine import Work, first_id
+from cac_toolkit.data.sources.engine import Work, as_text, first_id
 from cac_toolkit.data.sources.presets import DEAL_TYPE_WORDS
 
 _CONTACT_DATES = ("created_date", "mql_date", "sql_date", "opportunity_date", "won_date")
@@ -71,6 +73,8 @@ def _deals(work: Work) -> bool:
             work.out["mrr"] = amount / 12 if kind == "arr" else amount
             work.out["amount"] = pd.Series([None] * len(amount), dtype=object)  # not one-off
         work.report.details["amount_is"] = kind
+    if work.has("currency"):  # the loader refuses a second currency, naming its row
+        work.out["currency"] = as_text(work.cells("currency"))
     return True
 
 

@@ -114,7 +114,7 @@ PRESETS: dict[str, Preset] = {
     "salesforce_opportunities": Preset(
         "salesforce_opportunities", "deals", "crm",
         headers={
-            "deal_id": ("Opportunity ID",),
+            "deal_id": ("Opportunity ID", "Opportunity Name"),
             "account_id": ("Account ID", "Account Name"),
             "stage": ("Stage",),
             "won_date": ("Close Date",),
@@ -129,12 +129,13 @@ PRESETS: dict[str, Preset] = {
     "pipedrive_deals": Preset(
         "pipedrive_deals", "deals", "crm",
         headers={
-            "deal_id": ("Deal - ID",),
+            "deal_id": ("Deal - ID", "Deal - Title"),
             "stage": ("Deal - Status",),
             "won_date": ("Deal - Won time",),
             "account_id": ("Deal - Organization",),
             "amount": ("Deal - Value",),
-            "channel": ("Deal - Source",),
+            "currency": ("Deal - Currency", "Deal - Currency of value"),
+            "channel": ("Deal - Source", "Deal - Lead Source", "Deal - Source channel"),
         },
         required=("deal_id", "stage", "won_date", "account_id", "channel"),
         options={"won_stages": ["won"], "amount_is": "one_off", "missing_account": "error"},
