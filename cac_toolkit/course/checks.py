@@ -34,10 +34,12 @@ import pandas as pd
 
 from cac_toolkit.audit.kpis import compute_kpis
 from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.core.errors import CacToolkitError
 from cac_toolkit.core.money import allocate
 from cac_toolkit.core.notes import Notes as _Notes
 from cac_toolkit.core.periods import Period
 from cac_toolkit.core.resources import data_path
+from cac_toolkit.course import capstone
 from cac_toolkit.course.levers import blended_cac
 from cac_toolkit.data.loading import AuditData, load_folder
 from cac_toolkit.figures import formulas, targets
@@ -228,7 +230,9 @@ class Expected:
     may show the figures); ``parts`` are the figures the answer is built from, never printed
     otherwise. ``notes`` may add lines on a wrong mapping as a whole; ``align`` may rewrite the
     answer before it is compared (months keyed differently); ``normalise`` turns a choice into a
-    comparable value (raising ``TypeError`` or ``ValueError`` with a message for a wrong kind).
+    comparable value (raising ``TypeError`` or ``ValueError`` with a message for a wrong kind);
+    ``review`` may explain, line by line, a wrong choice that no single mistake covers (the
+    capstone's several traps at once).
     """
 
     kind: str
@@ -242,6 +246,7 @@ class Expected:
     align: Callable[[object], object] | None = None
     normalise: Callable[[object], object] | None = None
     show: Callable[[object], str] = names
+    review: Callable[[object], list[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -396,6 +401,9 @@ def _choice(check: Check, answer: object, spec: Expected) -> Feedback:
     for mistake in spec.mistakes:
         if mistake.value == value and mistake.value != spec.value:
             return Feedback(question, "wrong", [f"{OFF} {mistake.why}", f"{HINT} {hint}"])
+    if spec.review is not None:
+        return Feedback(question, "wrong", [*(f"{OFF} {line}" for line in spec.review(value)),
+                                            f"{HINT} {hint}"])
     return Feedback(question, "wrong", [f"{OFF} {spec.show(value)} is not the answer.",
                                         f"{HINT} {hint}"])
 
@@ -1224,6 +1232,249 @@ def check_mix() -> Expected:
     ), money, "CAC")
 
 
+# ============================================================ exercise 9: the capstone (Clairval)
+# A messy client folder (cac_toolkit.course.capstone): every figure comes from its facts, each
+# typical mistake from the facts read with that trap.
+
+
+@cache
+def _capstone_kpis(trap: str | None = None) -> dict:
+    data = capstone.audit_data() if trap is None else capstone.mistaken(trap)
+    params = AuditParameters(period_start=capstone.PERIOD[0], period_end=capstone.PERIOD[1],
+                             gross_margin=capstone.GROSS_MARGIN,
+                             lifetime_months=capstone.LIFETIME_MONTHS)
+    return compute_kpis(data, params)
+
+
+@declare("capstone_new_customers", "Question 9.1, new customers in the raw deals export",
+         "answer_new_customers", "set `answer_new_customers` to the number of customers "
+         "Clairval acquired in Q1 2026, counted with pandas in the raw HubSpot export.",
+         "keep the won stage, the sales pipeline (renewals have their own), the paying plans, "
+         "then each account's first such deal; count those closed from January to March 2026.",
+         "9.1 New customers of Q1 2026, counted by hand in the raw deals export.")
+def check_capstone_new_customers() -> Expected:
+    counts = capstone.export_counts()
+    expected = _capstone_kpis()["new_customers"]
+    return Expected("number", expected, "accounts whose first paying new deal was won in the "
+                    "quarter; the export holds many more rows.", (
+        Mistake(counts["rows"], "you counted every row closing in the quarter: lost and open "
+                "deals (Deal Stage) never signed a customer."),
+        Mistake(counts["won"], "you counted every won deal: renewals, upsells and free "
+                "sign-ups acquire nobody."),
+        Mistake(counts["won_new_or_blank"], "you kept the won deals whose Deal Type is new "
+                "or empty, free sign-ups included: the empty ones are renewals (their own "
+                "pipeline), and the Free plan pays nothing."),
+        Mistake(counts["won_new"], "you counted the won new-business deals, free sign-ups "
+                "included: the Free plan pays nothing."),
+        Mistake(counts["won_new_or_blank_paid"], "you counted the renewals: their Deal Type "
+                "is empty, and they sit in their own pipeline."),
+        Mistake(counts["won_new_paid"], "one account can sign more than one paying new deal: "
+                "an account is acquired once, on its first."),
+    ), count, "count")
+
+
+def _sources(answer: object) -> frozenset[str]:
+    """The traps a sources.yaml avoids (the text is run on a copy of the client folder)."""
+    if isinstance(answer, frozenset):
+        return answer
+    if not isinstance(answer, str):
+        raise TypeError(f"expected the text of sources.yaml (a string), got {_kind_of(answer)}")
+    try:
+        data = capstone.read_with(answer)
+    except CacToolkitError as error:
+        raise ValueError(f"the client folder does not read with it: {error}") from None
+    return capstone.traps_in(data)
+
+
+def _missed(value: object) -> list[str]:
+    found = value if isinstance(value, frozenset) else frozenset()
+    return [capstone.TRAPS[t] for t in capstone.TRAPS if t not in found]
+
+
+@declare("capstone_sources", "Question 9.2, sources.yaml for the client folder",
+         "answer_sources_yaml", "set `answer_sources_yaml` to the text of your sources.yaml.",
+         "one source per export with its preset (hubspot_deals, hubspot_contacts, fec, "
+         "google_ads), then what the client's note tells you: filter, columns and values for "
+         "the deals, accounts and channel_rules for the FEC, scale for the k€ file, "
+         "reconcile for the ad report, and a top-level channels map to the six channels.",
+         "9.2 The sources.yaml that reads Clairval's exports (run on a copy of the folder).")
+def check_capstone_sources() -> Expected:
+    return Expected("choice", capstone.ALL_RIGHT, "the mapping reads the exports as the facts: "
+                    "won deals only, renewals apart, free sign-ups unpaid, payroll in euros, "
+                    "Google Ads once, every acquisition account and nothing else, the client's "
+                    "six channels.",
+                    tuple(Mistake(capstone.ALL_RIGHT - {t}, why)
+                          for t, why in capstone.TRAPS.items()),
+                    normalise=_sources, show=lambda v: "this mapping", review=_missed)
+
+
+@declare("capstone_spend", "Question 9.3, acquisition spend of the quarter", "answer_spend",
+         "set `answer_spend` to {'marketing': ..., 'sales': ...} for Q1 2026.",
+         "compute_kpis(load_folder(work), params)['spend'] gives both once the mapping is "
+         "right; pooled costs count too.",
+         "9.3 Marketing and sales spend of Clairval in Q1 2026 (dict).")
+def check_capstone_spend() -> Expected:
+    def split(trap: str | None = None) -> dict[str, float]:
+        spend = _capstone_kpis(trap)["spend"]
+        return {"marketing": spend["marketing"], "sales": spend["sales"]}
+
+    right = split()
+    return Expected("mapping", right, "pooled lines included, the Google credit note "
+                    "netted, the payroll in euros.", _mapping_mistakes(
+        (split("thousands"), capstone.TRAPS["thousands"]),
+        (split("report_once"), capstone.TRAPS["report_once"]),
+        ({"marketing": right["sales"], "sales": right["marketing"]}, "marketing and sales "
+         "are swapped."),
+    ), money, "spend")
+
+
+@declare("capstone_cac", "Question 9.4, global CAC of the quarter", "answer_cac",
+         "set `answer_cac` to Clairval's global CAC of Q1 2026.",
+         "(marketing + sales spend) / new customers of the quarter: compute_kpis gives it as "
+         "kpis['cac']['global'].",
+         "9.4 Global CAC of Clairval in Q1 2026.")
+def check_capstone_cac() -> Expected:
+    kpis = _capstone_kpis()
+    spend, n = kpis["spend"], kpis["new_customers"]
+    counts = capstone.export_counts()
+    return Expected("number", kpis["cac"]["global"], f"({money(spend['marketing'])} + "
+                    f"{money(spend['sales'])}) / {n} new customers.", (
+        Mistake(_capstone_kpis("renewals")["cac"]["global"], capstone.TRAPS["renewals"]),
+        Mistake(_capstone_kpis("free")["cac"]["global"], capstone.TRAPS["free"]),
+        Mistake(_capstone_kpis("thousands")["cac"]["global"], capstone.TRAPS["thousands"]),
+        Mistake(_capstone_kpis("report_once")["cac"]["global"], capstone.TRAPS["report_once"]),
+        Mistake(spend["total"] / counts["rows"], capstone.TRAPS["won_only"]),
+        Mistake(spend["marketing"] / n, "you divided the marketing spend only; the global "
+                "CAC adds the sales spend."),
+        Mistake(spend["sales"] / n, "you divided the sales spend only; the global CAC adds "
+                "the marketing spend."),
+    ), money, "CAC", parts=(spend["marketing"], spend["sales"]))
+
+
+@declare("capstone_channel_cac", "Question 9.5, fully loaded CAC per channel",
+         "answer_channel_cac", "set `answer_channel_cac` to {channel: fully loaded CAC} for "
+         "the client's six channels.",
+         "kpis['channels'][name]['cac_fully_loaded'] for each channel; the keys are the six "
+         "names of the client's note (the channels map of sources.yaml makes spend and deals "
+         "meet on them).",
+         "9.5 Fully loaded CAC of each of Clairval's channels in Q1 2026 (dict).")
+def check_capstone_channel_cac() -> Expected:
+    def table(trap: str | None, column: str = "cac_fully_loaded") -> dict[str, float]:
+        channels = _capstone_kpis(trap)["channels"]
+        return {c: float(channels[c][column]) for c in capstone.CHANNELS}
+
+    return Expected("mapping", table(None), "each channel's direct spend plus its share of the "
+                    "pooled costs, over its new customers.", _mapping_mistakes(
+        (table(None, "cac_direct"), "these are the direct CACs: add each channel's share of "
+         "the pooled costs (cac_fully_loaded)."),
+        (table("renewals"), capstone.TRAPS["renewals"]),
+        (table("free"), capstone.TRAPS["free"]),
+        (table("thousands"), capstone.TRAPS["thousands"]),
+    ), money, "CAC")
+
+
+@declare("capstone_ltv_cac", "Question 9.6, LTV/CAC of the quarter", "answer_ltv_cac",
+         "set `answer_ltv_cac` with the client's gross margin and customer lifetime.",
+         "LTV = ARPA x gross margin x lifetime (months), ARPA being the mean MRR of the "
+         "quarter's new customers; divide by the global CAC (kpis['ltv_cac'] with the "
+         "parameters of the client's note).",
+         "9.6 LTV/CAC of Clairval's Q1 2026 new customers (margin and lifetime from the note).")
+def check_capstone_ltv_cac() -> Expected:
+    kpis = _capstone_kpis()
+    cac, ltv, arpa = kpis["cac"]["global"], kpis["ltv"], kpis["arpa_mrr"]
+    verdict = targets.assess_ltv_cac(kpis["ltv_cac"])
+    margin, life = capstone.GROSS_MARGIN, capstone.LIFETIME_MONTHS
+    return Expected("number", kpis["ltv_cac"], f"{verdict.reason_en}.", (
+        Mistake(cac / ltv, "that is CAC / LTV, the inverse."),
+        Mistake(arpa * life / cac, "that uses revenue: apply the gross margin of the note."),
+        Mistake(arpa * margin * 12 / cac, "that is the first year's margin over the CAC; the "
+                "LTV runs over the customer's whole lifetime."),
+        Mistake(_capstone_kpis("free")["ltv_cac"], capstone.TRAPS["free"]),
+        Mistake(_capstone_kpis("thousands")["ltv_cac"], capstone.TRAPS["thousands"]),
+    ), plain, "ratio", parts=(ltv, cac))
+
+
+@declare("capstone_worst_channel", "Question 9.7, the channel to act on",
+         "answer_worst_channel", "set `answer_worst_channel` to a channel name.",
+         "the channel whose fully loaded CAC (question 9.5) is the highest; name it as the "
+         "client does.",
+         "9.7 The channel with the highest fully loaded CAC in Q1 2026 (a name).")
+def check_capstone_worst_channel() -> Expected:
+    channels = _capstone_kpis()["channels"]
+    loaded = {c: channels[c]["cac_fully_loaded"] for c in capstone.CHANNELS}
+    expected = max(loaded, key=loaded.get)
+    spend = {c: channels[c]["spend_direct"] for c in capstone.CHANNELS}
+    mistakes = {min(loaded, key=loaded.get): "that is the cheapest channel, the one to grow.",
+                max(spend, key=spend.get): "that channel spends the most, but it also signs "
+                "customers: compare the cost per customer.",
+                capstone.CRM_SOURCE[expected]: "that is the CRM's name for a channel: name it "
+                "as the client and the audit do."}
+    mistakes.pop(expected, None)
+    options = [*capstone.CHANNELS, *capstone.CRM_SOURCE.values()]
+    return Expected("choice", expected, f"{expected} at {money(loaded[expected])} per "
+                    "customer, fully loaded.", tuple(Mistake(k, v) for k, v in mistakes.items()),
+                    normalise=_name_among(options))
+
+
+#: The key points of the recommendation paragraph, and what is said when one is missing.
+RECOMMENDATION_POINTS = {
+    "channel": "it does not name the channel to act on (question 9.7).",
+    "health": "it gives no reading of the unit economics: say what LTV/CAC or the payback "
+              "says about the quarter.",
+    "lever": "it names no lever: what would you change (move budget, cut, qualify better, "
+             "renegotiate, automate...)?",
+    "alternative": "it does not say where the money should go instead: name a channel that "
+                   "acquires for less than the global CAC.",
+    "paragraph": "write one paragraph of about 40 to 180 words (no blank line).",
+}
+_LEVER_WORDS = ("move", "shift", "reallocat", "cut", "reduc", "pause", "stop", "qualif",
+                "renegotiat", "automat", "referral", "invest", "increase", "lower", "improve",
+                "transfer", "focus", "déplac", "réallou", "rédui", "coupe", "arrêt")
+
+
+def _recommendation(answer: object) -> frozenset[str]:
+    """The key points a recommendation paragraph makes (words, not meaning: a first check)."""
+    if isinstance(answer, frozenset):
+        return answer
+    if not isinstance(answer, str):
+        raise TypeError(f"expected a paragraph of text, got {_kind_of(answer)}")
+    text = " ".join(answer.split()).lower()
+    channels = _capstone_kpis()["channels"]
+    cac = _capstone_kpis()["cac"]["global"]
+    worst = check_capstone_worst_channel.expect().value
+    cheaper = [c for c in capstone.CHANNELS if channels[c]["cac_fully_loaded"] < cac]
+    found = set()
+    if str(worst).lower() in text:
+        found.add("channel")
+    if any(w in text for w in ("ltv/cac", "ltv / cac", "payback", "récupération")):
+        found.add("health")
+    if any(w in text for w in _LEVER_WORDS):
+        found.add("lever")
+    if any(c.lower() in text for c in cheaper):
+        found.add("alternative")
+    words = len(text.split())
+    if "\n\n" not in answer.strip() and 40 <= words <= 180:
+        found.add("paragraph")
+    return frozenset(found)
+
+
+@declare("capstone_recommendation", "Question 9.8, the recommendation", "answer_recommendation",
+         "set `answer_recommendation` to one paragraph for Clairval's CFO.",
+         "one paragraph: the health of the quarter (LTV/CAC, payback), the channel to act on, "
+         "the lever, and where the budget should go instead.",
+         "9.8 A one-paragraph recommendation, checked for its key points.")
+def check_capstone_recommendation() -> Expected:
+    every = frozenset(RECOMMENDATION_POINTS)
+    return Expected("choice", every, "the paragraph reads the quarter's health, names the "
+                    "channel to act on, a lever and where the money goes instead. Reread it as "
+                    "the CFO would: every figure in it should come from your audit.",
+                    tuple(Mistake(every - {p}, why) for p, why in
+                          RECOMMENDATION_POINTS.items()),
+                    normalise=_recommendation, show=lambda v: "this paragraph",
+                    review=lambda v: [RECOMMENDATION_POINTS[p] for p in RECOMMENDATION_POINTS
+                                      if p not in (v if isinstance(v, frozenset) else ())])
+
+
 #: Every check, by exercise notebook (used by the tests and the course index).
 CHECKS: dict[str, tuple[Check, ...]] = {
     "ex01_cac_basics": (check_spend, check_new_customers, check_cac, check_cac_split,
@@ -1239,4 +1490,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
                          check_margin_multiple),
     "ex06_dashboard": (check_cac_trend, check_top_channel_share, check_warning_cac_vs_arpa,
                        check_referral, check_mix),
+    "ex09_capstone": (check_capstone_new_customers, check_capstone_sources,
+                      check_capstone_spend, check_capstone_cac, check_capstone_channel_cac,
+                      check_capstone_ltv_cac, check_capstone_worst_channel,
+                      check_capstone_recommendation),
 }
