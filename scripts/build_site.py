@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from cac_toolkit.course.lessons import LESSONS
+from cac_toolkit.course.lessons import CAPSTONE, LESSONS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,8 +73,9 @@ def write_sources(out: Path) -> None:
     others = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
                     if p.stem not in declared)  # a lesson not declared yet still gets its page
     lessons = _pages("notebooks", sorted(declared + others), out)
-    exercises = _pages("exercises", sorted(p.stem for p in (ROOT / "exercises").glob("ex*.ipynb")),
-                       out)
+    exercises = _pages("exercises", sorted(p.stem for p in (ROOT / "exercises").glob("ex*.ipynb")
+                                           if p.stem != CAPSTONE.stem), out)
+    capstone = _pages("exercises", [CAPSTONE.stem], out)
     shutil.copyfile(ROOT / "docs" / "glossary.md", out / "glossary.md")
     rows = "\n".join(f"{i}. [{lesson.title}](notebooks/{lesson.stem}.ipynb), about "
                      f"{lesson.minutes} minutes" for i, lesson in enumerate(LESSONS, start=1))
@@ -93,6 +94,12 @@ to run it (see the README: `make lab`).
 Then practise with the exercises (their solutions are in the repository's `solutions/`) and
 look terms up in the [glossary](glossary.md).
 
+## The capstone
+
+[{CAPSTONE.title}](exercises/{CAPSTONE.stem}.ipynb), about {CAPSTONE.minutes} minutes, last:
+a client's messy folder of raw exports, from the first `check` to the recommendation. It
+assumes {" and ".join(CAPSTONE.prerequisites)}.
+
 ```{{toctree}}
 :caption: Lessons
 :maxdepth: 1
@@ -107,6 +114,14 @@ look terms up in the [glossary](glossary.md).
 :hidden:
 
 {chr(10).join(exercises)}
+```
+
+```{{toctree}}
+:caption: Capstone
+:maxdepth: 1
+:hidden:
+
+{chr(10).join(capstone)}
 ```
 
 ```{{toctree}}

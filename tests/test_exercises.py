@@ -318,6 +318,29 @@ MISTAKES: list[tuple[str, str, Callable[[dict], object], str]] = [
     ("ex06_dashboard", "check_mix",
      lambda ns: sum(ns["mix"][c] * ns["cacs"][c] for c in ns["mix"]),
      "budget-weighted average of the CACs"),
+    # exercise 9, the capstone
+    ("ex09_capstone", "check_capstone_new_customers",
+     lambda ns: int(ns["closed"].between("2026-01-01", "2026-03-31 23:59").sum()),
+     "lost and open deals"),
+    ("ex09_capstone", "check_capstone_sources",
+     lambda ns: ns["answer_sources_yaml"].replace("    scale: 1000\n", ""),
+     "in thousands of euros"),
+    ("ex09_capstone", "check_capstone_spend",
+     lambda ns: {"marketing": ns["answer_spend"]["sales"],
+                 "sales": ns["answer_spend"]["marketing"]}, "swapped"),
+    ("ex09_capstone", "check_capstone_cac",
+     lambda ns: ns["answer_spend"]["sales"] / ns["kpis"]["new_customers"],
+     "you divided the sales spend only"),
+    ("ex09_capstone", "check_capstone_channel_cac",
+     lambda ns: {n: r["cac_direct"] for n, r in ns["kpis"]["channels"].items()},
+     "these are the direct CACs"),
+    ("ex09_capstone", "check_capstone_ltv_cac", lambda ns: 1 / ns["answer_ltv_cac"],
+     "the inverse"),
+    ("ex09_capstone", "check_capstone_worst_channel", lambda ns: "Offline Sources",
+     "the CRM's name"),
+    ("ex09_capstone", "check_capstone_recommendation",
+     lambda ns: ns["answer_recommendation"].replace("Outbound", "that channel")
+     .replace("outbound", "that channel's"), "the channel to act on"),
 ]
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cac_toolkit.core.resources import repo_root
-from cac_toolkit.course.lessons import LESSONS
+from cac_toolkit.course.lessons import CAPSTONE, LESSONS
 
 ROOT = repo_root()
 pytest.importorskip("myst_nb", reason="the site needs the [test] extras (sphinx, myst-nb)")
@@ -76,6 +76,17 @@ def test_navigation_follows_the_reading_order(site: Path) -> None:
     assert all(p >= 0 for p in positions) and positions == sorted(positions)
     first = (site / "notebooks" / f"{LESSONS[0].stem}.html").read_text(encoding="utf-8")
     assert f"{LESSONS[1].stem}.html" in first  # the "next" link
+
+
+def test_the_capstone_comes_last_in_the_reading_order(site: Path) -> None:
+    index = (site / "index.html").read_text(encoding="utf-8")
+    page = f"exercises/{CAPSTONE.stem}.html"
+    last_lesson = index.find(f"notebooks/{LESSONS[-1].stem}.html")
+    assert 0 <= last_lesson < index.find(page)
+    exercises = [index.find(f"exercises/{p.stem}.html")
+                 for p in (ROOT / "exercises").glob("ex*.ipynb") if p.stem != CAPSTONE.stem]
+    assert exercises and max(exercises) < index.rfind(page)  # the navigation: after them
+    assert f"{CAPSTONE.stem}.ipynb" in _parse(site / page).anchors
 
 
 def test_pages_show_the_committed_outputs(site: Path) -> None:

@@ -246,3 +246,30 @@ def glossary_markdown() -> str:
         lines.append(f"| {term.en} | {term.fr} | {term.definition} | {number} · "
                      f"{titles[term.lesson]} |")
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- the capstone (exercise 9)
+
+
+@dataclass(frozen=True)
+class Capstone:
+    """The course's closing exercise: a client's raw exports audited end to end.
+
+    ``stem`` is the exercise notebook's name (``exercises/`` and ``solutions/``); the site
+    lists it after the lessons and the exercises, as the last step of the reading order.
+    """
+
+    stem: str
+    title: str
+    minutes: int
+    objectives: tuple[str, ...]
+    prerequisites: tuple[str, ...]
+
+
+CAPSTONE = Capstone(
+    "ex09_capstone", "Capstone: audit a client's raw exports", 90,
+    ("inspect a messy client folder and name its traps before computing anything",
+     "write the sources.yaml that maps it to the audit, and read check and the mapping report",
+     "compute the quarter's KPIs, read their verdicts and write a one-paragraph "
+     "recommendation"),
+    ("lessons 01, 02, 04, 07 and 09", "exercises 1 to 3"))
