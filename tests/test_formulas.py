@@ -72,7 +72,7 @@ def test_money_formats() -> None:
     assert format_money(1_500.5, "EUR", "fr") == "1\u00a0500,50\u00a0€"
     assert format_money(1_500.5, "EUR", "en") == "€1,500.50"
     assert format_money(None) == "n/a"
-    assert format_percent(0.2857, 1, "fr") == "28,6\u00a0%"
+    assert format_percent(0.2857, 1, "fr") == "28,6\u202f%"
     assert round_money(2.675) == 2.68  # half away from zero, not banker's rounding
 
 

@@ -11,6 +11,7 @@ import site
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -19,6 +20,8 @@ import cac_toolkit
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.core.resources import audit_notebook, data_path, repo_root
 
+#: The French catalogue, inside the package (its .po source and the compiled .mo).
+CATALOGUE = "render/locales/fr/LC_MESSAGES/cac_toolkit"
 QUARTER = ["-p", "period_start", "2026-01-01", "-p", "period_end", "2026-03-31",
            "-p", "gross_margin", "0.7", "-p", "lifetime_months", "30", "-p", "lang", "fr"]
 
@@ -55,6 +58,7 @@ def test_package_data_is_declared() -> None:
     assert audit_notebook().is_file()
     assert audit_notebook().is_relative_to(Path(cac_toolkit.__file__).parent)
     assert (Path(cac_toolkit.__file__).parent / "render" / "templates" / "offline").is_dir()
+    assert (Path(cac_toolkit.__file__).parent / CATALOGUE).with_suffix(".mo").is_file()
 
 
 def _venv_with_wheel(tmp: Path) -> Path:
@@ -95,6 +99,15 @@ def test_wheel_runs_the_audit_outside_the_checkout(tmp_path: Path) -> None:
                             "import cac_toolkit; print(cac_toolkit.__file__)"], cwd=elsewhere,
                            check=True, capture_output=True, text=True, env=env).stdout
     assert Path(where.strip()).is_relative_to(venv), where
+    (wheel,) = (tmp_path / "wheels").glob("cac_toolkit-*.whl")
+    shipped = zipfile.ZipFile(wheel).namelist()
+    for suffix in (".po", ".mo"):
+        assert f"cac_toolkit/{CATALOGUE}{suffix}" in shipped, suffix
+    french = subprocess.run([str(venv / "bin" / "python"), "-c", "from cac_toolkit.render.i18n "
+                             "import t, tn; print(t('metric.cac_global', 'fr'), tn("
+                             "'longtail.other', 2, 'fr', n='2'))"], cwd=elsewhere,
+                            check=True, capture_output=True, text=True, env=env).stdout
+    assert french.strip() == "CAC global autres (2 canaux)", french
     wheel_run = subprocess.run([str(venv / "bin" / "cac-toolkit"), "audit", "client", "--out",
                                 "audit", "--no-progress", *QUARTER], cwd=elsewhere, env=env,
                                capture_output=True, text=True)

@@ -110,7 +110,7 @@ def test_funnel_counts_and_rates():
     text = texts(fig)
     assert "60.0% of previous stage" in text and "26.7% of previous stage" in text
     fr = texts(plots.funnel(FUNNEL, lang="fr"))
-    assert "60,0\u00a0% de l'étape précédente" in fr and "Opportunités" in fr
+    assert "60,0\u202f% de l'étape précédente" in fr and "Opportunités" in fr
 
 
 def test_funnel_skips_missing_stages():
@@ -172,7 +172,7 @@ def test_heatmap_annotations_in_french():
     fig = plots.heatmap(frame, "chart.cohorts", "percent", lang="fr")
     ax = fig.axes[0]
     annotations = sorted(txt.get_text() for txt in ax.texts)
-    assert annotations == ["100\u00a0%", "100\u00a0%", "80\u00a0%"]
+    assert annotations == ["100\u202f%", "100\u202f%", "80\u202f%"]
     assert ax.get_title(loc="left") == "Cohortes"
     spec = plots.heatmap(pd.DataFrame([[1234.5]]), "Grid", ".1f", lang="fr")
     assert spec.axes[0].texts[0].get_text() == "1234,5"

@@ -21,6 +21,7 @@ from cac_toolkit.data.loading import load_folder  # noqa: E402
 from cac_toolkit.render import i18n, report  # noqa: E402
 
 NBSP = "\u00a0"
+NNBSP = "\u202f"  # narrow no-break space: before % : ; ! ? in French
 SAAS = AuditParameters(period_start="2026-01-01", period_end="2026-03-31", gross_margin=0.7,
                        lifetime_months=30)
 
@@ -54,7 +55,7 @@ def test_money_and_number_formats():
     assert report.fmt(1500, "money", "en") == "€1,500.00"
     assert report.fmt(1500, "money", "fr") == f"1{NBSP}500,00{NBSP}€"
     assert report.fmt(1500, "money", "en", "USD") == "$1,500.00"
-    assert report.fmt(0.2857, "rate", "fr") == f"28,6{NBSP}%"
+    assert report.fmt(0.2857, "rate", "fr") == f"28,6{NNBSP}%"
     assert report.fmt(2.8, "ratio", "fr") == "2,80"
     assert report.fmt(12.5, "count", "en") == "12.50" and report.fmt(60, "count") == "60"
     assert report.fmt(None, "money", "en") == "n/a" and report.fmt(None, "rate", "fr") == "n.d."
@@ -62,7 +63,7 @@ def test_money_and_number_formats():
 
 def test_changes():
     assert report.fmt_change(1500, 1000, "money", "en") == "+50.0%"
-    assert report.fmt_change(900, 1000, "money", "fr") == f"-10,0{NBSP}%"
+    assert report.fmt_change(900, 1000, "money", "fr") == f"-10,0{NNBSP}%"
     assert report.fmt_change(0.25, 0.2, "rate", "en") == "+5.0 pts"
     assert report.fmt_change(48, 58, "days", "en") == f"-10.0{NBSP}days"
     assert report.fmt_change(7.4, 6.7, "months", "fr") == f"+0,7{NBSP}mois"
@@ -135,7 +136,7 @@ def test_ten_kpis_table(saas):
     assert cac["Lecture"] == "la marge brute par client ne vaut que 2,8 fois le CAC (cible 3 à 5)"
     win = table.loc["Taux de conversion opportunité en vente"]
     assert win["Valeur"] == "n.d." and win["Statut"] == "n.d."  # no leads table
-    assert win["Cible"] == f"20{NBSP}% à 30{NBSP}%"
+    assert win["Cible"] == f"20{NNBSP}% à 30{NNBSP}%"
     revenue = table.loc["Chiffre d'affaires additionnel"]
     assert revenue["Valeur"] == f"144{NBSP}000,00{NBSP}€" and revenue["Statut"] == ""
 
@@ -172,8 +173,8 @@ def test_signals_healthy_and_borderline():
     # CAC +3 %, ARPA +1 %: grows faster but by less than 5 points; delay +5 %
     signals = report.warning_signals(_kpis(1030, 505, 42, 1000, 500, 40), lang="fr")
     assert [s for s, _ in signals] == ["watch", "watch", "good"]
-    assert "CAC +3,0\u00a0%" in signals[0][1]
-    assert signals[2][1].startswith("Aucun canal au-delà de 50\u00a0%")
+    assert "CAC +3,0\u202f%" in signals[0][1]
+    assert signals[2][1].startswith("Aucun canal au-delà de 50\u202f%")
     calm = report.warning_signals(_kpis(900, 520, 30, 1000, 500, 40), lang="en")
     assert [s for s, _ in calm] == ["good", "good", "good"]
 

@@ -28,7 +28,7 @@ from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.core.resources import data_path
 from cac_toolkit.core.safety import csv_text, excel_text, html_text, write_excel_text
 from cac_toolkit.data.loading import load_folder
-from cac_toolkit.render.workbook import LABELS, write_workbook
+from cac_toolkit.render.workbook import workbook_labels, write_workbook
 from tests.conftest import QUARTER
 
 HOSTILE = ['=HYPERLINK("http://x","click")', "+1+1", "-2", "@SUM(A1)", "\t=1", "\r=1",
@@ -288,13 +288,13 @@ def test_zero_new_customers_gives_sentences_not_errors(tmp_path: Path) -> None:
     lookup = formulas_lookup(path)
     values = workbook_kpis(path, lookup)
     assert_matches_kpis(values, kpis)
-    assert values["cac.global"] == LABELS["en"]["na_customer"]
-    assert values["channels.Ads.cac_direct"] == LABELS["en"]["na_channel"]
-    assert values["channels.Ads.shared_allocated"] == LABELS["en"]["na_key"]
+    assert values["cac.global"] == workbook_labels("en")["na_customer"]
+    assert values["channels.Ads.cac_direct"] == workbook_labels("en")["na_channel"]
+    assert values["channels.Ads.shared_allocated"] == workbook_labels("en")["na_key"]
     assert values["check_allocation"] == -250
     wb = openpyxl.load_workbook(path)
     sheet, (cell,) = name_cells(wb, "check_allocation")
-    assert lookup(sheet, "C" + cell[1:]) == LABELS["en"]["na_key"]
+    assert lookup(sheet, "C" + cell[1:]) == workbook_labels("en")["na_key"]
     ws = openpyxl.load_workbook(path)["KPIs"]
     for row in ws.iter_rows():
         for cell in row:
@@ -456,11 +456,11 @@ def test_workbook_prints_on_a4_with_repeated_headers_and_styled_inputs(sample_wo
         assert "&P" in ws.oddFooter.center.text
     assert kpis_sheet.print_title_rows == "$4:$4"
     won_header = int(inputs.print_title_rows.split(":")[0].strip("$"))
-    assert inputs.cell(row=won_header, column=1).value == LABELS["en"]["lead"]
+    assert inputs.cell(row=won_header, column=1).value == workbook_labels("en")["lead"]
     assert won_header - 2 in [b.id for b in inputs.row_breaks.brk]  # the list starts a page
     # The legend of the convention on the first sheet.
     assert inputs["A3"].font.color.rgb.endswith(INPUT_FONT.color.rgb[-6:])
-    assert inputs["B3"].value == LABELS["en"]["legend"]
+    assert inputs["B3"].value == workbook_labels("en")["legend"]
     # Every number typed on Inputs is styled as an input; every formula stays plain.
     numbers = [c for row in inputs.iter_rows(min_row=4) for c in row
                if isinstance(c.value, int | float) and not isinstance(c.value, bool)]
@@ -479,8 +479,8 @@ def test_workbook_headers_align_with_their_numbers_and_widths_fit(saas_workbook)
     inputs, kpis_sheet = wb.worksheets[0], wb["KPIs"]
     header = {inputs.cell(row=5, column=c).value: inputs.cell(row=5, column=c)
               for c in range(1, 6)}
-    assert header[LABELS["en"]["channel"]].alignment.horizontal == "left"
-    assert header[LABELS["en"]["marketing"]].alignment.horizontal == "right"
+    assert header[workbook_labels("en")["channel"]].alignment.horizontal == "left"
+    assert header[workbook_labels("en")["marketing"]].alignment.horizontal == "right"
     assert kpis_sheet["B4"].alignment.horizontal == "right"  # "Value" over formulas
     for ws in wb.worksheets:
         for letter, dim in ws.column_dimensions.items():

@@ -111,4 +111,4 @@ def format_percent(value: float | None, digits: int = 1, lang: str = "en") -> st
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "n/a" if lang == "en" else "n.d."
     text = format_number(value * 100, digits, lang)
-    return f"{text}\u00a0%" if lang == "fr" else f"{text}%"
+    return f"{text}\u202f%" if lang == "fr" else f"{text}%"

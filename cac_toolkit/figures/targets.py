@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cac_toolkit.core.catalogue import translate
+from cac_toolkit.core.money import format_number, format_percent
 from cac_toolkit.figures.formulas import margin_to_cac_multiple
 
 #: Indicative CAC ranges per sector, in EUR (low, high); ``None`` means open-ended.
@@ -24,12 +26,18 @@ SECTOR_CAC_RANGES: dict[str, tuple[float | None, float | None]] = {
     "retail": (200.0, 700.0),
 }
 
+#: The sectors' names, in English (translated by the catalogue: :func:`sector_name`).
 SECTOR_NAMES = {
-    "saas": {"en": "B2B SaaS", "fr": "SaaS B2B"},
-    "services": {"en": "Professional services", "fr": "Services professionnels"},
-    "industry": {"en": "B2B industry", "fr": "Industrie B2B"},
-    "retail": {"en": "B2B retail", "fr": "Retail B2B"},
+    "saas": "B2B SaaS",
+    "services": "Professional services",
+    "industry": "B2B industry",
+    "retail": "B2B retail",
 }
+
+
+def sector_name(sector: str, lang: str = "en") -> str:
+    """The name of ``sector`` (a key of :data:`SECTOR_CAC_RANGES`) in ``lang``."""
+    return translate(SECTOR_NAMES[sector], lang)
 
 LTV_CAC_FRAGILE = 2.0
 LTV_CAC_HEALTHY = 3.0
@@ -45,88 +53,139 @@ class KpiDefinition:
 
     key: str
     name_en: str
-    name_fr: str
     formula: str
     unit: str  # "count", "ratio", "money", "days"
     target_min: float | None = None
     target_max: float | None = None
     advice_en: str = ""
-    advice_fr: str = ""
 
     def name(self, lang: str = "en") -> str:
-        return self.name_fr if lang == "fr" else self.name_en
+        """The KPI's name in ``lang`` (the English name, translated by the catalogue)."""
+        return translate(self.name_en, lang)
 
     def advice(self, lang: str = "en") -> str:
-        return self.advice_fr if lang == "fr" else self.advice_en
+        """The article's advice in ``lang``."""
+        return translate(self.advice_en, lang) if self.advice_en else ""
+
+    @property
+    def name_fr(self) -> str:
+        """The French name a French reader looks for."""
+        return self.name("fr")
 
 
 TEN_KPIS: tuple[KpiDefinition, ...] = (
-    KpiDefinition("qualified_leads", "Qualified leads", "Volume de leads qualifiés",
+    KpiDefinition("qualified_leads", "Qualified leads",
                   "leads with an MQL date in the period", "count",
-                  advice_en="Follow the trend and split it by source, offer and target.",
-                  advice_fr="Suivre la tendance, par source, offre et cible."),
-    KpiDefinition("lead_to_meeting", "Lead to meeting rate", "Taux de leads convertis en RDV",
+                  advice_en="Follow the trend and split it by source, offer and target."),
+    KpiDefinition("lead_to_meeting", "Lead to meeting rate",
                   "leads with a meeting / qualified leads contacted", "ratio",
-                  advice_en="Qualify upstream; compare reps to spread what works.",
-                  advice_fr="Mieux qualifier en amont ; comparer les prospecteurs."),
+                  advice_en="Qualify upstream; compare reps to spread what works."),
     KpiDefinition("meeting_to_opportunity", "Meeting to opportunity rate",
-                  "Taux de RDV convertis en opportunités",
                   "leads with an opportunity / leads with a meeting", "ratio", 0.40, 0.50,
-                  "Aim for 40-50 % at least; a low rate points at targeting or offer fit.",
-                  "Viser 40 à 50 % minimum ; un taux faible signale un problème de ciblage."),
+                  "Aim for 40-50 % at least; a low rate points at targeting or offer fit."),
     KpiDefinition("avg_opportunity_value", "Average opportunity value",
-                  "Valeur moyenne des opportunités",
                   "sum of opportunity values / number of opportunities", "money",
-                  advice_en="Raise it by aiming at larger accounts and the right decision level.",
-                  advice_fr="L'augmenter en visant des comptes à plus fort potentiel."),
+                  advice_en="Raise it by aiming at larger accounts and the right decision level."),
     KpiDefinition("opportunity_to_win", "Opportunity to win rate",
-                  "Taux de conversion opportunité en vente",
                   "won deals / qualified opportunities", "ratio", 0.20, 0.30,
-                  "Aim for 20-30 % at least, depending on sector and offer complexity.",
-                  "Viser 20 à 30 % minimum selon le secteur et la complexité de l'offre."),
-    KpiDefinition("sales_cycle_days", "Average sales cycle", "Durée moyenne du cycle de vente",
+                  "Aim for 20-30 % at least, depending on sector and offer complexity."),
+    KpiDefinition("sales_cycle_days", "Average sales cycle",
                   "sum of (won date - opportunity date) / won deals", "days",
-                  advice_en="Compare with your sector; set CRM alerts on ageing opportunities.",
-                  advice_fr="Comparer au secteur ; alertes CRM sur l'âge des opportunités."),
-    KpiDefinition("cac", "Customer acquisition cost", "Coût d'acquisition par nouveau client",
+                  advice_en="Compare with your sector; set CRM alerts on ageing opportunities."),
+    KpiDefinition("cac", "Customer acquisition cost",
                   "total sales and marketing cost / new customers won", "money",
-                  advice_en="Keep it 3 to 5 times below the gross margin per new customer.",
-                  advice_fr="Le garder 3 à 5 fois inférieur à la marge brute par nouveau client."),
-    KpiDefinition("new_revenue", "New revenue", "Chiffre d'affaires additionnel",
+                  advice_en="Keep it 3 to 5 times below the gross margin per new customer."),
+    KpiDefinition("new_revenue", "New revenue",
                   "revenue of sales to new customers in the period", "money",
-                  advice_en="Track seasonality and its weight in total revenue.",
-                  advice_fr="Suivre la saisonnalité et son poids dans le CA total."),
-    KpiDefinition("quote_conversion", "Quote conversion rate", "Taux de transformation des devis",
+                  advice_en="Track seasonality and its weight in total revenue."),
+    KpiDefinition("quote_conversion", "Quote conversion rate",
                   "accepted quotes / quotes issued", "ratio", 0.25, 0.30,
-                  "Aim for 25-30 % at least; a low rate points at pricing or targeting.",
-                  "Viser au moins 25 à 30 % ; un taux faible interroge le pricing."),
-    KpiDefinition("clv", "Customer lifetime value", "Customer Lifetime Value",
+                  "Aim for 25-30 % at least; a low rate points at pricing or targeting."),
+    KpiDefinition("clv", "Customer lifetime value",
                   "average yearly gross margin x average lifetime in years", "money",
-                  advice_en="A high CLV justifies investing in acquisition.",
-                  advice_fr="Une CLV élevée justifie d'investir dans la conquête."),
+                  advice_en="A high CLV justifies investing in acquisition."),
 )
 
 KPI_BY_KEY = {k.key: k for k in TEN_KPIS}
 
 
+#: The reason of each verdict, in English (translated by the catalogue), by verdict id.
+#: Placeholders are filled from the verdict's ``data`` in the reader's number format
+#: (:func:`Verdict.reason`): ``ratio`` 2 decimals, ``multiple`` 1 (2 for ``cover``),
+#: ``months`` as :func:`payback_text`, ``cac`` without decimals, ``value`` a percentage to one
+#: decimal, ``low``/``high`` percentages, ``sector`` and ``what`` names, ``advice`` a KPI's advice.
+VERDICT_TEXTS: dict[str, str] = {
+    "missing": "{what} is undefined",
+    "ltv_cac.fragile": "LTV/CAC {ratio} is below 2: profitability is fragile",
+    "ltv_cac.watch": "LTV/CAC {ratio} is between 2 and 3: below the usual 3+ target",
+    "ltv_cac.good": "LTV/CAC {ratio} is 3 or more: acquisition pays",
+    "ltv_cac.strong": "LTV/CAC {ratio} is above 5: acquisition pays very well",
+    "payback.good": "payback of {months} months is within 12 months",
+    "payback.bad": "payback of {months} months exceeds 12 months",
+    "margin.good": "gross margin per customer is {multiple}x the CAC (target 3-5x)",
+    "margin.watch": "gross margin per customer is only {multiple}x the CAC",
+    "margin.fragile": "gross margin per customer is only {multiple}x the CAC: fragile, below 2",
+    "margin.cover": "gross margin per customer ({multiple}x) does not cover the CAC",
+    "sector.below": "CAC {cac} is below the usual {sector} range",
+    "sector.above": "CAC {cac} is above the usual {sector} range",
+    "sector.within": "CAC {cac} is within the usual {sector} range",
+    "kpi.advice": "no numeric target: {advice}",
+    "kpi.good": "{value} meets the {low}-{high} target",
+    "kpi.bad": "{value} is below the {low}-{high} target",
+}
+
+#: Names the ``missing`` verdict gives an undefined figure (KPI names come from :data:`TEN_KPIS`).
+VERDICT_NAMES = ("LTV/CAC", "Payback", "Margin/CAC", "CAC")
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """An assessment: ``status`` is ``good``, ``watch``, ``bad`` or ``unknown``."""
+    """An assessment: ``status`` is ``good``, ``watch``, ``bad`` or ``unknown``; ``id`` names its
+    reason in :data:`VERDICT_TEXTS` and ``data`` holds the figures the reason quotes."""
 
     status: str
-    reason_en: str
-    reason_fr: str
+    id: str
     data: dict = field(default_factory=dict)
 
     def reason(self, lang: str = "en") -> str:
-        return self.reason_fr if lang == "fr" else self.reason_en
+        """The reason in ``lang``, its numbers in the reader's format (``2,80`` in French)."""
+        values = {name: _shown(name, value, self.id, lang) for name, value in self.data.items()}
+        return translate(VERDICT_TEXTS[self.id], lang).format(**values)
+
+    @property
+    def reason_en(self) -> str:
+        """The reason in English."""
+        return self.reason("en")
 
     def __str__(self) -> str:
         return f"{self.status}: {self.reason_en}"
 
 
-def _missing(what_en: str, what_fr: str) -> Verdict:
-    return Verdict("unknown", f"{what_en} is undefined", f"{what_fr} non défini")
+def _shown(name: str, value: object, verdict_id: str, lang: str) -> str:
+    """A figure of a verdict's ``data`` as its reason writes it (see :data:`VERDICT_TEXTS`)."""
+    if name in ("what", "advice"):
+        return translate(str(value), lang)
+    if name == "sector":
+        return sector_name(str(value), lang)
+    if value is None:
+        return ""
+    number = float(value)  # type: ignore[arg-type]
+    if name == "ratio":
+        return format_number(number, 2, lang)
+    if name == "multiple":
+        return format_number(number, 2 if verdict_id == "margin.cover" else 1, lang)
+    if name == "months":
+        shown = payback_text(number)
+        return format_number(number, len(shown.split(".")[1]), lang)
+    if name == "cac":
+        return format_number(number, 0, lang)
+    if name == "value":
+        return format_percent(number, 1, lang)
+    return format_percent(number, 0, lang)  # low, high: a target band
+
+
+def _missing(what: str) -> Verdict:
+    return Verdict("unknown", "missing", {"what": what})
 
 
 def assess_ltv_cac(ratio: float | None) -> Verdict:
@@ -136,33 +195,24 @@ def assess_ltv_cac(ratio: float | None) -> Verdict:
     10:1 "very favourable" and rates a pivot that keeps LTV/CAC above 5 as profitable.
     """
     if ratio is None or pd.isna(ratio):
-        return _missing("LTV/CAC", "LTV/CAC")
+        return _missing("LTV/CAC")
     r = float(ratio)
     if r < LTV_CAC_FRAGILE:
-        return Verdict("bad", f"LTV/CAC {r:.2f} is below 2: profitability is fragile",
-                       f"LTV/CAC {r:.2f} sous 2 : rentabilité fragile", {"ratio": r})
+        return Verdict("bad", "ltv_cac.fragile", {"ratio": r})
     if r < LTV_CAC_HEALTHY:
-        return Verdict("watch", f"LTV/CAC {r:.2f} is between 2 and 3: below the usual 3+ target",
-                       f"LTV/CAC {r:.2f} entre 2 et 3 : sous le repère de 3", {"ratio": r})
+        return Verdict("watch", "ltv_cac.watch", {"ratio": r})
     if r <= LTV_CAC_STRONG:
-        return Verdict("good", f"LTV/CAC {r:.2f} is 3 or more: acquisition pays",
-                       f"LTV/CAC {r:.2f} d'au moins 3 : acquisition rentable", {"ratio": r})
-    return Verdict("good", f"LTV/CAC {r:.2f} is above 5: acquisition pays very well",
-                   f"LTV/CAC {r:.2f} au-dessus de 5 : acquisition très rentable", {"ratio": r})
+        return Verdict("good", "ltv_cac.good", {"ratio": r})
+    return Verdict("good", "ltv_cac.strong", {"ratio": r})
 
 
 def assess_payback(months: float | None) -> Verdict:
     """Read a CAC payback in months: at most 12 is healthy for B2B SaaS."""
     if months is None or pd.isna(months):
-        return _missing("Payback", "Payback")
+        return _missing("Payback")
     m = float(months)
-    shown = payback_text(m)
-    if m <= PAYBACK_MAX_MONTHS:
-        return Verdict("good", f"payback of {shown} months is within 12 months",
-                       f"payback de {shown.replace('.', ',')} mois, dans les 12 mois",
-                       {"months": m})
-    return Verdict("bad", f"payback of {shown} months exceeds 12 months",
-                   f"payback de {shown.replace('.', ',')} mois, au-delà de 12 mois", {"months": m})
+    return Verdict("good" if m <= PAYBACK_MAX_MONTHS else "bad",
+                   "payback.good" if m <= PAYBACK_MAX_MONTHS else "payback.bad", {"months": m})
 
 
 def payback_text(months: float) -> str:
@@ -186,25 +236,16 @@ def assess_cac_vs_margin(
     CAC). One set of verdicts for one number.
     """
     if cac_value is None or gross_margin_per_customer is None or pd.isna(cac_value):
-        return _missing("Margin/CAC", "Marge/CAC")
+        return _missing("Margin/CAC")
     if not cac_value:
-        return _missing("Margin/CAC", "Marge/CAC")
+        return _missing("Margin/CAC")
     multiple = margin_to_cac_multiple(float(gross_margin_per_customer), float(cac_value))
     data = {"multiple": multiple}
     if multiple >= MARGIN_TO_CAC_MIN:
-        return Verdict("good",
-                       f"gross margin per customer is {multiple:.1f}x the CAC (target 3-5x)",
-                       f"marge brute par client = {multiple:.1f} x le CAC (cible 3 à 5)", data)
+        return Verdict("good", "margin.good", data)
     if multiple >= LTV_CAC_FRAGILE:
-        return Verdict("watch", f"gross margin per customer is only {multiple:.1f}x the CAC",
-                       f"marge brute par client = seulement {multiple:.1f} x le CAC", data)
-    if multiple >= 1:
-        return Verdict("bad", f"gross margin per customer is only {multiple:.1f}x the CAC: "
-                       "fragile, below 2",
-                       f"marge brute par client = seulement {multiple:.1f} x le CAC : fragile, "
-                       "sous 2", data)
-    return Verdict("bad", f"gross margin per customer ({multiple:.2f}x) does not cover the CAC",
-                   f"la marge brute par client ({multiple:.2f} x) ne couvre pas le CAC", data)
+        return Verdict("watch", "margin.watch", data)
+    return Verdict("bad", "margin.fragile" if multiple >= 1 else "margin.cover", data)
 
 
 def assess_sector(cac_value: float | None, sector: str) -> Verdict:
@@ -212,34 +253,25 @@ def assess_sector(cac_value: float | None, sector: str) -> Verdict:
     if sector not in SECTOR_CAC_RANGES:
         raise ValueError(f"unknown sector {sector!r}; expected one of {sorted(SECTOR_CAC_RANGES)}")
     if cac_value is None or pd.isna(cac_value):
-        return _missing("CAC", "CAC")
+        return _missing("CAC")
     low, high = SECTOR_CAC_RANGES[sector]
-    name_en, name_fr = SECTOR_NAMES[sector]["en"], SECTOR_NAMES[sector]["fr"]
     c = float(cac_value)
-    data = {"cac": c, "low": low, "high": high}
+    data = {"cac": c, "sector": sector}
     if low is not None and c < low:
-        return Verdict("good", f"CAC {c:,.0f} is below the usual {name_en} range",
-                       f"CAC {c:,.0f} sous la fourchette habituelle {name_fr}", data)
+        return Verdict("good", "sector.below", data)
     if high is not None and c > high:
-        return Verdict("watch", f"CAC {c:,.0f} is above the usual {name_en} range",
-                       f"CAC {c:,.0f} au-dessus de la fourchette habituelle {name_fr}", data)
-    return Verdict("good", f"CAC {c:,.0f} is within the usual {name_en} range",
-                   f"CAC {c:,.0f} dans la fourchette habituelle {name_fr}", data)
+        return Verdict("watch", "sector.above", data)
+    return Verdict("good", "sector.within", data)
 
 
 def assess_kpi(key: str, value: float | None) -> Verdict:
     """Compare one of the ten KPIs with its target minimum, where the article gives one."""
     kpi = KPI_BY_KEY[key]
     if value is None or pd.isna(value):
-        return _missing(kpi.name_en, kpi.name_fr)
+        return _missing(kpi.name_en)
     if kpi.target_min is None:
-        return Verdict("unknown", f"no numeric target: {kpi.advice_en}",
-                       f"pas de cible chiffrée : {kpi.advice_fr}", {"value": float(value)})
+        return Verdict("unknown", "kpi.advice", {"advice": kpi.advice_en})
     v = float(value)
-    band = f"{kpi.target_min:.0%}-{kpi.target_max:.0%}"
-    data = {"value": v, "min": kpi.target_min, "max": kpi.target_max}
-    if v >= kpi.target_min:
-        return Verdict("good", f"{v:.1%} meets the {band} target",
-                       f"{v:.1%} atteint la cible {band}", data)
-    return Verdict("bad", f"{v:.1%} is below the {band} target",
-                   f"{v:.1%} sous la cible {band}", data)
+    data = {"value": v, "low": kpi.target_min, "high": kpi.target_max}
+    return Verdict("good" if v >= kpi.target_min else "bad",
+                   "kpi.good" if v >= kpi.target_min else "kpi.bad", data)

@@ -1,594 +1,440 @@
-"""Every label of the audit report and of the charts, in English and French.
+"""Every label of the audit report, the charts, the workbook and the course, and how it is
+translated.
 
-One flat dictionary ``LABELS``: key -> ``{"en": ..., "fr": ...}``. :func:`t` looks a key up
-and fills ``{placeholders}`` with ``str.format``; an unknown key raises ``KeyError`` (a
-missing translation is a bug to fix, not a silent English fallback). Notes of the KPI file
-(``kpis["notes"]``) carry an English reason and a ``code``; :func:`note_reason` rewrites the
-reason in the reader's language from the code and the note's key.
+English is the source language: the texts live in code (``LABELS`` here: key -> English text,
+``{placeholders}`` filled by ``str.format``; the workbook's ``TEXTS``; the notes' and verdicts'
+templates). French comes from the gettext catalogue
+``cac_toolkit/render/locales/fr/LC_MESSAGES/cac_toolkit.po``, compiled to the ``.mo`` next to it
+(package data) and read with :mod:`gettext`. ``scripts/extract_messages.py`` regenerates the
+template and the catalogue from the code (``--check`` fails when they are stale or a French
+text is missing); ``docs/translations.md`` says how to add a string or a language.
+
+:func:`t` looks a key up and translates it; an unknown key raises ``KeyError`` (a missing
+label is a bug to fix, not a silent fallback). :func:`translate` and :func:`translate_plural`
+translate a source text directly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cac_toolkit.core.catalogue import (
+    LANGS,
+    Message,
+    check_lang,
+    is_translated,
+    translate,
+    translate_plural,
+)
 from cac_toolkit.figures.formulas import FUNNEL_RATES
 
-LANGS = ("en", "fr")
+__all__ = ["LABELS", "LANGS", "PLURALS", "Message", "check_complete", "check_lang", "has",
+           "is_translated", "label_or", "t", "tn", "translate", "translate_plural"]
 
-LABELS: dict[str, dict[str, str]] = {
+LABELS: dict[str, str] = {
     # ------------------------------------------------------------------ generic words
-    "channel": {"en": "Channel", "fr": "Canal"},
-    "value": {"en": "Value", "fr": "Valeur"},
-    "target": {"en": "Target", "fr": "Cible"},
-    "status": {"en": "Status", "fr": "Statut"},
-    "kpi": {"en": "KPI", "fr": "Indicateur"},
-    "period": {"en": "Period", "fr": "Période"},
-    "previous_period": {"en": "Previous period", "fr": "Période précédente"},
-    "this_period": {"en": "Audited period", "fr": "Période auditée"},
-    "change": {"en": "Change", "fr": "Évolution"},
-    "month": {"en": "Month", "fr": "Mois"},
-    "months": {"en": "months", "fr": "mois"},
-    "days": {"en": "days", "fr": "jours"},
-    "customers": {"en": "customers", "fr": "clients"},
-    "share": {"en": "Share", "fr": "Part"},
-    "count": {"en": "Count", "fr": "Nombre"},
-    "reason": {"en": "Reason", "fr": "Raison"},
-    "figure": {"en": "Figure", "fr": "Indicateur"},
-    "reading": {"en": "Reading", "fr": "Lecture"},
-    "none": {"en": "none", "fr": "aucun"},
-    "total": {"en": "Total", "fr": "Total"},
-    "every.channels": {"en": "every channel", "fr": "tous les canaux"},
-    "every.segments": {"en": "every segment", "fr": "tous les segments"},
-    "figures.funnel": {"en": "Funnel KPIs", "fr": "Indicateurs de l'entonnoir"},
-    "figures.cohorts": {"en": "Lead cohorts", "fr": "Cohortes de leads"},
-    "figures.segments": {"en": "Segments", "fr": "Segments"},
-    "figures.channels": {"en": "Channels", "fr": "Canaux"},
-    "from_to": {"en": "{start} to {end}", "fr": "du {start} au {end}"},
+    "channel": "Channel",
+    "value": "Value",
+    "target": "Target",
+    "status": "Status",
+    "kpi": "KPI",
+    "period": "Period",
+    "previous_period": "Previous period",
+    "this_period": "Audited period",
+    "change": "Change",
+    "month": "Month",
+    "months": "months",
+    "days": "days",
+    "customers": "customers",
+    "share": "Share",
+    "count": "Count",
+    "reason": "Reason",
+    "figure": "Figure",
+    "reading": "Reading",
+    "none": "none",
+    "total": "Total",
+    "every.channels": "every channel",
+    "every.segments": "every segment",
+    "figures.funnel": "Funnel KPIs",
+    "figures.cohorts": "Lead cohorts",
+    "figures.segments": "Segments",
+    "figures.channels": "Channels",
+    "from_to": "{start} to {end}",
     # statuses of targets.Verdict and of warning signals
-    "status.good": {"en": "good", "fr": "bon"},
-    "status.watch": {"en": "watch", "fr": "à surveiller"},
-    "status.bad": {"en": "alert", "fr": "alerte"},
-    "status.unknown": {"en": "n/a", "fr": "n.d."},
+    "status.good": "good",
+    "status.watch": "watch",
+    "status.bad": "alert",
+    "status.unknown": "n/a",
     # ------------------------------------------------------------------ metrics
-    "metric.cac_global": {"en": "Global CAC", "fr": "CAC global"},
-    "metric.cac_marketing": {"en": "Marketing CAC", "fr": "CAC marketing"},
-    "metric.cac_sales": {"en": "Sales CAC", "fr": "CAC commercial"},
-    "metric.cac_segment": {"en": "CAC (pooled costs allocated)", "fr": "CAC (coûts alloués)"},
-    "metric.cac_direct": {"en": "Direct CAC", "fr": "CAC direct"},
-    "metric.cac_fully_loaded": {"en": "Fully loaded CAC", "fr": "CAC complet"},
-    "metric.spend_direct": {"en": "Direct spend", "fr": "Dépenses directes"},
-    "metric.shared_allocated": {"en": "Pooled costs allocated", "fr": "Coûts mutualisés alloués"},
-    "metric.new_customers": {"en": "New customers", "fr": "Nouveaux clients"},
-    "metric.arpa_mrr": {"en": "ARPA (MRR)", "fr": "Panier moyen (MRR)"},
-    "metric.ltv": {"en": "LTV", "fr": "LTV"},
-    "metric.ltv_cac": {"en": "LTV/CAC", "fr": "LTV/CAC"},
-    "metric.payback_months": {"en": "Payback (months)", "fr": "Payback (mois)"},
-    "metric.spend_total": {"en": "Acquisition spend", "fr": "Dépenses d'acquisition"},
-    "metric.spend_marketing": {"en": "Marketing spend", "fr": "Dépenses marketing"},
-    "metric.spend_sales": {"en": "Sales spend", "fr": "Dépenses commerciales"},
-    "metric.spend_shared": {"en": "Pooled (shared) spend", "fr": "Dépenses mutualisées"},
-    "metric.new_revenue_first_year": {"en": "New revenue (first year)",
-                                      "fr": "CA additionnel (première année)"},
-    "metric.new_revenue_mrr": {"en": "New MRR", "fr": "Nouveau MRR"},
-    "metric.budget_share": {"en": "Budget share", "fr": "Part du budget"},
-    "metric.revenue_share": {"en": "Revenue share", "fr": "Part du CA"},
-    "metric.conversion_delay_days": {"en": "Median conversion delay (days)",
-                                     "fr": "Délai médian de conversion (jours)"},
-    "metric.sales_cycle_days": {"en": "Median sales cycle (days)",
-                                "fr": "Cycle de vente médian (jours)"},
-    "metric.mql_to_sql": {"en": "MQL → SQL", "fr": "MQL → SQL"},
-    "metric.sql_to_opportunity": {"en": "SQL → opportunity", "fr": "SQL → opportunité"},
-    "metric.opportunity_to_win": {"en": "Opportunity → win", "fr": "Opportunité → vente"},
-    "metric.lead_to_meeting": {"en": "Lead → meeting", "fr": "Lead → RDV"},
-    "metric.meeting_to_opportunity": {"en": "Meeting → opportunity", "fr": "RDV → opportunité"},
-    "metric.quote_conversion": {"en": "Quote conversion", "fr": "Transformation des devis"},
-    "metric.credits": {"en": "Customers credited", "fr": "Clients attribués"},
-    "metric.cumulative_margin": {"en": "Cumulative gross margin",
-                                 "fr": "Marge brute cumulée"},
+    "metric.cac_global": "Global CAC",
+    "metric.cac_marketing": "Marketing CAC",
+    "metric.cac_sales": "Sales CAC",
+    "metric.cac_segment": "CAC (pooled costs allocated)",
+    "metric.cac_direct": "Direct CAC",
+    "metric.cac_fully_loaded": "Fully loaded CAC",
+    "metric.spend_direct": "Direct spend",
+    "metric.shared_allocated": "Pooled costs allocated",
+    "metric.new_customers": "New customers",
+    "metric.arpa_mrr": "ARPA (MRR)",
+    "metric.ltv": "LTV",
+    "metric.ltv_cac": "LTV/CAC",
+    "metric.payback_months": "Payback (months)",
+    "metric.spend_total": "Acquisition spend",
+    "metric.spend_marketing": "Marketing spend",
+    "metric.spend_sales": "Sales spend",
+    "metric.spend_shared": "Pooled (shared) spend",
+    "metric.new_revenue_first_year": "New revenue (first year)",
+    "metric.new_revenue_mrr": "New MRR",
+    "metric.budget_share": "Budget share",
+    "metric.revenue_share": "Revenue share",
+    "metric.conversion_delay_days": "Median conversion delay (days)",
+    "metric.sales_cycle_days": "Median sales cycle (days)",
+    "metric.mql_to_sql": "MQL → SQL",
+    "metric.sql_to_opportunity": "SQL → opportunity",
+    "metric.opportunity_to_win": "Opportunity → win",
+    "metric.lead_to_meeting": "Lead → meeting",
+    "metric.meeting_to_opportunity": "Meeting → opportunity",
+    "metric.quote_conversion": "Quote conversion",
+    "metric.credits": "Customers credited",
+    "metric.cumulative_margin": "Cumulative gross margin",
     # ------------------------------------------------------------------ funnel stages
-    "stage.leads": {"en": "Leads", "fr": "Leads"},
-    "stage.qualified_leads": {"en": "MQL", "fr": "MQL"},
-    "stage.sqls": {"en": "SQL", "fr": "SQL"},
-    "stage.meetings": {"en": "Meetings", "fr": "RDV"},
-    "stage.opportunities": {"en": "Opportunities", "fr": "Opportunités"},
-    "stage.quotes": {"en": "Quotes", "fr": "Devis"},
-    "stage.won": {"en": "Won", "fr": "Gagnés"},
+    "stage.leads": "Leads",
+    "stage.qualified_leads": "MQL",
+    "stage.sqls": "SQL",
+    "stage.meetings": "Meetings",
+    "stage.opportunities": "Opportunities",
+    "stage.quotes": "Quotes",
+    "stage.won": "Won",
     # ------------------------------------------------------------------ attribution models
-    "model.deal": {"en": "Deal channel", "fr": "Canal du deal"},
-    "model.first_touch": {"en": "First touch", "fr": "Premier contact"},
-    "model.last_touch": {"en": "Last touch", "fr": "Dernier contact"},
-    "model.linear": {"en": "Linear", "fr": "Linéaire"},
-    "model.time_decay": {"en": "Time decay", "fr": "Décroissance temporelle"},
-    "model.position_based": {"en": "Position based (40/20/40)",
-                             "fr": "En U (40/20/40)"},
-    "model.markov": {"en": "Markov chain", "fr": "Chaîne de Markov"},
-    "model.shapley": {"en": "Shapley value", "fr": "Valeur de Shapley"},
+    "model.deal": "Deal channel",
+    "model.first_touch": "First touch",
+    "model.last_touch": "Last touch",
+    "model.linear": "Linear",
+    "model.time_decay": "Time decay",
+    "model.position_based": "Position based (40/20/40)",
+    "model.markov": "Markov chain",
+    "model.shapley": "Shapley value",
     # ------------------------------------------------------------------ allocation keys
-    "allocation.new_customers": {"en": "share of new customers",
-                                 "fr": "part des nouveaux clients"},
-    "allocation.opportunities": {"en": "share of opportunities created",
-                                 "fr": "part des opportunités créées"},
-    "allocation.pipeline": {"en": "share of pipeline value", "fr": "part de la valeur du pipeline"},
+    "allocation.new_customers": "share of new customers",
+    "allocation.opportunities": "share of opportunities created",
+    "allocation.pipeline": "share of pipeline value",
     # ------------------------------------------------------------------ chart titles and axes
-    "chart.cac_by_channel": {"en": "CAC by channel: direct vs fully loaded",
-                             "fr": "CAC par canal : direct et complet"},
-    "chart.cac_axis": {"en": "CAC per new customer", "fr": "CAC par nouveau client"},
-    "chart.sector_band": {"en": "Usual range, {sector} ({low} – {high})",
-                          "fr": "Fourchette habituelle, {sector} ({low} – {high})"},
-    "chart.sector_band_open": {"en": "Usual range, {sector} (above {low})",
-                               "fr": "Fourchette habituelle, {sector} (plus de {low})"},
-    "chart.global_line": {"en": "Global CAC {value}", "fr": "CAC global {value}"},
-    "chart.no_customer": {"en": "no new\ncustomer", "fr": "aucun\nclient"},
-    "chart.funnel": {"en": "Funnel of the period's leads",
-                     "fr": "Entonnoir des leads de la période"},
-    "chart.funnel_rate": {"en": "{rate} of previous stage", "fr": "{rate} de l'étape précédente"},
-    "chart.funnel_count": {"en": "Leads", "fr": "Leads"},
-    "chart.payback": {"en": "CAC payback: cumulative gross margin of one customer",
-                      "fr": "Payback du CAC : marge brute cumulée d'un client"},
-    "chart.payback_at": {"en": "paid back in {months} months",
-                         "fr": "remboursé en {months} mois"},
-    "chart.payback_never": {"en": "not paid back within {months} months",
-                            "fr": "non remboursé en {months} mois"},
-    "chart.cac_line": {"en": "CAC {value}", "fr": "CAC {value}"},
-    "chart.lifetime_end": {"en": "customer leaves (month {months})",
-                           "fr": "départ du client (mois {months})"},
-    "chart.leaves_before_payback": {
-        "en": "the customer leaves at month {lifetime}, before payback (month {payback})",
-        "fr": "le client part au mois {lifetime}, avant le remboursement (mois {payback})"},
-    "chart.trend": {"en": "Trend over the last periods",
-                    "fr": "Évolution sur les dernières périodes"},
-    "chart.trend_index": {"en": "Index (first period = 100)",
-                          "fr": "Indice (première période = 100)"},
-    "chart.budget_vs_revenue": {"en": "Budget share vs revenue share by channel",
-                                "fr": "Part du budget et part du CA par canal"},
-    "chart.kpi_targets": {"en": "Conversion rates against their targets",
-                          "fr": "Taux de conversion et leurs cibles"},
-    "chart.target_band": {"en": "target band", "fr": "zone cible"},
-    "chart.no_target": {"en": "no numeric target", "fr": "pas de cible chiffrée"},
-    "chart.attribution": {"en": "New customers credited to each channel, by attribution model",
-                          "fr": "Nouveaux clients attribués à chaque canal, par modèle"},
-    "chart.ltv_cac": {"en": "LTV/CAC ratio", "fr": "Ratio LTV/CAC"},
-    "chart.ltv_cac_zone.fragile": {"en": "fragile", "fr": "fragile"},
-    "chart.ltv_cac_zone.watch": {"en": "below target", "fr": "sous la cible"},
-    "chart.ltv_cac_zone.healthy": {"en": "healthy", "fr": "sain"},
-    "chart.ltv_cac_zone.strong": {"en": "very favourable", "fr": "très favorable"},
-    "chart.undefined": {"en": "undefined", "fr": "non défini"},
-    "chart.cohorts": {"en": "Cohorts", "fr": "Cohortes"},
-    "chart.cohort_conversion": {
-        "en": "Share of each month's leads won within 30, 60 and 90 days",
-        "fr": "Part des leads de chaque mois gagnés sous 30, 60 et 90 jours"},
-    "chart.cohort_month": {"en": "Month of creation", "fr": "Mois de création"},
-    "chart.horizon": {"en": "Won within", "fr": "Gagnés sous"},
-    "chart.horizon_days": {"en": "{days} days", "fr": "{days} jours"},
-    "cohort.conversion": {"en": "Cohort conversion within {days} days",
-                          "fr": "Conversion des cohortes sous {days} jours"},
-    "cohort.cac_lag": {"en": "Lag-aware CAC ({days} days)", "fr": "CAC décalé ({days} jours)"},
-    "cohort.cac_month": {"en": "CAC of the month", "fr": "CAC du mois"},
-    "cohort.leads": {"en": "Cohort leads ({days} days)", "fr": "Leads des cohortes ({days} jours)"},
-    "cohort.won": {"en": "Cohort wins ({days} days)", "fr": "Gains des cohortes ({days} jours)"},
-    "cohort.spend": {"en": "Cohort spend ({days} days)",
-                     "fr": "Dépenses des cohortes ({days} jours)"},
-    "cohort.cohorts": {"en": "Lead cohorts", "fr": "Cohortes de leads"},
-    "cohort.period.conversion": {"en": "Conversion of the period's cohorts ({days} days)",
-                                 "fr": "Conversion des cohortes de la période ({days} jours)"},
-    "cohort.period.cac_lag": {"en": "Lag-aware CAC of the period ({days} days)",
-                              "fr": "CAC décalé de la période ({days} jours)"},
+    "chart.cac_by_channel": "CAC by channel: direct vs fully loaded",
+    "chart.cac_axis": "CAC per new customer",
+    "chart.sector_band": "Usual range, {sector} ({low} – {high})",
+    "chart.sector_band_open": "Usual range, {sector} (above {low})",
+    "chart.global_line": "Global CAC {value}",
+    "chart.no_customer": "no new\ncustomer",
+    "chart.funnel": "Funnel of the period's leads",
+    "chart.funnel_rate": "{rate} of previous stage",
+    "chart.funnel_count": "Leads",
+    "chart.payback": "CAC payback: cumulative gross margin of one customer",
+    "chart.payback_at": "paid back in {months} months",
+    "chart.payback_never": "not paid back within {months} months",
+    "chart.cac_line": "CAC {value}",
+    "chart.lifetime_end": "customer leaves (month {months})",
+    "chart.leaves_before_payback":
+        "the customer leaves at month {lifetime}, before payback (month {payback})",
+    "chart.trend": "Trend over the last periods",
+    "chart.trend_index": "Index (first period = 100)",
+    "chart.budget_vs_revenue": "Budget share vs revenue share by channel",
+    "chart.kpi_targets": "Conversion rates against their targets",
+    "chart.target_band": "target band",
+    "chart.no_target": "no numeric target",
+    "chart.attribution": "New customers credited to each channel, by attribution model",
+    "chart.ltv_cac": "LTV/CAC ratio",
+    "chart.ltv_cac_zone.fragile": "fragile",
+    "chart.ltv_cac_zone.watch": "below target",
+    "chart.ltv_cac_zone.healthy": "healthy",
+    "chart.ltv_cac_zone.strong": "very favourable",
+    "chart.cac_by_period": "One company, three CACs: monthly, quarterly, yearly",
+    "chart.cac_monthly": "monthly CAC",
+    "chart.cac_quarterly": "quarterly CAC",
+    "chart.cac_yearly": "yearly CAC",
+    "chart.sector_ranges": "Indicative CAC ranges by sector (not norms)",
+    "chart.open_ended": "and above",
+    "chart.lever_waterfall": "From today's CAC to the CAC after the levers",
+    "chart.start": "today",
+    "chart.after": "after",
+    "chart.undefined": "undefined",
+    "chart.cohorts": "Cohorts",
+    "chart.cohort_conversion": "Share of each month's leads won within 30, 60 and 90 days",
+    "chart.cohort_month": "Month of creation",
+    "chart.horizon": "Won within",
+    "chart.horizon_days": "{days} days",
+    "cohort.conversion": "Cohort conversion within {days} days",
+    "cohort.cac_lag": "Lag-aware CAC ({days} days)",
+    "cohort.cac_month": "CAC of the month",
+    "cohort.leads": "Cohort leads ({days} days)",
+    "cohort.won": "Cohort wins ({days} days)",
+    "cohort.spend": "Cohort spend ({days} days)",
+    "cohort.cohorts": "Lead cohorts",
+    "cohort.period.conversion": "Conversion of the period's cohorts ({days} days)",
+    "cohort.period.cac_lag": "Lag-aware CAC of the period ({days} days)",
     # ------------------------------------------------------------------ verdict readings
-    "reading.undefined": {"en": "undefined: see the notes at the end",
-                          "fr": "non défini : voir les notes en fin de rapport"},
-    "reading.ltv_cac.fragile": {"en": "{ratio} is below 2: profitability is fragile",
-                                "fr": "{ratio}, sous 2 : rentabilité fragile"},
-    "reading.ltv_cac.watch": {"en": "{ratio} is between 2 and 3: below the usual target of 3",
-                              "fr": "{ratio}, entre 2 et 3 : sous le repère de 3"},
-    "reading.ltv_cac.good": {"en": "{ratio} is 3 or more: acquisition pays",
-                             "fr": "{ratio}, au moins 3 : l'acquisition est rentable"},
-    "reading.ltv_cac.strong": {"en": "{ratio} is above 5: acquisition pays very well",
-                               "fr": "{ratio}, au-dessus de 5 : acquisition très rentable"},
-    "reading.payback.good": {"en": "paid back in {months} months, within 12",
-                             "fr": "remboursé en {months} mois, dans les 12 mois"},
-    "reading.payback.bad": {"en": "{months} months to pay back, beyond 12",
-                            "fr": "{months} mois pour rembourser, au-delà de 12 mois"},
-    "reading.cac_margin.good": {
-        "en": "the gross margin per customer is {multiple} times the CAC (target 3 to 5)",
-        "fr": "la marge brute par client vaut {multiple} fois le CAC (cible 3 à 5)"},
-    "reading.cac_margin.watch": {
-        "en": "the gross margin per customer is only {multiple} times the CAC (target 3 to 5)",
-        "fr": "la marge brute par client ne vaut que {multiple} fois le CAC (cible 3 à 5)"},
-    "reading.cac_margin.bad": {
-        "en": "the gross margin per customer is {multiple} times the CAC: fragile below 2, a "
-              "loss below 1",
-        "fr": "la marge brute par client vaut {multiple} fois le CAC : fragile sous 2, à perte "
-              "sous 1"},
-    "reading.target.good": {"en": "{value} reaches the {low} to {high} target",
-                            "fr": "{value} atteint la cible de {low} à {high}"},
-    "reading.target.bad": {"en": "{value} is below the {low} to {high} target",
-                           "fr": "{value} sous la cible de {low} à {high}"},
+    "reading.undefined": "undefined: see the notes at the end",
+    "reading.ltv_cac.fragile": "{ratio} is below 2: profitability is fragile",
+    "reading.ltv_cac.watch": "{ratio} is between 2 and 3: below the usual target of 3",
+    "reading.ltv_cac.good": "{ratio} is 3 or more: acquisition pays",
+    "reading.ltv_cac.strong": "{ratio} is above 5: acquisition pays very well",
+    "reading.payback.good": "paid back in {months} months, within 12",
+    "reading.payback.bad": "{months} months to pay back, beyond 12",
+    "reading.cac_margin.good":
+        "the gross margin per customer is {multiple} times the CAC (target 3 to 5)",
+    "reading.cac_margin.watch":
+        "the gross margin per customer is only {multiple} times the CAC (target 3 to 5)",
+    "reading.cac_margin.bad":
+        "the gross margin per customer is {multiple} times the CAC: fragile below 2, a loss "
+        "below 1",
+    "reading.target.good": "{value} reaches the {low} to {high} target",
+    "reading.target.bad": "{value} is below the {low} to {high} target",
     # ------------------------------------------------------------------ report sections
-    "report.title": {"en": "Customer acquisition audit", "fr": "Audit de l'acquisition client"},
-    "report.subtitle": {"en": "Period audited: {period} · compared with {previous}",
-                        "fr": "Période auditée : {period} · comparée à {previous}"},
-    "report.previous_days": {
-        "en": "The comparison period is the {days} days just before the audited period, "
-              "used everywhere in this report (summary, dashboard, trends, signals); it does "
-              "not start on the first of a month (the parameter compare_to previous_calendar "
-              "compares with the calendar period instead).",
-        "fr": "La période de comparaison est celle des {days} jours qui précèdent la période "
-              "auditée, utilisée partout dans ce rapport (synthèse, tableau de bord, "
-              "tendances, signaux) ; elle ne commence pas un premier du mois (le paramètre "
-              "compare_to previous_calendar compare plutôt à la période calendaire)."},
-    "report.meta": {"en": "Currency {currency} · sector {sector} · pooled costs allocated by "
-                          "{allocation} · attribution: {model} · run on {run_date}",
-                    "fr": "Devise {currency} · secteur {sector} · coûts mutualisés alloués "
-                          "selon la {allocation} · attribution : {model} · exécuté le {run_date}"},
-    "section.summary": {"en": "Summary", "fr": "Synthèse"},
-    "section.summary.intro": {
-        "en": "The headline figures of the period, then what deserves attention.",
-        "fr": "Les chiffres clés de la période, puis les points d'attention."},
-    "section.key_figures": {"en": "Key figures", "fr": "Chiffres clés"},
-    "section.dashboard": {"en": "Dashboard", "fr": "Tableau de bord"},
-    "section.dashboard.intro": {
-        "en": "The minimal acquisition dashboard: CAC over two periods and by channel, "
-              "value of a customer against its cost, conversions, delays and the weight of "
-              "each channel.",
-        "fr": "Le tableau de bord minimal de l'acquisition : CAC sur deux périodes et par "
-              "canal, valeur d'un client rapportée à son coût, conversions, délais et poids "
-              "de chaque canal."},
-    "section.channels": {"en": "CAC by channel", "fr": "CAC par canal"},
-    "section.channels.intro": {
-        "en": "Direct CAC counts only the costs booked on a channel; fully loaded CAC adds its "
-              "share of pooled costs (brand, tools, management), allocated by {allocation}. "
-              "The fully loaded figure is the one to compare with the value of a customer.",
-        "fr": "Le CAC direct ne compte que les coûts imputés au canal ; le CAC complet y ajoute "
-              "sa part des coûts mutualisés (marque, outils, encadrement), allouée selon la "
-              "{allocation}. C'est le CAC complet qu'il faut comparer à la valeur d'un client."},
-    "section.value": {"en": "Value of a customer against its cost",
-                      "fr": "Valeur d'un client rapportée à son coût"},
-    "section.value.intro": {
-        "en": "LTV = ARPA × gross margin × lifetime; a ratio LTV/CAC of 3 or more and a payback "
-              "within 12 months are the usual marks of a healthy acquisition.",
-        "fr": "LTV = panier moyen × marge brute × durée de vie ; un ratio LTV/CAC d'au moins 3 "
-              "et un payback de moins de 12 mois sont les repères d'une acquisition saine."},
-    "section.funnel": {"en": "Funnel and the ten acquisition KPIs",
-                       "fr": "Entonnoir et les dix KPI de conquête"},
-    "section.funnel.intro": {
-        "en": "Leads created in the period and the stages they reached; then the ten KPIs of "
-              "B2B acquisition against the targets of the KPI article. “Won” counts the "
-              "period's leads that became a won deal, whenever it was signed, while the new "
-              "customers of the summary are the accounts whose first deal was signed in the "
-              "period, whatever the date of their lead: the two counts differ.",
-        "fr": "Les leads créés sur la période et les étapes atteintes ; puis les dix KPI de la "
-              "conquête B2B face aux cibles de l'article. « Gagnés » compte les leads de la "
-              "période devenus une affaire gagnée, quelle que soit la date de signature, alors "
-              "que les nouveaux clients de la synthèse sont les comptes dont la première "
-              "affaire a été signée sur la période, quelle que soit la date de leur lead : les "
-              "deux nombres diffèrent."},
-    "section.trends": {"en": "Trends", "fr": "Tendances"},
-    "section.trends.intro": {
-        "en": "The same figures over the last {n} periods. Rebased to 100, the lines show "
-              "whether the CAC grows faster than the revenue of a new customer.",
-        "fr": "Les mêmes indicateurs sur les {n} dernières périodes. En base 100, les courbes "
-              "montrent si le CAC croît plus vite que le revenu d'un nouveau client."},
-    "section.signals": {"en": "Warning signals", "fr": "Signaux d'alerte"},
-    "section.signals.intro": {
-        "en": "Three trends that announce an acquisition getting more expensive: a CAC rising "
-              "faster than ARPA, a conversion delay that lengthens, reliance on one channel.",
-        "fr": "Trois tendances qui annoncent une acquisition qui se renchérit : un CAC qui "
-              "augmente plus vite que le panier moyen, un délai de conversion qui s'allonge, la "
-              "dépendance à un canal."},
-    "section.sector": {"en": "Position in the sector", "fr": "Position dans le secteur"},
-    "section.sector.intro": {
-        "en": "The global CAC of the period set against the indicative CAC range of the "
-              "sector given by the source article (in euros), and the channels whose fully "
-              "loaded CAC is above that range.",
-        "fr": "Le CAC global de la période comparé à la fourchette indicative de CAC du "
-              "secteur donnée par l'article source (en euros), et les canaux dont le CAC "
-              "complet dépasse cette fourchette."},
-    "section.attribution": {"en": "Attribution models side by side",
-                            "fr": "Modèles d'attribution comparés"},
-    "section.attribution.intro": {
-        "en": "The same new customers credited to channels by each model. Where the models "
-              "disagree, a channel's CAC depends on the reading chosen; the audit uses: {model}.",
-        "fr": "Les mêmes nouveaux clients attribués aux canaux par chaque modèle. Là où les "
-              "modèles divergent, le CAC d'un canal dépend de la lecture choisie ; l'audit "
-              "retient : {model}."},
-    "section.attribution.none": {
-        "en": "No touchpoints table: every customer keeps the channel of its acquiring deal.",
-        "fr": "Pas de table de points de contact : chaque client garde le canal de son deal "
-              "d'acquisition."},
-    "section.cohorts": {"en": "Lead cohorts", "fr": "Cohortes de leads"},
-    "section.cohorts.intro": {
-        "en": "B2B leads sign weeks after they arrive: each month's leads followed for 30, 60 and "
-              "90 days. Blank cells are months not yet observed long enough.",
-        "fr": "En B2B un lead signe des semaines après son arrivée : les leads de chaque mois "
-              "suivis à 30, 60 et 90 jours. Les cases vides sont des mois pas encore observés "
-              "assez longtemps."},
-    "section.funnel.none": {"en": "No leads table: the funnel KPIs are undefined.",
-                            "fr": "Pas de table de leads : les KPI de l'entonnoir ne sont pas "
-                                  "définis."},
-    "section.cohorts.none": {"en": "No leads table: no cohort to follow.",
-                             "fr": "Pas de table de leads : aucune cohorte à suivre."},
-    "section.segments": {"en": "CAC and value by segment", "fr": "CAC et valeur par segment"},
-    "section.segments.intro": {
-        "en": "Per segment of the new customers: the segment's direct spend plus its share of "
-              "the pooled costs (split by the allocation key), divided by its new customers; "
-              "ARPA, LTV and payback from the segment's own acquiring deals.",
-        "fr": "Par segment des nouveaux clients : les dépenses directes du segment plus sa "
-              "part des coûts mutualisés (répartis selon la clé d'allocation), divisées par "
-              "ses nouveaux clients ; ARPA, LTV et payback tirés des affaires d'acquisition "
-              "du segment."},
-    "segments.pooled_only": {
-        "en": "No segment has direct spend: each segment's CAC is only the pooled costs split "
-              "by {allocation}, so it is the same for every segment and the differences in "
-              "LTV/CAC come from ARPA alone, not from what each segment costs to acquire.",
-        "fr": "Aucun segment n'a de dépense directe : le CAC de chaque segment n'est que la "
-              "répartition des coûts mutualisés selon la {allocation} ; il est donc le même "
-              "pour tous les segments et les écarts de LTV/CAC ne viennent que de l'ARPA, non "
-              "du coût d'acquisition propre à chaque segment."},
-    "section.notes": {"en": "Undefined figures and why",
-                      "fr": "Indicateurs non définis et raisons"},
-    "section.notes.intro": {
-        "en": "A figure whose denominator is zero, or whose data cannot be observed yet, is "
-              "not computed: it reads n/a in this report, and its reason is given here.",
-        "fr": "Un indicateur dont le dénominateur est nul, ou dont les données ne sont pas "
-              "encore observables, n'est pas calculé : il vaut n.d. dans ce rapport, et sa "
-              "raison est donnée ici."},
-    "section.notes.none": {"en": "Every figure of the period is defined.",
-                           "fr": "Tous les indicateurs de la période sont définis."},
-    "section.provenance": {"en": "Provenance", "fr": "Provenance"},
-    "section.provenance.intro": {
-        "en": "The exact files and parameters behind these figures: the SHA-256 fingerprints let "
-              "anyone check that a later run used the same data.",
-        "fr": "Les fichiers et paramètres exacts derrière ces chiffres : les empreintes SHA-256 "
-              "permettent de vérifier qu'un autre calcul a utilisé les mêmes données."},
+    "report.title": "Customer acquisition audit",
+    "report.subtitle": "Period audited: {period} · compared with {previous}",
+    "report.previous_days":
+        "The comparison period is the {days} days just before the audited period, used "
+        "everywhere in this report (summary, dashboard, trends, signals); it does not start on "
+        "the first of a month (the parameter compare_to previous_calendar compares with the "
+        "calendar period instead).",
+    "report.meta":
+        "Currency {currency} · sector {sector} · pooled costs allocated by {allocation} · "
+        "attribution: {model} · run on {run_date}",
+    "section.summary": "Summary",
+    "section.summary.intro": "The headline figures of the period, then what deserves attention.",
+    "section.key_figures": "Key figures",
+    "section.dashboard": "Dashboard",
+    "section.dashboard.intro":
+        "The minimal acquisition dashboard: CAC over two periods and by channel, value of a "
+        "customer against its cost, conversions, delays and the weight of each channel.",
+    "section.channels": "CAC by channel",
+    "section.channels.intro":
+        "Direct CAC counts only the costs booked on a channel; fully loaded CAC adds its share "
+        "of pooled costs (brand, tools, management), allocated by {allocation}. The fully loaded "
+        "figure is the one to compare with the value of a customer.",
+    "section.value": "Value of a customer against its cost",
+    "section.value.intro":
+        "LTV = ARPA × gross margin × lifetime; a ratio LTV/CAC of 3 or more and a payback within "
+        "12 months are the usual marks of a healthy acquisition.",
+    "section.funnel": "Funnel and the ten acquisition KPIs",
+    "section.funnel.intro":
+        "Leads created in the period and the stages they reached; then the ten KPIs of B2B "
+        "acquisition against the targets of the KPI article. “Won” counts the period's leads "
+        "that became a won deal, whenever it was signed, while the new customers of the summary "
+        "are the accounts whose first deal was signed in the period, whatever the date of their "
+        "lead: the two counts differ.",
+    "section.trends": "Trends",
+    "section.trends.intro":
+        "The same figures over the last {n} periods. Rebased to 100, the lines show whether the "
+        "CAC grows faster than the revenue of a new customer.",
+    "section.signals": "Warning signals",
+    "section.signals.intro":
+        "Three trends that announce an acquisition getting more expensive: a CAC rising faster "
+        "than ARPA, a conversion delay that lengthens, reliance on one channel.",
+    "section.sector": "Position in the sector",
+    "section.sector.intro":
+        "The global CAC of the period set against the indicative CAC range of the sector given "
+        "by the source article (in euros), and the channels whose fully loaded CAC is above that "
+        "range.",
+    "section.attribution": "Attribution models side by side",
+    "section.attribution.intro":
+        "The same new customers credited to channels by each model. Where the models disagree, a "
+        "channel's CAC depends on the reading chosen; the audit uses: {model}.",
+    "section.attribution.none":
+        "No touchpoints table: every customer keeps the channel of its acquiring deal.",
+    "section.cohorts": "Lead cohorts",
+    "section.cohorts.intro":
+        "B2B leads sign weeks after they arrive: each month's leads followed for 30, 60 and 90 "
+        "days. Blank cells are months not yet observed long enough.",
+    "section.funnel.none": "No leads table: the funnel KPIs are undefined.",
+    "section.cohorts.none": "No leads table: no cohort to follow.",
+    "section.segments": "CAC and value by segment",
+    "section.segments.intro":
+        "Per segment of the new customers: the segment's direct spend plus its share of the "
+        "pooled costs (split by the allocation key), divided by its new customers; ARPA, LTV and "
+        "payback from the segment's own acquiring deals.",
+    "segments.pooled_only":
+        "No segment has direct spend: each segment's CAC is only the pooled costs split by "
+        "{allocation}, so it is the same for every segment and the differences in LTV/CAC come "
+        "from ARPA alone, not from what each segment costs to acquire.",
+    "section.notes": "Undefined figures and why",
+    "section.notes.intro":
+        "A figure whose denominator is zero, or whose data cannot be observed yet, is not "
+        "computed: it reads n/a in this report, and its reason is given here.",
+    "section.notes.none": "Every figure of the period is defined.",
+    "section.provenance": "Provenance",
+    "section.provenance.intro":
+        "The exact files and parameters behind these figures: the SHA-256 fingerprints let "
+        "anyone check that a later run used the same data.",
     # ------------------------------------------------------------------ dashboard parts
-    "dash.cac": {"en": "Global CAC: previous period, this period, change",
-                 "fr": "CAC global : période précédente, période, évolution"},
-    "dash.channels": {"en": "CAC by channel, direct and fully loaded",
-                      "fr": "CAC par canal, direct et complet"},
-    "dash.channels.caption": {
-        "en": "Pooled costs of {shared} allocated by {allocation}.",
-        "fr": "Coûts mutualisés de {shared} alloués selon la {allocation}."},
-    "dash.channels.model": {"en": "New customers credited by the model: {model}.",
-                            "fr": "Nouveaux clients attribués par le modèle : {model}."},
-    "dash.value": {"en": "LTV/CAC and payback", "fr": "LTV/CAC et payback"},
-    "dash.conversions": {"en": "Conversions and median conversion delay",
-                         "fr": "Conversions et délai médian de conversion"},
-    "dash.budget": {"en": "Budget share vs contribution to new revenue",
-                    "fr": "Part du budget et contribution au CA"},
-    "dash.dependence": {"en": "Dependence on the top channel",
-                        "fr": "Dépendance au premier canal"},
-    "dash.top_leads": {"en": "Top channel by leads", "fr": "Premier canal en leads"},
-    "dash.top_revenue": {"en": "Top channel by new revenue", "fr": "Premier canal en CA"},
-    "dash.gap": {"en": "Revenue − budget", "fr": "CA − budget"},
-    "dash.threshold": {"en": "Threshold", "fr": "Seuil"},
-    "points": {"en": "{value} pts", "fr": "{value} pts"},
+    "dash.cac": "Global CAC: previous period, this period, change",
+    "dash.channels": "CAC by channel, direct and fully loaded",
+    "dash.channels.caption": "Pooled costs of {shared} allocated by {allocation}.",
+    "dash.channels.model": "New customers credited by the model: {model}.",
+    "dash.value": "LTV/CAC and payback",
+    "dash.conversions": "Conversions and median conversion delay",
+    "dash.budget": "Budget share vs contribution to new revenue",
+    "dash.dependence": "Dependence on the top channel",
+    "dash.top_leads": "Top channel by leads",
+    "dash.top_revenue": "Top channel by new revenue",
+    "dash.gap": "Revenue − budget",
+    "dash.threshold": "Threshold",
+    "points": "{value} pts",
     # ------------------------------------------------------------------ tables
-    "col.target": {"en": "Target", "fr": "Cible"},
-    "col.kpi": {"en": "KPI", "fr": "Indicateur"},
-    "col.value": {"en": "Value", "fr": "Valeur"},
-    "col.status": {"en": "Status", "fr": "Statut"},
-    "col.reading": {"en": "Reading", "fr": "Lecture"},
-    "col.figure": {"en": "Figure", "fr": "Indicateur"},
-    "col.reason": {"en": "Why it is undefined", "fr": "Pourquoi il n'est pas défini"},
-    "col.table": {"en": "Table", "fr": "Table"},
-    "col.file": {"en": "File", "fr": "Fichier"},
-    "col.rows": {"en": "Rows", "fr": "Lignes"},
-    "col.sha256": {"en": "SHA-256", "fr": "SHA-256"},
-    "col.parameter": {"en": "Parameter", "fr": "Paramètre"},
-    "col.segment": {"en": "Segment", "fr": "Segment"},
-    "target.cac": {"en": "3 to 5 times below the gross margin per customer (LTV)",
-                   "fr": "3 à 5 fois inférieur à la marge brute par client (LTV)"},
-    "target.range": {"en": "{low} to {high}", "fr": "{low} à {high}"},
-    "target.ltv_cac": {"en": "3 to 5", "fr": "3 à 5"},
-    "target.payback": {"en": "12 months at most", "fr": "12 mois au plus"},
-    "provenance.version": {"en": "cac-toolkit {version} · KPI file version {kpi_version} · "
-                                 "run on {run_date}",
-                           "fr": "cac-toolkit {version} · version du fichier KPI "
-                                 "{kpi_version} · exécuté le {run_date}"},
-    "provenance.inputs": {"en": "Input files", "fr": "Fichiers d'entrée"},
-    "report.warnings": {"en": "Check the inputs first ({n} warnings)",
-                        "fr": "À vérifier d'abord dans les données ({n} avertissements)"},
-    "provenance.parameters": {"en": "Parameters", "fr": "Paramètres"},
-    "not_set": {"en": "not set", "fr": "non renseigné"},
+    "col.target": "Target",
+    "col.kpi": "KPI",
+    "col.value": "Value",
+    "col.status": "Status",
+    "col.reading": "Reading",
+    "col.figure": "Figure",
+    "col.reason": "Why it is undefined",
+    "col.table": "Table",
+    "col.file": "File",
+    "col.rows": "Rows",
+    "col.sha256": "SHA-256",
+    "col.parameter": "Parameter",
+    "col.segment": "Segment",
+    "target.cac": "3 to 5 times below the gross margin per customer (LTV)",
+    "target.range": "{low} to {high}",
+    "target.ltv_cac": "3 to 5",
+    "target.payback": "12 months at most",
+    "provenance.version":
+        "cac-toolkit {version} · KPI file version {kpi_version} · run on {run_date}",
+    "provenance.inputs": "Input files",
+    "report.warnings": "Check the inputs first ({n} warnings)",
+    "provenance.parameters": "Parameters",
+    "not_set": "not set",
     # ------------------------------------------------------------------ key figures
-    "key.period": {"en": "Period", "fr": "Période"},
-    "key.new_customers": {"en": "New customers", "fr": "Nouveaux clients"},
-    "key.cac_global": {"en": "Global CAC", "fr": "CAC global"},
-    "key.ltv_cac": {"en": "LTV/CAC", "fr": "LTV/CAC"},
-    "key.payback": {"en": "Payback (months)", "fr": "Payback (mois)"},
-    "key.spend": {"en": "Acquisition spend", "fr": "Dépenses d'acquisition"},
-    "summary.cac": {
-        "en": "{customers} new customers at a global CAC of {cac} ({change} on the previous "
-              "period).",
-        "fr": "{customers} nouveaux clients pour un CAC global de {cac} ({change} par rapport à "
-              "la période précédente)."},
-    "summary.alerts.one": {"en": "1 warning signal out of 3: see below.",
-                           "fr": "1 signal d'alerte sur 3 : voir plus bas."},
-    "summary.alerts.other": {"en": "{n} warning signals out of 3: see below.",
-                             "fr": "{n} signaux d'alerte sur 3 : voir plus bas."},
-    "summary.payback": {"en": "Payback:", "fr": "Payback :"},
-    "summary.unknown.one": {"en": "1 warning signal out of 3 could not be assessed for lack of "
-                                  "data.",
-                            "fr": "1 signal d'alerte sur 3 n'a pu être évalué, faute de "
-                                  "données."},
-    "summary.unknown.other": {"en": "{n} warning signals out of 3 could not be assessed for "
-                                    "lack of data.",
-                              "fr": "{n} signaux d'alerte sur 3 n'ont pu être évalués, faute "
-                                    "de données."},
-    "summary.no_alert": {"en": "None of the three warning signals is raised.",
-                         "fr": "Aucun des trois signaux d'alerte n'est levé."},
-    "summary.best_channel": {
-        "en": "Lowest fully loaded CAC: {best} ({best_cac}); highest: {worst} ({worst_cac}).",
-        "fr": "CAC complet le plus bas : {best} ({best_cac}) ; le plus haut : {worst} "
-              "({worst_cac})."},
+    "key.period": "Period",
+    "key.new_customers": "New customers",
+    "key.cac_global": "Global CAC",
+    "key.ltv_cac": "LTV/CAC",
+    "key.payback": "Payback (months)",
+    "key.spend": "Acquisition spend",
+    "summary.cac":
+        "{customers} new customers at a global CAC of {cac} ({change} on the previous period).",
+    "summary.alerts.one": "1 warning signal out of 3: see below.",
+    "summary.alerts.other": "{n} warning signals out of 3: see below.",
+    "summary.payback": "Payback:",
+    "summary.unknown.one": "1 warning signal out of 3 could not be assessed for lack of data.",
+    "summary.unknown.other": "{n} warning signals out of 3 could not be assessed for lack of data.",
+    "summary.no_alert": "None of the three warning signals is raised.",
+    "summary.best_channel":
+        "Lowest fully loaded CAC: {best} ({best_cac}); highest: {worst} ({worst_cac}).",
     # ------------------------------------------------------------------ warning signals
-    "signal.cac_vs_arpa.bad": {
-        "en": "CAC grows faster than ARPA ({window}): CAC {cac_change}, ARPA {arpa_change}. "
-              "This compares two growth rates: each new customer's margin now covers less of "
-              "its acquisition cost, so the profitability of acquisition is eroding (LTV/CAC "
-              "says whether customers still pay back).",
-        "fr": "Le CAC augmente plus vite que le panier moyen ({window}) : CAC {cac_change}, "
-              "panier moyen {arpa_change}. Ce signal compare deux croissances : la marge de "
-              "chaque nouveau client couvre une part plus faible de son coût d'acquisition, la "
-              "rentabilité de l'acquisition s'érode (le LTV/CAC dit si les clients restent "
-              "rentables)."},
-    "signal.cac_vs_arpa.watch": {
-        "en": "CAC grows slightly faster than ARPA ({window}): CAC {cac_change}, "
-              "ARPA {arpa_change}.",
-        "fr": "Le CAC augmente un peu plus vite que le panier moyen ({window}) : CAC "
-              "{cac_change}, panier moyen {arpa_change}."},
-    "signal.cac_vs_arpa.good": {
-        "en": "CAC does not outgrow ARPA ({window}): CAC {cac_change}, ARPA {arpa_change}.",
-        "fr": "Le CAC n'augmente pas plus vite que le panier moyen ({window}) : CAC "
-              "{cac_change}, panier moyen {arpa_change}."},
-    "signal.cac_vs_arpa.unknown": {
-        "en": "CAC or ARPA is undefined in a period compared: their growth cannot be compared.",
-        "fr": "CAC ou panier moyen non défini sur une des périodes : impossible de comparer "
-              "leur évolution."},
-    "signal.delay.bad": {
-        "en": "The conversion delay lengthens ({window}): median {before} → {after} days "
-              "({change}). Longer cycles raise the CAC.",
-        "fr": "Le délai de conversion s'allonge ({window}) : médiane {before} → {after} jours "
-              "({change}). Un cycle plus long renchérit le CAC."},
-    "signal.delay.watch": {
-        "en": "The conversion delay lengthens slightly ({window}): median {before} → {after} "
-              "days ({change}).",
-        "fr": "Le délai de conversion s'allonge légèrement ({window}) : médiane {before} → "
-              "{after} jours ({change})."},
-    "signal.delay.good": {
-        "en": "The conversion delay does not lengthen ({window}): median {before} → {after} "
-              "days.",
-        "fr": "Le délai de conversion ne s'allonge pas ({window}) : médiane {before} → {after} "
-              "jours."},
-    "signal.delay.unknown": {
-        "en": "No median conversion delay to compare (no leads table, or no won lead in a "
-              "period compared).",
-        "fr": "Pas de délai médian de conversion à comparer (pas de table de leads, ou aucun "
-              "lead gagné sur une des périodes)."},
-    "signal.dependence.leads": {"en": "leads", "fr": "leads"},
-    "signal.dependence.revenue": {"en": "new revenue", "fr": "CA additionnel"},
-    "signal.dependence.bad": {
-        "en": "{channel} brings {share} of the period's {what}, above the {threshold} threshold: "
-              "growth depends on one channel whose cost can climb.",
-        "fr": "{channel} apporte {share} des {what} de la période, au-delà du seuil de "
-              "{threshold} : la croissance dépend d'un seul canal, dont le coût peut grimper."},
-    "signal.dependence.good": {
-        "en": "No channel above {threshold} of leads or new revenue (top by leads: {leads}; "
-              "by revenue: {revenue}).",
-        "fr": "Aucun canal au-delà de {threshold} des leads ou du CA additionnel (premier en "
-              "leads : {leads} ; en CA : {revenue})."},
-    "signal.dependence.unknown": {
-        "en": "No lead or revenue split by channel to measure dependence.",
-        "fr": "Pas de répartition des leads ou du CA par canal pour mesurer la dépendance."},
+    "signal.cac_vs_arpa.bad":
+        "CAC grows faster than ARPA ({window}): CAC {cac_change}, ARPA {arpa_change}. This "
+        "compares two growth rates: each new customer's margin now covers less of its "
+        "acquisition cost, so the profitability of acquisition is eroding (LTV/CAC says whether "
+        "customers still pay back).",
+    "signal.cac_vs_arpa.watch":
+        "CAC grows slightly faster than ARPA ({window}): CAC {cac_change}, ARPA {arpa_change}.",
+    "signal.cac_vs_arpa.good":
+        "CAC does not outgrow ARPA ({window}): CAC {cac_change}, ARPA {arpa_change}.",
+    "signal.cac_vs_arpa.unknown":
+        "CAC or ARPA is undefined in a period compared: their growth cannot be compared.",
+    "signal.delay.bad":
+        "The conversion delay lengthens ({window}): median {before} → {after} days ({change}). "
+        "Longer cycles raise the CAC.",
+    "signal.delay.watch":
+        "The conversion delay lengthens slightly ({window}): median {before} → {after} days "
+        "({change}).",
+    "signal.delay.good":
+        "The conversion delay does not lengthen ({window}): median {before} → {after} days.",
+    "signal.delay.unknown":
+        "No median conversion delay to compare (no leads table, or no won lead in a period "
+        "compared).",
+    "signal.dependence.leads": "leads",
+    "signal.dependence.revenue": "new revenue",
+    "signal.dependence.bad":
+        "{channel} brings {share} of the period's {what}, above the {threshold} threshold: "
+        "growth depends on one channel whose cost can climb.",
+    "signal.dependence.good":
+        "No channel above {threshold} of leads or new revenue (top by leads: {leads}; by "
+        "revenue: {revenue}).",
+    "signal.dependence.unknown": "No lead or revenue split by channel to measure dependence.",
+    # ------------------------------------------------------------------ notes the report adds
+    "note.derived": "follows from {figures} (undefined, see above)",
+    "note.parameter": "set gross_margin and lifetime_months or monthly_churn",
     # ------------------------------------------------------------------ sector position
-    "sector.within": {
-        "en": "The global CAC of {cac} lies within the usual range for {sector} ({range}).",
-        "fr": "Le CAC global de {cac} se situe dans la fourchette habituelle {sector} "
-              "({range})."},
-    "sector.below": {
-        "en": "The global CAC of {cac} is below the usual range for {sector} ({range}).",
-        "fr": "Le CAC global de {cac} est sous la fourchette habituelle {sector} ({range})."},
-    "sector.above": {
-        "en": "The global CAC of {cac} is above the usual range for {sector} ({range}).",
-        "fr": "Le CAC global de {cac} dépasse la fourchette habituelle {sector} ({range})."},
-    "sector.undefined": {"en": "The global CAC is undefined: no position in the sector.",
-                         "fr": "Le CAC global n'est pas défini : pas de position sectorielle."},
-    "sector.channels_above": {
-        "en": "Channels whose fully loaded CAC is above the range: {channels}.",
-        "fr": "Canaux dont le CAC complet dépasse la fourchette : {channels}."},
-    "sector.currency": {
-        "en": "The sector ranges are in euros; the audit is in {currency}, so compare with care.",
-        "fr": "Les fourchettes sectorielles sont en euros ; l'audit est en {currency}, à "
-              "comparer avec prudence."},
-    "sector.caveat": {
-        "en": "These ranges are indicative orders of magnitude, not norms: they vary with the "
-              "average deal, the sales cycle and the go-to-market. What matters is the trend of "
-              "your own CAC and its ratio to the value of a customer.",
-        "fr": "Ces fourchettes sont des ordres de grandeur indicatifs, pas des normes : elles "
-              "varient selon le panier, le cycle de vente et le go-to-market. Ce qui compte, "
-              "c'est l'évolution de votre propre CAC et son rapport à la valeur d'un client."},
-    "range.open": {"en": "above {low}", "fr": "plus de {low}"},
-    "range.closed": {"en": "{low} to {high}", "fr": "{low} à {high}"},
+    "sector.within": "The global CAC of {cac} lies within the usual range for {sector} ({range}).",
+    "sector.below": "The global CAC of {cac} is below the usual range for {sector} ({range}).",
+    "sector.above": "The global CAC of {cac} is above the usual range for {sector} ({range}).",
+    "sector.undefined": "The global CAC is undefined: no position in the sector.",
+    "sector.channels_above": "Channels whose fully loaded CAC is above the range: {channels}.",
+    "sector.currency":
+        "The sector ranges are in euros; the audit is in {currency}, so compare with care.",
+    "sector.caveat":
+        "These ranges are indicative orders of magnitude, not norms: they vary with the average "
+        "deal, the sales cycle and the go-to-market. What matters is the trend of your own CAC "
+        "and its ratio to the value of a customer.",
+    "range.open": "above {low}",
+    "range.closed": "{low} to {high}",
     # ------------------------------------------------------------------ measured retention
-    "section.retention": {"en": "Retention and a measured LTV",
-                          "fr": "Rétention et LTV mesurée"},
-    "section.retention.intro": {
-        "en": "Churn and net revenue retention are measured from the revenue table (MRR per "
-              "account and month). The lifetime behind LTV is fitted to every account with "
-              "the shifted-beta-geometric (sBG) model, which lets customers differ: the loyal "
-              "ones stay, so churn falls with tenure, and a constant churn rate understates "
-              "how long customers last.",
-        "fr": "Le churn et la rétention nette du revenu (NRR) sont mesurés sur la table des "
-              "revenus (MRR par compte et par mois). La durée de vie qui fait la LTV est "
-              "ajustée sur tous les comptes avec le modèle sBG (bêta-géométrique décalé), qui "
-              "laisse les clients différer : les fidèles restent, le churn baisse avec "
-              "l'ancienneté, et un churn constant sous-estime la durée de vie des clients."},
-    "section.retention.none": {
-        "en": "No revenue table: churn, NRR and GRR are not measured; LTV uses the typed "
-              "lifetime.",
-        "fr": "Pas de table des revenus : churn, NRR et GRR ne sont pas mesurés ; la LTV "
-              "utilise la durée de vie saisie."},
-    "retention.logo_churn": {"en": "Logo churn (monthly)", "fr": "Churn clients (mensuel)"},
-    "retention.revenue_churn": {"en": "Revenue churn (monthly, churn + contraction)",
-                                "fr": "Churn de revenu (mensuel, churn + contraction)"},
-    "retention.nrr": {"en": "Net revenue retention (NRR, 12 months)",
-                      "fr": "Rétention nette du revenu (NRR, 12 mois)"},
-    "retention.grr": {"en": "Gross revenue retention (GRR, 12 months)",
-                      "fr": "Rétention brute du revenu (GRR, 12 mois)"},
-    "retention.lifetime_sbg": {"en": "Lifetime, sBG (months, first {horizon} months)",
-                               "fr": "Durée de vie, sBG (mois, sur {horizon} mois)"},
-    "retention.lifetime_constant": {
-        "en": "Lifetime, constant churn {churn} (months, first {horizon} months)",
-        "fr": "Durée de vie, churn constant {churn} (mois, sur {horizon} mois)"},
-    "retention.sbg": {"en": "sBG parameters (alpha, beta; log-likelihood)",
-                      "fr": "Paramètres sBG (alpha, bêta ; log-vraisemblance)"},
-    "retention.ltv_basis": {"en": "LTV basis", "fr": "Base de la LTV"},
-    "retention.basis.measured": {"en": "measured from the revenue table",
-                                 "fr": "mesurée sur la table des revenus"},
-    "retention.basis.parameter": {"en": "typed lifetime (parameter)",
-                                  "fr": "durée de vie saisie (paramètre)"},
-    "retention.basis.none": {"en": "none (LTV undefined)", "fr": "aucune (LTV non définie)"},
-    "retention.ltv_measured": {"en": "LTV measured", "fr": "LTV mesurée"},
-    "retention.ltv_parameter": {"en": "LTV from the typed lifetime",
-                                "fr": "LTV de la durée saisie"},
-    "retention.interval": {"en": "{label} {value} (90 % interval {low}–{high})",
-                           "fr": "{label} {value} (intervalle à 90 % : {low}–{high})"},
-    "retention.interval.meaning": {
-        "en": "Each 90 % interval is the range in which nine in ten of {samples} "
-              "resamplings of the period's new customers (and of the revenue table's "
-              "accounts, for a measured lifetime) put the figure: the fewer the customers, "
-              "the wider it is.",
-        "fr": "Chaque intervalle à 90 % est la fourchette où neuf sur dix de {samples} "
-              "rééchantillonnages des nouveaux clients de la période (et des comptes de la "
-              "table des revenus, pour une durée de vie mesurée) placent le chiffre : moins "
-              "il y a de clients, plus elle est large."},
-    "retention.warning.ltv_parameter_differs": {
-        "en": "The typed lifetime gives an LTV of {parameter}, {gap} away from the {measured} "
-              "measured from the revenue table; the typed one is used.",
-        "fr": "La durée de vie saisie donne une LTV de {parameter}, à {gap} des {measured} "
-              "mesurés sur la table des revenus ; c'est la valeur saisie qui est utilisée."},
-    "chart.retention": {"en": "Retention: share of customers still active",
-                        "fr": "Rétention : part des clients encore actifs"},
-    "chart.retention_cohorts": {"en": "one cohort (month of first MRR)",
-                                "fr": "une cohorte (mois du premier MRR)"},
-    "chart.retention_observed": {"en": "observed, all cohorts", "fr": "observé, toutes cohortes"},
-    "chart.retention_sbg": {"en": "sBG projection (alpha {alpha}, beta {beta})",
-                            "fr": "projection sBG (alpha {alpha}, bêta {beta})"},
-    "chart.retention_constant": {"en": "constant churn {churn} a month",
-                                 "fr": "churn constant de {churn} par mois"},
-    "chart.retention_none": {"en": "no revenue table", "fr": "pas de table des revenus"},
-    "chart.months_since_start": {"en": "months since the first MRR",
-                                 "fr": "mois depuis le premier MRR"},
-    "chart.mrr_movements": {"en": "MRR movements by month", "fr": "Mouvements de MRR par mois"},
-    "movement.new": {"en": "new", "fr": "nouveau"},
-    "movement.reactivation": {"en": "reactivation", "fr": "réactivation"},
-    "movement.expansion": {"en": "expansion", "fr": "expansion"},
-    "movement.contraction": {"en": "contraction", "fr": "contraction"},
-    "movement.churn": {"en": "churn", "fr": "churn"},
-    "movement.net": {"en": "net change", "fr": "variation nette"},
-    "movement.opening": {"en": "MRR at the start", "fr": "MRR en début de mois"},
-    "movement.mrr": {"en": "MRR at the end", "fr": "MRR en fin de mois"},
+    "section.retention": "Retention and a measured LTV",
+    "section.retention.intro":
+        "Churn and net revenue retention are measured from the revenue table (MRR per account "
+        "and month). The lifetime behind LTV is fitted to every account with the "
+        "shifted-beta-geometric (sBG) model, which lets customers differ: the loyal ones stay, "
+        "so churn falls with tenure, and a constant churn rate understates how long customers "
+        "last.",
+    "section.retention.none":
+        "No revenue table: churn, NRR and GRR are not measured; LTV uses the typed lifetime.",
+    "retention.logo_churn": "Logo churn (monthly)",
+    "retention.revenue_churn": "Revenue churn (monthly, churn + contraction)",
+    "retention.nrr": "Net revenue retention (NRR, 12 months)",
+    "retention.grr": "Gross revenue retention (GRR, 12 months)",
+    "retention.lifetime_sbg": "Lifetime, sBG (months, first {horizon} months)",
+    "retention.lifetime_constant":
+        "Lifetime, constant churn {churn} (months, first {horizon} months)",
+    "retention.sbg": "sBG parameters (alpha, beta; log-likelihood)",
+    "retention.ltv_basis": "LTV basis",
+    "retention.basis.measured": "measured from the revenue table",
+    "retention.basis.parameter": "typed lifetime (parameter)",
+    "retention.basis.none": "none (LTV undefined)",
+    "retention.ltv_measured": "LTV measured",
+    "retention.ltv_parameter": "LTV from the typed lifetime",
+    "retention.interval": "{label} {value} (90 % interval {low}–{high})",
+    "retention.interval.meaning":
+        "Each 90 % interval is the range in which nine in ten of {samples} resamplings of the "
+        "period's new customers (and of the revenue table's accounts, for a measured lifetime) "
+        "put the figure: the fewer the customers, the wider it is.",
+    "retention.warning.ltv_parameter_differs":
+        "The typed lifetime gives an LTV of {parameter}, {gap} away from the {measured} measured "
+        "from the revenue table; the typed one is used.",
+    "chart.retention": "Retention: share of customers still active",
+    "chart.retention_cohorts": "one cohort (month of first MRR)",
+    "chart.retention_observed": "observed, all cohorts",
+    "chart.retention_sbg": "sBG projection (alpha {alpha}, beta {beta})",
+    "chart.retention_constant": "constant churn {churn} a month",
+    "chart.retention_none": "no revenue table",
+    "chart.months_since_start": "months since the first MRR",
+    "chart.mrr_movements": "MRR movements by month",
+    "movement.new": "new",
+    "movement.reactivation": "reactivation",
+    "movement.expansion": "expansion",
+    "movement.contraction": "contraction",
+    "movement.churn": "churn",
+    "movement.net": "net change",
+    "movement.opening": "MRR at the start",
+    "movement.mrr": "MRR at the end",
 }
+
+#: Texts whose words agree with a count: key -> (singular, plural) in English, ``{n}`` the
+#: count already formatted (:func:`tn`). French takes the singular for 0 and 1.
+PLURALS: dict[str, tuple[str, str]] = {
+    "longtail.other": ("other ({n} channel)", "other ({n} channels)"),
+}
+
+
+def tn(key: str, count: int, lang: str = "en", /, **values: object) -> str:
+    """The plural label ``key`` agreeing with ``count``, placeholders filled.
+
+    >>> tn("longtail.other", 1, "fr", n="1")
+    'autres (1 canal)'
+    """
+    singular, plural = PLURALS[key]
+    return translate_plural(singular, plural, count, lang).format(**values)
+
 
 #: French reasons for the ``code`` of each note of the KPI file. Placeholders: ``subject``
 #: (the channel or segment named in the note's key), ``months`` (the months a cohort note
@@ -650,9 +496,7 @@ def t(key: str, lang: str = "en", /, **values: object) -> str:
     >>> t("metric.cac_global", "fr")
     'CAC global'
     """
-    if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGS)}")
-    text = LABELS[key][lang]
+    text = translate(LABELS[key], lang)
     return text.format(**values) if values else text
 
 
@@ -712,6 +556,8 @@ def note_reason(note: Mapping[str, str], lang: str = "en") -> str:
     return template.format(**values) if template else reason
 
 
-def check_complete(labels: Mapping[str, Mapping[str, str]] = LABELS) -> list[str]:
-    """Keys missing a language or with an empty text (the tests want an empty list)."""
-    return [k for k, v in labels.items() if any(not v.get(lang) for lang in LANGS)]
+def check_complete(messages: Mapping[str, Message] = LABELS) -> list[str]:
+    """Keys whose text is empty or has no translation in some language (the tests want an
+    empty list): the catalogue of each language must hold every English source text."""
+    return [key for key, message in messages.items()
+            if not message or not all(is_translated(message, lang) for lang in LANGS)]

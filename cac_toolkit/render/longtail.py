@@ -14,20 +14,20 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from cac_toolkit.core.money import round_money, round_ratio
+from cac_toolkit.core.money import format_number, round_money, round_ratio
 from cac_toolkit.figures import formulas
+from cac_toolkit.render.i18n import tn
 
 #: The most channels a chart or a table of the report shows (the last one groups the rest).
 TOP_CHANNELS = 20
-_OTHER = {"en": "other ({n} channels)", "fr": "autres ({n} canaux)"}
 _MONEY = ("spend_direct", "shared_allocated", "new_revenue_first_year")
 _SHARES = ("allocation_weight", "budget_share", "revenue_share")
 
 
 def other_label(count: int, lang: str = "en") -> str:
-    """The name of the grouped row: ``other (1,234 channels)`` / ``autres (1 234 canaux)``."""
-    number = f"{count:,}".replace(",", "\u00a0" if lang == "fr" else ",")
-    return _OTHER.get(lang, _OTHER["en"]).format(n=number)
+    """The name of the grouped row: ``other (1,234 channels)`` / ``autres (1 234 canaux)``,
+    ``other (1 channel)`` / ``autres (1 canal)``: the plural agrees with ``count``."""
+    return tn("longtail.other", count, lang, n=format_number(count, 0, lang))
 
 
 def _values(channels: Mapping[str, Mapping[str, object]], field: str) -> np.ndarray:

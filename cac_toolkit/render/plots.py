@@ -266,7 +266,7 @@ def cac_by_channel(channels: pd.DataFrame | Mapping[str, Mapping[str, object]],
                         fontsize=8, color=COLORS["bad"])
         if sector is not None and currency == "EUR":
             low, high = targets.SECTOR_CAC_RANGES[sector]
-            name = targets.SECTOR_NAMES[sector][lang]
+            name = targets.sector_name(sector, lang)
             upper = high if high is not None else max(top, low or 0) * 1.25
             if high is None:
                 label = t("chart.sector_band_open", lang, sector=name,
@@ -696,25 +696,8 @@ def ltv_cac_gauge(ratio: float | None, lang: str = "en",
 
 # ------------------------------------------------------------ course: periods, sectors, levers
 
-_COURSE_LABELS = {
-    "cac_by_period": ("One company, three CACs: monthly, quarterly, yearly",
-                      "Une entreprise, trois CAC : mensuel, trimestriel, annuel"),
-    "cac_monthly": ("monthly CAC", "CAC mensuel"),
-    "cac_quarterly": ("quarterly CAC", "CAC trimestriel"),
-    "cac_yearly": ("yearly CAC", "CAC annuel"),
-    "sector_ranges": ("Indicative CAC ranges by sector (not norms)",
-                      "Ordres de grandeur du CAC par secteur (non normatifs)"),
-    "open_ended": ("and above", "et plus"),
-    "lever_waterfall": ("From today's CAC to the CAC after the levers",
-                        "Du CAC actuel au CAC après les leviers"),
-    "start": ("today", "aujourd'hui"),
-    "after": ("after", "après"),
-}
-
-
 def _course_label(key: str, lang: str) -> str:
-    english, french = _COURSE_LABELS[key]
-    return label_or(f"chart.{key}", french if lang == "fr" else english, lang)
+    return t(f"chart.{key}", lang)
 
 
 def cac_by_period(monthly: pd.Series, quarterly: pd.Series, yearly: pd.Series | None = None,
@@ -804,7 +787,7 @@ def sector_ranges(cac: float | Mapping[str, float] | None = None, currency: str 
                 ha="left", fontweight="bold",
                 bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none",
                       "alpha": 0.85}))
-        ax.set_yticks(y, [targets.SECTOR_NAMES[s][lang] for s in sectors])
+        ax.set_yticks(y, [targets.sector_name(s, lang) for s in sectors])
         ax.set_ylim(-0.6, len(sectors) - 0.1 + 0.35 * len(marks))
         ax.set_xlim(0, right)
         _money_axis(ax.xaxis, currency, lang)

@@ -776,7 +776,7 @@ def sector_position(kpis: Mapping[str, object], sector: str = "saas", lang: str 
     if not isinstance(position, Mapping) or position.get("sector") != sector:
         position = readings.sector_position(kpis, sector)
     currency = _currency(kpis)
-    name = targets.SECTOR_NAMES[sector][lang]
+    name = targets.sector_name(sector, lang)
     range_text = _range_text(position["low"], position["high"], currency, lang)  # type: ignore[arg-type]
     paragraphs = []
     if position["status"] == "unknown":
@@ -807,10 +807,6 @@ _DEPENDS_ON = {"ltv": ("arpa_mrr",), "ltv_cac": ("ltv", "cac.global"),
                "payback_months": ("cac.global", "arpa_mrr"),
                "segments": ("segments",)}
 
-_DERIVED_REASON = {"en": "follows from {figures} (undefined, see above)",
-                   "fr": "découle de {figures} (non défini, voir plus haut)"}
-_PARAMETER_REASON = {"en": "set gross_margin and lifetime_months or monthly_churn",
-                     "fr": "renseigner gross_margin et lifetime_months ou monthly_churn"}
 
 
 def _covered(key: str, noted: Sequence[str]) -> bool:
@@ -886,12 +882,12 @@ def notes_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
         else:
             causes = [c for c in _DEPENDS_ON.get(key, ()) if _get(kpis, c) is None]
             if causes:
-                reason = _DERIVED_REASON[lang].format(
-                    figures=", ".join(figure_label(c, lang) for c in causes))
+                reason = t("note.derived", lang,
+                           figures=", ".join(figure_label(c, lang) for c in causes))
             elif key in ("ltv", "ltv_cac", "payback_months"):
-                reason = _PARAMETER_REASON[lang]
+                reason = t("note.parameter", lang)
             else:
-                reason = _DERIVED_REASON[lang].format(figures=figure_label(parts[0], lang))
+                reason = t("note.derived", lang, figures=figure_label(parts[0], lang))
         rows.append((figure_label(key, lang), reason))
         noted.append(key)
     frame = pd.DataFrame(rows, columns=[t("col.figure", lang), t("col.reason", lang)],
@@ -989,7 +985,7 @@ def title_block(kpis: Mapping[str, object], lang: str = "en", run_date: str | No
                  previous=period_label(previous["period"], lang)  # type: ignore[index]
                  if isinstance(previous, Mapping) and previous.get("period") else "–")
     meta = t("report.meta", lang, currency=_currency(kpis),
-             sector=targets.SECTOR_NAMES[sector][lang], allocation=allocation_text(kpis, lang),
+             sector=targets.sector_name(sector, lang), allocation=allocation_text(kpis, lang),
              model=model_text(kpis, lang), run_date=run_date or t("not_set", lang))
     footer = f"{t('report.title', lang)} · {period_label(kpis['period'], lang)}"  # type: ignore[arg-type]
     comparison = ""
