@@ -109,6 +109,14 @@ def test_two_traps_at_once_are_both_named_and_a_broken_file_is_one_line() -> Non
     assert "Traceback" not in broken.text
 
 
+def test_channel_cacs_keyed_by_the_crm_names_say_the_channels_were_not_mapped() -> None:
+    expected = checks.check_capstone_channel_cac.expect().value
+    crm = {capstone.CRM_SOURCE[c]: v for c, v in expected.items()}  # type: ignore[union-attr]
+    result = _feedback(checks.check_capstone_channel_cac, {**crm, "Google Ads": None})
+    assert result.status == "invalid" and capstone.TRAPS["channels"] in result.text
+    assert not re.search(r"\d[\d,]*\.\d\d", result.text)
+
+
 def test_the_recommendation_check_names_what_a_paragraph_misses() -> None:
     worst = checks.check_capstone_worst_channel.expect().value
     no_lever = (f"The quarter is sound, with an LTV/CAC above the landmark and a short payback. "

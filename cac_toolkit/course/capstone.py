@@ -56,6 +56,14 @@ CRM_SOURCE = {"SEO": "Organic Search", "Google Ads": "Paid Search",
 GOOGLE_CREDIT_NOTE = ("2026-02-20", 184.50)  # a credit note on February's Google Ads invoice
 
 _PAYROLL_ITEMS = ("salary", "management", "sales commissions")
+# The HR file's job titles for the generator's payroll items, and the head count behind each
+# (the generator at scale 0.3 keeps one person per post, part time: the FTE column says so).
+_POSTS = {"salary SDR": ("SDR (prospection)", 2), "salary AE": ("Account executive", 3),
+          "salary partner manager": ("Responsable partenariats", 1),
+          "salary content marketer": ("Chargée de contenu", 1),
+          "salary marketing manager": ("Responsable marketing", 1),
+          "management - head of sales (time share)": ("Directeur commercial", 1),
+          "sales commissions": ("Commissions commerciales", 0)}
 _OPEN_STAGES = ("Appointment Scheduled", "Qualified To Buy", "Presentation Scheduled",
                 "Decision Maker Bought-In", "Contract Sent")
 _PLAN = {"SMB": "Starter", "Mid-market": "Business", "Enterprise": "Enterprise"}
@@ -176,6 +184,7 @@ def facts() -> Facts:
     # Payroll comes from the HR file, in k€ to two decimals: round it to the ten euros.
     payroll = spend["item"].str.startswith(_PAYROLL_ITEMS)
     spend.loc[payroll, "amount"] = (spend.loc[payroll, "amount"] / 10).round() * 10
+    spend.loc[payroll, "item"] = spend.loc[payroll, "item"].map(lambda i: _POSTS[i][0])
     ads = spend["channel"] == "Ads"
     spend.loc[ads, "channel"] = spend.loc[ads, "item"]  # Google Ads / LinkedIn Ads
     spend.loc[spend["channel"] == "shared", "channel"] = None
@@ -183,7 +192,7 @@ def facts() -> Facts:
     feb = (spend["item"] == "Google Ads") & (spend["date"].dt.strftime("%Y-%m") == "2026-02")
     spend.loc[feb, "amount"] = (spend.loc[feb, "amount"] - credit).round(2)
     spend = spend.reset_index(drop=True)
-    payroll = spend["item"].str.startswith(_PAYROLL_ITEMS)
+    payroll = spend["item"].isin({post for post, _ in _POSTS.values()})
     return Facts(spend=spend, deals=deals, leads=leads, lost_open=lost_open,
                  payroll=spend[payroll].reset_index(drop=True))
 
@@ -291,7 +300,7 @@ def _fec_entries() -> list[tuple[pd.Timestamp, str, str, str, str, float, bool]]
     f = facts()
     entries = []
     credit_day, credit = GOOGLE_CREDIT_NOTE
-    for line in f.spend[~f.spend["item"].str.startswith(_PAYROLL_ITEMS)].itertuples():
+    for line in f.spend[~f.spend["item"].isin(set(f.payroll["item"]))].itertuples():
         account, label, supplier, text = _LEDGER[line.item]
         amount = line.amount
         if line.item == "Google Ads" and f"{line.date:%Y-%m}" == credit_day[:7]:
@@ -347,10 +356,13 @@ def fec() -> bytes:
 
 def hr_payroll() -> bytes:
     """The acquisition team's loaded payroll, in thousands of euros (a ``;`` CSV, French)."""
-    lines = ["Mois;Poste;Équipe;Canal;Coût chargé (k€)"]
+    heads = {post: n for post, n in _POSTS.values()}
+    lines = ["Mois;Poste;ETP;Équipe;Canal;Coût chargé (k€)"]
     for row in facts().payroll.itertuples():
         team = "Ventes" if row.category == "sales" else "Marketing"
-        lines.append(f"{row.date:%d/%m/%Y};{row.item};{team};{_text(row.channel)};"
+        n = heads[row.item]
+        fte = f"{n * SCALE / max(1, round(n * SCALE)):.1f}".replace(".", ",") if n else ""
+        lines.append(f"{row.date:%d/%m/%Y};{row.item};{fte};{team};{_text(row.channel)};"
                      f"{_fr(row.amount / 1000)}")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -601,7 +613,7 @@ def mistaken(trap: str) -> AuditData:
     elif trap == "free":
         deals["paid"] = True
     elif trap == "thousands":
-        payroll = spend["item"].str.startswith(_PAYROLL_ITEMS)
+        payroll = spend["item"].isin(set(f.payroll["item"]))
         spend.loc[payroll, "amount"] = (spend.loc[payroll, "amount"] / 1000).round(2)
     elif trap == "report_once":
         google = spend[spend["item"] == "Google Ads"].copy()

@@ -229,7 +229,8 @@ class Expected:
     of names, a yes/no, a pair of verdicts). ``right`` is printed only for a correct answer (it
     may show the figures); ``parts`` are the figures the answer is built from, never printed
     otherwise. ``notes`` may add lines on a wrong mapping as a whole; ``align`` may rewrite the
-    answer before it is compared (months keyed differently); ``normalise`` turns a choice into a
+    answer before it is compared (months keyed differently), or raise ``TypeError`` or
+    ``ValueError`` naming what is wrong with its shape; ``normalise`` turns a choice into a
     comparable value (raising ``TypeError`` or ``ValueError`` with a message for a wrong kind);
     ``review`` may explain, line by line, a wrong choice that no single mistake covers (the
     capstone's several traps at once).
@@ -286,7 +287,10 @@ def run(check: Check, answer: object) -> Feedback:
                                                            f"{HINT} {check.hint}"]))
     expected = check.expect()
     if expected.align is not None:
-        answer = expected.align(answer)
+        try:
+            answer = expected.align(answer)
+        except (TypeError, ValueError) as error:  # a shape the check names (its own words)
+            return _invalid(check.question, f"`{check.name}`: {error}", check.hint)
     if expected.kind == "number":
         return _emit(_number(check, answer, expected))
     if expected.kind == "mapping":
@@ -1363,6 +1367,14 @@ def check_capstone_channel_cac() -> Expected:
         channels = _capstone_kpis(trap)["channels"]
         return {c: float(channels[c][column]) for c in capstone.CHANNELS}
 
+    def crm_names(answer: object) -> object:
+        """An answer keyed by the CRM's source names: the channels were not mapped."""
+        given = _as_mapping(answer)
+        crm = {v.casefold() for v in capstone.CRM_SOURCE.values()}
+        if given is not None and any(str(k).casefold() in crm for k in given):
+            raise ValueError(capstone.TRAPS["channels"])
+        return answer
+
     return Expected("mapping", table(None), "each channel's direct spend plus its share of the "
                     "pooled costs, over its new customers.", _mapping_mistakes(
         (table(None, "cac_direct"), "these are the direct CACs: add each channel's share of "
@@ -1370,7 +1382,7 @@ def check_capstone_channel_cac() -> Expected:
         (table("renewals"), capstone.TRAPS["renewals"]),
         (table("free"), capstone.TRAPS["free"]),
         (table("thousands"), capstone.TRAPS["thousands"]),
-    ), money, "CAC")
+    ), money, "CAC", align=crm_names)
 
 
 @declare("capstone_ltv_cac", "Question 9.6, LTV/CAC of the quarter", "answer_ltv_cac",
