@@ -25,6 +25,7 @@ value (``tests/test_course_leaks.py`` compares them with every lesson's outputs)
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -1458,7 +1459,7 @@ def _recommendation(answer: object) -> frozenset[str]:
     found = set()
     if str(worst).lower() in text:
         found.add("channel")
-    if any(w in text for w in ("ltv/cac", "ltv / cac", "payback", "récupération")):
+    if re.search(r"ltv\s*(/|:|to|-to-|sur)\s*cac|payback|pay back|récupération", text):
         found.add("health")
     if any(w in text for w in _LEVER_WORDS):
         found.add("lever")
