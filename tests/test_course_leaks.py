@@ -2,11 +2,12 @@
 
 Every declared check's expected value (a number, or each number of a mapping) is spelt the
 ways a lesson prints figures: two decimals and one decimal, with and without thousands
-separators, whole numbers, and shares as percentages (one and two decimals, with or without a
-space before ``%``) or to three and four decimals. Each spelling is looked for, as a whole
-number, in every lesson notebook's committed outputs and Markdown. A spelling with fewer than
-three significant digits (``3.3``, ``0.25``, ``60``) is not looked for: it identifies no figure
-and turns up by chance everywhere. Choices (a channel's name, True/False) are not figures.
+separators, and whole numbers; a share as a percentage (one, two or three decimals, with or
+without a space before ``%``) or to three and four decimals. Each spelling is looked for, as a
+whole number, in every lesson notebook's committed outputs and Markdown. A spelling with fewer
+than three significant digits (``3.3``, ``0.25``, ``60``) is not looked for: it identifies no
+figure and turns up by chance everywhere. Choices (a channel's name, True/False) are not
+figures.
 """
 
 from __future__ import annotations
@@ -34,13 +35,14 @@ def _significant(spelling: str) -> int:
 
 def spellings(value: float, fmt: object) -> set[str]:
     """The ways a lesson could print ``value`` (a share: ``fmt`` is :func:`checks.share`)."""
+    if fmt in (checks.share, checks.rate):  # a share: as a percentage, or to 3 or 4 decimals
+        out = {f"{value:.4f}", f"{value:.3f}"}
+        for text in (f"{value:.2%}", f"{value:.1%}", f"{value:.3%}"):
+            out |= {text, text.replace("%", " %")}
+        return {s for s in out if _significant(s) >= 3}
     out = {f"{value:,.2f}", f"{value:.2f}", f"{value:,.1f}", f"{value:.1f}"}
     if float(value).is_integer():
         out |= {f"{value:,.0f}", f"{value:.0f}"}
-    if fmt is checks.share or abs(value) < 1:
-        for text in (f"{value:.2%}", f"{value:.1%}"):
-            out |= {text, text.replace("%", " %")}
-        out |= {f"{value:.4f}", f"{value:.3f}"}
     return {s for s in out if _significant(s) >= 3}
 
 

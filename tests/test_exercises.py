@@ -318,6 +318,31 @@ MISTAKES: list[tuple[str, str, Callable[[dict], object], str]] = [
     ("ex06_dashboard", "check_mix",
      lambda ns: sum(ns["mix"][c] * ns["cacs"][c] for c in ns["mix"]),
      "budget-weighted average of the CACs"),
+    # exercise 7
+    ("ex07_retention", "check_logo_churn",
+     lambda ns: ns["half_year"]["churned"].sum() / ns["half_year"]["active_before"].iloc[0],
+     "the whole half-year"),
+    ("ex07_retention", "check_logo_churn",
+     lambda ns: ((ns["half_year"]["churn"] + ns["half_year"]["contraction"]).sum()
+                 / ns["half_year"]["opening"].sum()), "that is the revenue churn"),
+    ("ex07_retention", "check_logo_churn", lambda ns: ns["answer_logo_churn"] * 100,
+     "a percentage"),
+    ("ex07_retention", "check_new_mrr",
+     lambda ns: ns["moves"].loc[ns["pd"].Period("2025-06", "M"), ["new", "reactivation"]].sum()
+     / 100, "you counted the reactivations as new"),
+    ("ex07_retention", "check_new_mrr",
+     lambda ns: ns["moves"].loc[ns["pd"].Period("2025-06", "M"), "new"], "that is in cents"),
+    ("ex07_retention", "check_nrr",
+     lambda ns: ns["june_2025"].sum() / ns["june_2024"].sum(), "it includes the new customers"),
+    ("ex07_retention", "check_nrr",
+     lambda ns: (ns["np"].minimum(ns["june_2025"], ns["june_2024"])[ns["base"]].sum()
+                 / ns["june_2024"][ns["base"]].sum()), "that is the GRR"),
+    ("ex07_retention", "check_lifetime_48",
+     lambda ns: ns["expected_lifetime"](ns["fit"].alpha, ns["fit"].beta, 60), "over 60 months"),
+    ("ex07_retention", "check_lifetime_48",
+     lambda ns: ns["expected_lifetime"](ns["fit"].alpha, ns["fit"].beta, 49), "49 months"),
+    ("ex07_retention", "check_lifetime_48",
+     lambda ns: ns["table"]["periods"].sum() / ns["table"]["churned"].sum(), "1 / churn"),
     # exercise 9, the capstone
     ("ex09_capstone", "check_capstone_new_customers",
      lambda ns: int(ns["closed"].between("2026-01-01", "2026-03-31 23:59").sum()),

@@ -43,7 +43,7 @@ from cac_toolkit.core.resources import data_path
 from cac_toolkit.course import capstone
 from cac_toolkit.course.levers import blended_cac
 from cac_toolkit.data.loading import AuditData, load_folder
-from cac_toolkit.figures import formulas, targets
+from cac_toolkit.figures import formulas, retention, targets
 from cac_toolkit.figures.cohorts import lead_cohorts, monthly_cac
 from cac_toolkit.figures.counting import acquisitions, acquisitions_in
 from cac_toolkit.figures.formulas import channel_cac, ltv_from_churn, ltv_from_revenue
@@ -127,6 +127,11 @@ def share(value: float) -> str:
     return f"{value:.2%} ({value:.4f})".replace("%", " %")
 
 
+def rate(value: float) -> str:
+    """``0.992 % (0.009921)``: a small monthly rate (a churn), to three decimals of a percent."""
+    return f"{value:.3%} ({value:.6f})".replace("%", " %")
+
+
 def days(value: float) -> str:
     """``41.5 days``: a duration in days, to the tenth."""
     return f"{value:,.1f} days"
@@ -157,8 +162,8 @@ def names(values: object) -> str:
 
 
 #: How close counts as exact, per kind: money to the cent, shares to 4 decimals.
-_EXACT = {money: 0.0051, share: 0.00006, days: 0.051, months: 0.0051, count: 0.01,
-          plain: 0.00006}
+_EXACT = {money: 0.0051, share: 0.00006, rate: 0.0000006, days: 0.051, months: 0.0051,
+          count: 0.01, plain: 0.00006}
 _CLOSE = 0.005  # relative: within 0.5 % is "almost" (a rounding, a slightly different filter)
 
 
@@ -319,12 +324,12 @@ def _number(check: Check, answer: object, spec: Expected) -> Feedback:
         if not _same(known, expected, fmt) and _same(value, known, fmt):
             return Feedback(question, "wrong", [f"{OFF} your {what} is {fmt(value)}: "
                                                 f"{mistake.why}", f"{HINT} {hint}"])
-    if fmt is share and 1 < abs(value) <= 100 and (_same(value / 100, expected, fmt)
-                                                   or _near(value / 100, expected)):
+    if (fmt is share and 1 < abs(value) <= 100 or fmt is rate) and (
+            _same(value / 100, expected, fmt) or _near(value / 100, expected)):
         return Feedback(question, "close", [
             f"{OFF} you gave {value:g}, a percentage: give a share between 0 and 1 "
             "(the percentage divided by 100), not a percentage.", f"{HINT} {hint}"])
-    if fmt is not share and expected and _near(value / 100, expected):
+    if fmt not in (share, rate) and expected and _near(value / 100, expected):
         return Feedback(question, "wrong", [
             f"{OFF} your {what} is 100 times too large: a percentage typed as a whole number "
             "(78 for a 78 % margin)? Use shares: 0.78.", f"{HINT} {hint}"])
@@ -1237,6 +1242,138 @@ def check_mix() -> Expected:
     ), money, "CAC")
 
 
+# ====================================================================== exercise 7: retention
+
+#: Exercise 7: the half-year of the churn question, NRR's last month, the lifetime's horizon.
+EX7 = {"nrr_month": "2025-06", "horizon_months": 48}
+JUNE_2025 = ("2025-06-01", "2025-06-30")
+
+
+def _distinct(expected: float, fmt: Callable[[float], str], *mistakes: Mistake
+              ) -> tuple[Mistake, ...]:
+    """The mistakes whose figure differs from the expected one (on these data some coincide)."""
+    return tuple(m for m in mistakes if not _same(float(m.value), expected,  # type: ignore[arg-type]
+                                                  fmt))
+
+
+@cache
+def _revenue_matrix() -> retention.MrrMatrix:
+    return retention.mrr_matrix(exercise_data().revenue)
+
+
+def _months_of(bounds: tuple[str, str]) -> list[pd.Period]:
+    return retention.period_months(pd.Timestamp(bounds[0]), pd.Timestamp(bounds[1]))
+
+
+@declare("logo_churn", "Question 7.1, monthly logo churn of the half-year", "answer_logo_churn",
+         "set `answer_logo_churn` to the monthly logo churn of January to June 2025, as a share.",
+         "for each month m: accounts churned in m (MRR > 0 in m - 1, 0 in m) and accounts "
+         "paying in m - 1 (retention.mrr_movements gives both: `churned`, `active_before`); "
+         "add each column over the six months, then divide.",
+         "7.1 Monthly logo churn of H1 2025: churned accounts / accounts paying the month "
+         "before, both added over January to June.")
+def check_logo_churn() -> Expected:
+    matrix = _revenue_matrix()
+    rows = retention.mrr_movements(matrix).loc[_months_of(H1_2025)]
+    churned, before = int(rows["churned"].sum()), int(rows["active_before"].sum())
+    expected = churned / before
+    active = (matrix.cents > 0).sum(axis=0)
+    after = int(sum(active[matrix.month_index(m)] for m in _months_of(H1_2025)))
+    lost = float((rows["churn"] + rows["contraction"]).sum() / rows["opening"].sum())
+    return Expected("number", expected, f"{churned} accounts lost over {before:,} "
+                    f"account-months at risk: {expected:.2%} of the paying accounts leave each "
+                    "month.",
+                    _distinct(expected, rate,
+        Mistake(churned / after, "you divided by the accounts paying at the end of each month; "
+                "the base is the accounts paying the month before (those who could churn)."),
+        Mistake(churned / int(rows["active_before"].iloc[0]), "that is the churn of the whole "
+                "half-year over the accounts of December; the question asks a monthly rate."),
+        Mistake(float((rows["churned"] / rows["active_before"]).mean()), "you averaged the six "
+                "monthly rates; add the churned accounts and the accounts at risk over the "
+                "months, then divide once."),
+        Mistake(lost, "that is the revenue churn (MRR lost to churn and contraction over the "
+                "MRR of the month before); logo churn counts accounts."),
+    ), rate, "churn", parts=(churned, before))
+
+
+@declare("new_mrr", "Question 7.2, new MRR of June 2025", "answer_new_mrr",
+         "set `answer_new_mrr` to the new MRR of June 2025, in euros.",
+         "new MRR is the MRR of the accounts whose first month with MRR > 0 in the whole table "
+         "is June 2025 (retention.mrr_movements, column `new`, in cents).",
+         "7.2 New MRR of June 2025 (accounts in their first paying month), in euros.")
+def check_new_mrr() -> Expected:
+    month = _months_of(JUNE_2025)[0]
+    row = retention.mrr_movements(_revenue_matrix()).loc[month] / 100
+    expected = float(row["new"])
+    return Expected("number", expected, "only accounts paying for the first time; an account "
+                    "back after a month at zero is a reactivation.", _distinct(expected, money,
+        Mistake(float(row["new"] + row["reactivation"]), "you counted the reactivations as "
+                "new: an account back after a month at zero is not new (its first month with "
+                "MRR is earlier in the table)."),
+        Mistake(float(row["new"] + row["reactivation"] + row["expansion"]), "that is all the "
+                "MRR gained in the month: new, reactivation and expansion; new MRR is the "
+                "accounts' first month only."),
+        Mistake(float(row["new"]) * 100, "that is in cents; the question asks euros."),
+    ), money, "new MRR")
+
+
+@declare("nrr", "Question 7.3, NRR June 2025 vs June 2024", "answer_nrr",
+         "set `answer_nrr` to the net revenue retention, as a share (1.05 for 105 %).",
+         "take the accounts with MRR > 0 in June 2024; NRR = their MRR in June 2025 (0 for "
+         "those who left) / their MRR in June 2024. New accounts stay out.",
+         "7.3 NRR over twelve months, June 2025 against June 2024.")
+def check_nrr() -> Expected:
+    matrix = _revenue_matrix()
+    last = pd.Period(EX7["nrr_month"], "M")
+    base = matrix.cents[:, matrix.month_index(last - 12)].astype("float64")
+    now = matrix.cents[:, matrix.month_index(last)].astype("float64")
+    cohort = base > 0
+    expected = float(now[cohort].sum() / base[cohort].sum())
+    grr = float(np.minimum(now[cohort], base[cohort]).sum() / base[cohort].sum())
+    stayed = cohort & (now > 0)
+    return Expected("number", expected, "above 100 %: the accounts of June 2024 pay more, all "
+                    "together, than a year ago, their expansion outweighing churn and "
+                    "contraction." if expected > 1 else "below 100 %: churn and contraction "
+                    "outweigh the expansion of the accounts of June 2024.",
+                    _distinct(expected, share,
+        Mistake(float(now.sum() / base.sum()), "that is the growth of the whole MRR: it "
+                "includes the new customers' MRR; NRR follows the accounts of June 2024 only."),
+        Mistake(grr, "you capped each account at its MRR of June 2024: that is the GRR; NRR "
+                "counts expansion too."),
+        Mistake(float(now[stayed].sum() / base[stayed].sum()), "you left out the accounts "
+                "that churned; they stay in the base, with 0 in June 2025."),
+        Mistake(1 / expected, "that is June 2024 over June 2025, the inverse."),
+    ), share, "NRR")
+
+
+@declare("lifetime_48", "Question 7.4, expected lifetime within 48 months (sBG)",
+         "answer_lifetime_48", "set `answer_lifetime_48` to the expected months paid within "
+         "48 months of acquisition.",
+         "lifetimes = retention.lifetimes(matrix); fit = retention.fit_sbg_lifetimes("
+         "lifetimes['periods'], lifetimes['churned']); then retention.expected_lifetime("
+         "fit.alpha, fit.beta, 48).",
+         "7.4 The sBG expected lifetime within 48 months, fitted to every account of the "
+         "revenue table.")
+def check_lifetime_48() -> Expected:
+    table = retention.lifetimes(_revenue_matrix())
+    fit = retention.fit_sbg_lifetimes(table["periods"], table["churned"])
+    horizon = int(EX7["horizon_months"])
+    expected = retention.expected_lifetime(fit.alpha, fit.beta, horizon)
+    churn = retention.fit_geometric(table["periods"], table["churned"])
+    return Expected("number", expected, f"alpha {fit.alpha:.3f} and beta {fit.beta:.3f}: "
+                    "customers differ, and those who stay churn less and less.",
+                    _distinct(expected, months,
+        Mistake(retention.constant_churn_lifetime(churn, horizon), "that is a constant churn "
+                "fitted to the same lifetimes: it treats every customer as the average one and "
+                "understates how long the loyal ones stay; fit the sBG."),
+        Mistake(retention.expected_lifetime(fit.alpha, fit.beta, 60), "that is over 60 "
+                "months, the audit's default horizon; the question asks within 48."),
+        Mistake(1 / churn, "that is 1 / churn, a constant churn's lifetime without a horizon; "
+                "the question asks the sBG's expected months within 48."),
+        Mistake(retention.expected_lifetime(fit.alpha, fit.beta, horizon + 1), "you summed "
+                "S(t) for t = 0 to 48, 49 months; the month of acquisition is t = 0, so stop "
+                "at t = 47."),
+    ), months, "lifetime")
 # ============================================================ exercise 9: the capstone (Clairval)
 # A messy client folder (cac_toolkit.course.capstone): every figure comes from its facts, each
 # typical mistake from the facts read with that trap.
@@ -1503,6 +1640,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
                          check_margin_multiple),
     "ex06_dashboard": (check_cac_trend, check_top_channel_share, check_warning_cac_vs_arpa,
                        check_referral, check_mix),
+    "ex07_retention": (check_logo_churn, check_new_mrr, check_nrr, check_lifetime_48),
     "ex09_capstone": (check_capstone_new_customers, check_capstone_sources,
                       check_capstone_spend, check_capstone_cac, check_capstone_channel_cac,
                       check_capstone_ltv_cac, check_capstone_worst_channel,

@@ -127,7 +127,7 @@ LESSONS: tuple[Lesson, ...] = (
             "lifetime and the LTV; the sBG model captures it with two parameters.",
             "A measured LTV comes with its basis and a 90 % interval: a ratio without its "
             "interval hides how few customers it rests on."),
-           ("10.1", "10.2")),
+           ("10.1", "10.2"), "ex07_retention"),
     Lesson("11_attribution", "Attribution: which channel gets the credit?", 35,
            ("credit new customers by deal channel, first and last touch, linear, time decay and "
             "position-based 40/20/40, by hand on a small journey table",
