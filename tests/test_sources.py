@@ -202,6 +202,45 @@ def test_pipedrive_deals_in_a_second_currency_are_refused(tmp_path: Path) -> Non
     assert "USD" in str(info.value) and "single currency" in str(info.value)
 
 
+def test_a_billing_invoices_export_gives_the_hand_mapped_revenue_table(tmp_path: Path) -> None:
+    raw, mapped = RAW / "billing", RAW / "billing_contract"
+    before = digests(raw)
+    params = AuditParameters.from_mapping({**QUARTER, "lifetime_months": None,
+                                           "bootstrap_samples": 200})
+    kpis = compute_kpis(load_folder(raw), params)
+    assert figures(kpis) == figures(compute_kpis(load_folder(mapped), params))
+    assert kpis["ltv_basis"] == "measured" and kpis["warnings"] == []
+    assert kpis["inputs"]["revenue"]["preset"] == "invoices"
+    revenue = load_folder(raw).revenue
+    yearly = revenue[revenue["account_id"] == "cus_504"]
+    assert yearly["mrr"].tolist() == [800.0, 800.0]  # 9,600.00 a year, February and March
+    out = tmp_path / "prepared"
+    result = cli("prepare", str(raw), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert figures(compute_kpis(load_folder(out), params)) == figures(kpis)
+    report = json.loads((out / "mapping-report.json").read_text(encoding="utf-8"))
+    source = next(s for s in report["sources"] if s["source"] == "revenue")
+    assert (source["rows_read"], source["rows_kept"]) == (21, 20)
+    assert source["dropped"] == {"status 'void'": 1, "status 'draft'": 1}
+    assert digests(raw) == before
+
+
+def test_an_invoice_over_several_months_is_spread_to_the_cent(tmp_path: Path) -> None:
+    folder = write_contract(tmp_path / "f", SPEND, DEALS.replace(",deal stage", "").replace(
+        ",Closed Won", "").replace(",Closed Lost", "").replace(",Open", ""), **{
+        "sources.yaml": "revenue: {file: invoices.csv, preset: invoices}\n",
+        "invoices.csv": "Customer,Status,Period Start,Period End,Amount\n"
+                        "A1,paid,2026-01-10,2026-04-10,1000.00\n"  # a quarter: 3 months
+                        "A2,paid,2026-01-01,2026-02-01,99.99\n"
+                        "A2,uncollectible,2026-02-01,2026-03-01,99.99\n"
+                        "A3,paid,2026-03-05,2026-03-05,50\n"})  # no length: one month
+    revenue = load_folder(folder).revenue
+    rows = [(r.account_id, f"{r.month:%Y-%m}", r.mrr) for r in revenue.itertuples()]
+    assert sorted(rows) == [("A1", "2026-01", 333.33), ("A1", "2026-02", 333.33),
+                            ("A1", "2026-03", 333.34), ("A2", "2026-01", 99.99),
+                            ("A3", "2026-03", 50.0)]
+
+
 # --------------------------------------------------------------------------- the five cases
 
 

@@ -175,9 +175,9 @@ def read_sources(folder: Path) -> SourcesConfig:
         items = value.value if isinstance(value.value, list) else [value]
         for index, item in enumerate(items, start=1):
             sources.append(_source(str(key), item, index if len(items) > 1 else None))
-    if not any(s.table in ("spend", "deals") for s in sources):
-        raise _error(1, "", "a spend or deals source (the other table may stay a "
-                     "contract file)")
+    if not sources:
+        raise _error(1, "", "at least one source, such as 'deals: {file: deals.csv, preset: "
+                     "hubspot_deals}' (the other tables may stay contract files)")
     return SourcesConfig(path, sources, channels)
 
 
@@ -268,7 +268,7 @@ def _date_format(node: _Node, what: str) -> str:
 
 def _option(name: str, node: _Node, what: str) -> object:
     """A preset option, checked."""
-    if name in ("won_stages",):
+    if name in ("won_stages", "statuses"):
         return _text_list(node, what)
     if name == "existing_as":
         value = _text(node, what)

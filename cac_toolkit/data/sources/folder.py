@@ -35,7 +35,7 @@ from cac_toolkit.data.signals import (
     stray_files,
     thousands_warning,
 )
-from cac_toolkit.data.sources import ads, crm, fec
+from cac_toolkit.data.sources import ads, billing, crm, fec
 from cac_toolkit.data.sources.config import SOURCES_FILE, Source, SourcesConfig, read_sources
 from cac_toolkit.data.sources.engine import (
     ReadSource,
@@ -52,7 +52,7 @@ from cac_toolkit.data.sources.engine import (
 from cac_toolkit.data.sources.presets import MONEY_COLUMNS
 from cac_toolkit.data.sources.report import report_dict, report_json, report_markdown
 
-_FAMILIES = {"crm": crm.apply, "fec": fec.apply, "ads": ads.apply}
+_FAMILIES = {"crm": crm.apply, "fec": fec.apply, "ads": ads.apply, "billing": billing.apply}
 MAPPING_REPORT = "mapping-report"
 
 

@@ -26,7 +26,7 @@ class Preset:
 
     name: str
     table: str
-    family: str  # "crm", "fec" or "ads": the module that applies it
+    family: str  # "crm", "fec", "ads" or "billing": the module that applies it
     headers: dict[str, tuple[str, ...]]
     required: tuple[str, ...]
     options: dict[str, object] = field(default_factory=dict)
@@ -45,7 +45,7 @@ DATE_ORDERS = {"dmy": "day first (31/01/2026)", "mdy": "month first (1/31/2026)"
 
 #: Contract columns holding money, multiplied by ``scale``.
 MONEY_COLUMNS = {"spend": ("amount",), "deals": ("mrr", "amount"),
-                 "leads": ("opportunity_value",), "touchpoints": ()}
+                 "leads": ("opportunity_value",), "touchpoints": (), "revenue": ("mrr",)}
 
 #: The 18 columns of the Fichier des Écritures Comptables, in order (BOI-CF-IOR-60-40-20).
 FEC_COLUMNS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum",
@@ -173,6 +173,22 @@ PRESETS: dict[str, Preset] = {
         date_format="mdy",
         defaults={"category": "marketing"},
         summary="LinkedIn Ads campaign performance report"),
+    "invoices": Preset(
+        "invoices", "revenue", "billing",
+        headers={
+            "account_id": ("Customer ID", "Customer", "Customer Id"),
+            "month": ("Period Start (UTC)", "Period Start", "Service Period Start",
+                      "Date (UTC)", "Invoice Date", "Date"),
+            "period_end": ("Period End (UTC)", "Period End", "Service Period End"),
+            "amount": ("Subtotal", "Amount Excl. Tax", "Amount Due", "Amount"),
+            "currency": ("Currency",),
+            "status": ("Status",),
+        },
+        required=("account_id", "month", "amount"),
+        options={"statuses": ["paid", "open"]},
+        date_format="ymd",
+        summary="a billing system's invoices export (Stripe, Chargebee...): one row per "
+                "invoice"),
 }
 
 #: HubSpot ``Deal Type`` and Salesforce ``Type`` values, lower-cased, with what they mean.
