@@ -28,6 +28,7 @@ from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.core.resources import data_path
 from cac_toolkit.core.safety import csv_text, excel_text, html_text, write_excel_text
 from cac_toolkit.data.loading import load_folder
+from cac_toolkit.render.longtail import for_display
 from cac_toolkit.render.workbook import workbook_labels, write_workbook
 from tests.conftest import QUARTER
 
@@ -273,6 +274,29 @@ def test_rounding_adjustment_makes_the_split_add_back(tmp_path: Path) -> None:
     assert [lookup(sheet, c) for c in prorata] == [33.33, 33.33, 33.33]
     assert [wb[sheet][c].value for c in adjustment] == [0.01, 0.0, 0.0]
     assert [values[f"channels.{c}.shared_allocated"] for c in "ABC"] == [33.34, 33.33, 33.33]
+    assert values["check_allocation"] == 0
+
+
+def test_a_long_tail_of_channels_is_one_row_that_adds_up(tmp_path: Path) -> None:
+    # 32 channels: the 19 with the largest fully loaded spend keep their row, the other 13
+    # are one row "other (13 channels)"; kpis.json keeps all 32, and the recalculated
+    # workbook equals the report's grouped view to the cent (pooled costs split by customers,
+    # sub-cent shares moved by largest remainder), its checks reading 0.
+    names = [f"C{i:02d}" for i in range(32)]
+    spend = [spend_row("2026-01-10", 100.01, "marketing")]
+    spend += [spend_row("2026-01-15", 10 + 7.33 * i, "marketing" if i % 3 else "sales", name)
+              for i, name in enumerate(names)]
+    deals = [deal_row(i, "2026-02-01", names[i % 29]) for i in range(64)]
+    folder = write_folder(tmp_path / "tail", spend=spend, deals=deals)
+    path, kpis = build(folder, tmp_path / "tail.xlsx", **QUARTER, gross_margin=0.5,
+                       lifetime_months=12)
+    assert len(kpis["channels"]) == 32
+    view = for_display(kpis)
+    assert len(view["channels"]) == 20 and "other (13 channels)" in view["channels"]
+    values = workbook_kpis(path, formulas_lookup(path))
+    shown = {key.split(".")[1] for key in values if key.startswith("channels.")}
+    assert shown == set(view["channels"])
+    assert_matches_kpis(values, view)
     assert values["check_allocation"] == 0
 
 

@@ -4,8 +4,10 @@ Charts and report tables show at most :data:`TOP_CHANNELS` channels: the
 ``TOP_CHANNELS - 1`` with the largest fully loaded spend (ties: more new customers, then the
 name), and one row ``other (N channels)`` adding up the rest, whose CACs are computed from its
 sums with the same formula as any channel's (:func:`cac_toolkit.figures.formulas.cac`).
-``kpis.json`` and the workbook keep every channel exactly: only what is displayed is grouped,
-through :func:`for_display`.
+``kpis.json`` keeps every channel exactly: only what is displayed is grouped, through
+:func:`for_display`; the workbook groups its channel rows the same way
+(:func:`cac_toolkit.render.workbook.group_inputs`), so that it opens and recalculates with a
+million channels.
 """
 
 from __future__ import annotations
@@ -42,6 +44,15 @@ def _cents_sum(values: np.ndarray) -> float | None:
     return round_money(int(np.rint(values * 100).astype("int64").sum()) / 100)
 
 
+def kept_positions(names: list[str], loaded: np.ndarray, customers: np.ndarray,
+                   limit: int = TOP_CHANNELS) -> list[int]:
+    """Positions of the ``limit - 1`` channels shown on their own, in their order: the
+    largest fully loaded spend ``loaded`` first, ties broken by more new ``customers``, then
+    by name (the report and the workbook pick the same ones)."""
+    order = np.lexsort((np.array(names, dtype=object).astype(str), -customers, -loaded))
+    return sorted(order[: limit - 1].tolist())
+
+
 def group_channels(channels: Mapping[str, Mapping[str, object]], limit: int = TOP_CHANNELS,
                    lang: str = "en") -> dict[str, dict[str, object]]:
     """``channels`` (``kpis["channels"]``) with at most ``limit`` entries (see module doc).
@@ -55,8 +66,7 @@ def group_channels(channels: Mapping[str, Mapping[str, object]], limit: int = TO
     spend = np.nan_to_num(_values(channels, "spend_direct"))
     loaded = spend + np.nan_to_num(_values(channels, "shared_allocated"))
     customers = np.nan_to_num(_values(channels, "new_customers"))
-    order = np.lexsort((np.array(names, dtype=object).astype(str), -customers, -loaded))
-    keep = set(order[: limit - 1].tolist())
+    keep = set(kept_positions(names, loaded, customers, limit))
     rest = np.array(sorted(set(range(len(names))) - keep), dtype="int64")
     tail = {names[i]: channels[names[i]] for i in rest}
     out = {names[i]: dict(channels[names[i]]) for i in sorted(keep)}

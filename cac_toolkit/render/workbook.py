@@ -24,6 +24,13 @@ customer in the period``). Client text (channel names, lead ids, file names) goe
 
 Defined names (``in_*`` for inputs, ``kpi_*`` and ``ch_*`` for results, ``check_*``) let the
 controller jump to any figure from Excel's name box; formulas use them where they read better.
+
+A long tail of channels. With more than :data:`~cac_toolkit.render.longtail.TOP_CHANNELS`
+channels, the channel rows show the same channels as the report and one row ``other (N
+channels)`` holding the sums of the rest (:func:`group_inputs`): its spend and allocated share
+add up to the cent, its CACs are the same formulas over those sums, so every total and check
+still equals ``kpis.json`` (which keeps every channel) and the workbook stays a size that a
+spreadsheet opens (a million rows of formulas would not).
 """
 
 from __future__ import annotations
@@ -57,6 +64,7 @@ from cac_toolkit.data.loading import AuditData
 from cac_toolkit.figures import formulas
 from cac_toolkit.figures.counting import acquisitions, acquisitions_in
 from cac_toolkit.figures.formulas import FUNNEL_RATES
+from cac_toolkit.render.longtail import TOP_CHANNELS, for_display, kept_positions, other_label
 
 #: Version of this workbook's layout (sheets, names, blocks), for readers that parse it.
 WORKBOOK_VERSION = 1
@@ -375,6 +383,61 @@ def workbook_inputs(data: AuditData, params: AuditParameters,
                           adjustment=adjustment, new_customers=len(acquired),
                           mrr_sum=float(mrr.sum()) if len(mrr) else 0.0, mrr_count=len(mrr),
                           funnel=funnel, won_leads=won_leads)
+
+
+def group_inputs(inputs: WorkbookInputs, limit: int = TOP_CHANNELS, lang: str = "en"
+                 ) -> WorkbookInputs:
+    """``inputs`` with at most ``limit`` channel rows: the ``limit - 1`` channels the report
+    shows (largest fully loaded spend first, see :func:`~cac_toolkit.render.longtail.
+    kept_positions`) in their order, then one row ``other (N channels)``.
+
+    The row's spend per category, customers and key are the sums of the grouped channels
+    (money in whole cents); its rounding adjustment is the grouped channels' exact allocations
+    (``allocate``) minus ``ROUND(shared x key / SUM(key), 2)`` of its own key, so its
+    allocated share is theirs to the cent.
+    """
+    channels = inputs.channels
+    if len(channels) <= limit:
+        return inputs
+    cents = (inputs.spend * 100).round().astype("int64")
+    key_sum = sum(float(k) for k in inputs.key)  # left to right, as Excel's SUM
+    shared = inputs.shared
+    if inputs.adjustment is not None and key_sum > 0:
+        prorata = pd.Series([excel_round(formulas.pro_rata(shared, float(k), key_sum), 2)
+                             for k in inputs.key], index=channels)
+        exact = ((prorata + inputs.adjustment) * 100).round().astype("int64")
+    else:
+        exact = pd.Series(0, index=channels, dtype="int64")
+    loaded = (cents.sum(axis=1) + exact).to_numpy(dtype="float64")
+    kept = [channels[i] for i in kept_positions(channels, loaded,
+                                                inputs.customers.to_numpy(dtype="float64"),
+                                                limit)]
+    shown = set(kept)
+    tail = [c for c in channels if c not in shown]
+    other = other_label(len(tail), lang)
+    names = [*kept, other]
+    spend = pd.concat([cents.loc[kept], cents.loc[tail].sum().to_frame(other).T]) / 100
+    spend.index = pd.Index(names, name="channel")
+    customers = pd.Series([*inputs.customers[kept], float(inputs.customers[tail].sum())],
+                          index=names, dtype="float64")
+    key = pd.Series([*inputs.key[kept], float(inputs.key[tail].sum())], index=names,
+                    dtype="float64")
+    adjustment = None
+    if inputs.adjustment is not None:
+        # Each row's exact allocation minus its formula's ROUND(pro rata, 2) over the rows
+        # as written (the SUM of the grouped key column).
+        grouped_sum = sum(float(k) for k in key)
+        exact_rows = [*(int(exact[c]) for c in kept), int(exact[tail].sum())]
+        adjustment = pd.Series([excel_round(cents / 100 - excel_round(formulas.pro_rata(
+            shared, float(k), grouped_sum), 2), 2) for cents, k in zip(exact_rows, key,
+                                                                      strict=True)],
+            index=names)
+    return WorkbookInputs(period=inputs.period, spend=spend,
+                          shared_marketing=inputs.shared_marketing,
+                          shared_sales=inputs.shared_sales, customers=customers, key=key,
+                          adjustment=adjustment, new_customers=inputs.new_customers,
+                          mrr_sum=inputs.mrr_sum, mrr_count=inputs.mrr_count,
+                          funnel=inputs.funnel, won_leads=inputs.won_leads)
 
 
 def _funnel_inputs(leads: pd.DataFrame | None,
@@ -1073,7 +1136,8 @@ def write_workbook(path: str | Path, data: AuditData, params: AuditParameters,
         raise ValueError("the KPIs were computed with other parameters than the workbook's")
     labels = workbook_labels(params.lang)
     money_fmt = CURRENCY_FORMATS.get(params.currency, f'#,##0.00 "{params.currency}"')
-    inputs = workbook_inputs(data, params, period, kpi_credits(kpis, params))
+    inputs = group_inputs(workbook_inputs(data, params, period, kpi_credits(kpis, params)),
+                          lang=params.lang)
 
     wb = Workbook()
     inputs_sheet = _Sheet(wb, wb.active, labels, inputs=True)
@@ -1090,7 +1154,9 @@ def write_workbook(path: str | Path, data: AuditData, params: AuditParameters,
         retention_sheet = _Sheet(wb, wb.create_sheet(labels["retention_sheet"], 2), labels)
         _write_retention(retention_sheet, kpis, params, money_fmt)
         sheets.append(retention_sheet)
-    _write_provenance(provenance, inputs_sheet, data, params, kpis, period)
+    # Notes about the grouped channels are one note, as in the report.
+    _write_provenance(provenance, inputs_sheet, data, params,
+                      for_display(kpis, lang=params.lang), period)
     inputs_sheet.printable("portrait")  # narrow columns: portrait holds more rows a page
     for sheet in (*sheets[1:], provenance):
         sheet.printable()
