@@ -302,7 +302,7 @@ def test_provenance_lists_files_and_parameters(saas):
     assert inputs.loc["spend", "Fichier"] == "spend.csv"
     assert panel["parameters"].loc["lifetime_months", "Valeur"] == "30"
     assert panel["parameters"].loc["monthly_churn", "Valeur"] == "non renseigné"
-    assert "exécuté le 2026-11-20" in panel["version"]
+    assert "exécuté le 20/11/2026" in panel["version"]  # French date, issue 14 item 5
 
 
 def test_headline_is_rounded_text(saas):

@@ -11,8 +11,11 @@ string or a language; ``scripts/extract_messages.py`` regenerates the catalogues
 from __future__ import annotations
 
 import gettext
+from datetime import date
 from functools import cache
 from importlib.resources import as_file, files
+
+from babel.dates import format_date, get_month_names
 
 #: The languages of the reports: English (the source texts) and French (the catalogue).
 LANGS = ("en", "fr")
@@ -65,3 +68,21 @@ def is_translated(message: Message, lang: str) -> bool:
         return True
     key = "\x04".join(message) if isinstance(message, tuple) else message
     return key in catalogue(lang)._catalog  # type: ignore[attr-defined]
+
+
+#: Babel's locale of each report language (numbers, dates and month names come from it).
+LOCALES = {"en": "en_US", "fr": "fr_FR"}
+
+
+def format_day(day: date | str, lang: str = "en") -> str:
+    """A calendar day as the reader writes it: ``2025-01-01`` (ISO) in English, ``01/01/2025``
+    in French (Babel's ``dd/MM/yyyy`` pattern)."""
+    day = date.fromisoformat(str(day)[:10]) if not isinstance(day, date) else day
+    if check_lang(lang) == "en":
+        return day.isoformat()
+    return format_date(day, "dd/MM/yyyy", locale=LOCALES[lang])
+
+
+def month_abbreviation(month: int, lang: str = "en") -> str:
+    """The abbreviated name of ``month`` (1 to 12) from Babel's locale data: ``Jan`` / ``janv.``."""
+    return str(get_month_names("abbreviated", locale=LOCALES[check_lang(lang)])[month])

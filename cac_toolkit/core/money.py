@@ -6,6 +6,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
+from babel.numbers import format_decimal
+
+from cac_toolkit.core.catalogue import LOCALES
 
 CENT = Decimal("0.01")
 
@@ -80,30 +83,51 @@ def divide_money(amount: float, denominator: float) -> float:
 
 
 def format_money(amount: float | None, currency: str = "EUR", lang: str = "en") -> str:
-    """Format an amount for a reader: ``EUR 1,500.00`` in English, ``1 500,00 €`` in French."""
+    """Format an amount for a reader: ``€1,500.00`` in English, ``1 500,00 €`` in French.
+
+    Exact to the cent (the amount is taken in whole cents); digits, decimal and group symbols
+    from Babel's locale data (:func:`format_number`).
+    """
     if amount is None or (isinstance(amount, float) and np.isnan(amount)):
         return "n/a" if lang == "en" else "n.d."
     cents = to_cents(amount)
     sign = "-" if cents < 0 else ""
-    units, rest = divmod(abs(cents), 100)
+    digits = _grouped(Decimal(abs(cents)).scaleb(-2), lang)
     symbol = {"EUR": "€", "USD": "$", "GBP": "£"}.get(currency, currency)
     if lang == "fr":
-        grouped = f"{units:,}".replace(",", "\u00a0")
-        return f"{sign}{grouped},{rest:02d}\u00a0{symbol}"
-    grouped = f"{units:,}"
+        return f"{sign}{digits}\u00a0{symbol}"
     if symbol in ("€", "$", "£"):
-        return f"{sign}{symbol}{grouped}.{rest:02d}"
-    return f"{sign}{grouped}.{rest:02d} {symbol}"
+        return f"{sign}{symbol}{digits}"
+    return f"{sign}{digits} {symbol}"
+
+
+def _grouped(amount: Decimal, lang: str) -> str:
+    """A non-negative amount with two decimals, grouped in ``lang``'s convention."""
+    text = format_decimal(amount, format="#,##0.00", locale=LOCALES[lang],
+                          decimal_quantization=False)
+    return text.replace("\u202f", FRENCH_GROUP) if lang == "fr" else text
+
+
+#: The group separator the reports use in French: a no-break space (U+00A0), as the money of
+#: the reports has always been written ("1 500,00 €"), where CLDR's French data has U+202F.
+#: The narrow U+202F goes before ``%`` (and ``:`` ``;`` ``!`` ``?``, in the catalogue).
+FRENCH_GROUP = "\u00a0"
 
 
 def format_number(value: float | None, digits: int = 2, lang: str = "en") -> str:
-    """Format a plain number with ``digits`` decimals in the reader's convention."""
+    """Format a plain number with ``digits`` decimals in the reader's convention
+    (``1,234.50`` / ``1 234,50``), with Babel's locale data.
+
+    The value is rounded first as Python's ``format`` rounds it (so English output stays
+    what it always was), then Babel writes its decimal and group symbols.
+    """
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "n/a" if lang == "en" else "n.d."
-    text = f"{value:,.{digits}f}"
-    if lang == "fr":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
+    fixed = Decimal(f"{value:.{digits}f}")
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    text = format_decimal(fixed, format=pattern, locale=LOCALES[lang],
+                          decimal_quantization=False)
+    return text.replace("\u202f", FRENCH_GROUP) if lang == "fr" else text
 
 
 def format_percent(value: float | None, digits: int = 1, lang: str = "en") -> str:

@@ -27,6 +27,7 @@ from cac_toolkit.audit.kpis import flatten, kpi_value
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.audit.readings import DEPENDENCE_THRESHOLD
 from cac_toolkit.audit.retention import measure_retention
+from cac_toolkit.core.catalogue import format_day, month_abbreviation
 from cac_toolkit.core.money import format_money, format_number, format_percent
 from cac_toolkit.core.notes import Notes
 from cac_toolkit.core.periods import Period, on_calendar_boundaries
@@ -168,13 +169,6 @@ def fmt_change(current: object, previous: object, kind: str, lang: str = "en") -
     return _signed(format_percent(change, 1, lang), change)
 
 
-_MONTHS = {
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
-           "nov.", "déc."),
-}
-
-
 def period_label(period: Mapping[str, str] | object, lang: str = "en") -> str:
     """A period as a reader names it: ``Q1 2026`` / ``T1 2026``, ``Mar 2026`` / ``mars 2026``,
     ``2026``, else its dates (``2026-01-03 – 2026-03-31`` / ``03/01/2026 – 31/03/2026``).
@@ -191,12 +185,11 @@ def period_label(period: Mapping[str, str] | object, lang: str = "en") -> str:
         return f"{'T' if lang == 'fr' else 'Q'}{quarter.quarter} {quarter.year}"
     month = start.to_period("M")
     if start == month.start_time and end.normalize() == month.end_time.normalize():
-        return f"{_MONTHS[lang][month.month - 1]} {month.year}"
+        return f"{month_abbreviation(month.month, lang)} {month.year}"
     year = start.to_period("Y")
     if start == year.start_time and end.normalize() == year.end_time.normalize():
         return str(year.year)
-    pattern = "%d/%m/%Y" if lang == "fr" else "%Y-%m-%d"
-    return f"{start.strftime(pattern)} – {end.strftime(pattern)}"
+    return f"{format_day(start.date(), lang)} – {format_day(end.date(), lang)}"
 
 
 _get = kpi_value  # the report reads the KPI dict through the KPI file's own getter
@@ -909,6 +902,33 @@ def notes_html(kpis: Mapping[str, object], lang: str = "en") -> HTML:
 # ------------------------------------------------------------------------------ provenance
 
 
+def day_text(day: str | None, lang: str = "en") -> str:
+    """A run date as the reader writes it (``2026-11-20`` / ``20/11/2026``), or "not set";
+    a text that is not an ISO date is shown as it is."""
+    if not day:
+        return t("not_set", lang)
+    try:
+        return format_day(str(day), lang)
+    except ValueError:
+        return str(day)
+
+
+def parameter_text(value: object, lang: str = "en") -> str:
+    """A parameter of the KPI file as the provenance table shows it: as Python writes it in
+    English (``0.75``, ``36.0``, ``2025-01-01``); French decimals and dates in French
+    (``0,75``, ``36,0``, ``01/01/2025``)."""
+    if value is None:
+        return t("not_set", lang)
+    text = str(value)
+    if lang == "en" or isinstance(value, bool):
+        return text
+    if isinstance(value, float):
+        return text.replace(".", ",")
+    if isinstance(value, str) and len(text) == 10 and text[4] == "-" and text[7] == "-":
+        return day_text(text, lang)
+    return text
+
+
 def provenance(kpis: Mapping[str, object], run_date: str | None = None,
                lang: str = "en") -> Panel:
     """Input files (name, rows, SHA-256), parameters, package version and run date."""
@@ -921,13 +941,13 @@ def provenance(kpis: Mapping[str, object], run_date: str | None = None,
     panel.add("inputs", t("provenance.inputs", lang),
               _frame(inputs, t("col.table", lang), lang, numeric=[t("col.rows", lang)],
                      code=[t("col.sha256", lang)]))
-    parameters = {str(k): {t("col.value", lang): t("not_set", lang) if v is None else str(v)}
+    parameters = {str(k): {t("col.value", lang): parameter_text(v, lang)}
                   for k, v in (kpis.get("parameters") or {}).items()}  # type: ignore[union-attr]
     panel.add("parameters", t("provenance.parameters", lang),
               _frame(parameters, t("col.parameter", lang), lang))
     version = t("provenance.version", lang, version=kpis.get("version", __version__),
                 kpi_version=kpis.get("kpi_file_version", ""),
-                run_date=run_date or t("not_set", lang))
+                run_date=day_text(run_date, lang))
     panel.add("version", "", f'<p class="cac-caption">{_esc(version)}</p>')
     return panel
 
@@ -986,7 +1006,7 @@ def title_block(kpis: Mapping[str, object], lang: str = "en", run_date: str | No
                  if isinstance(previous, Mapping) and previous.get("period") else "–")
     meta = t("report.meta", lang, currency=_currency(kpis),
              sector=targets.sector_name(sector, lang), allocation=allocation_text(kpis, lang),
-             model=model_text(kpis, lang), run_date=run_date or t("not_set", lang))
+             model=model_text(kpis, lang), run_date=day_text(run_date, lang))
     footer = f"{t('report.title', lang)} · {period_label(kpis['period'], lang)}"  # type: ignore[arg-type]
     comparison = ""
     if isinstance(previous, Mapping) and previous.get("period"):

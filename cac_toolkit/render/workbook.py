@@ -54,7 +54,7 @@ from cac_toolkit.audit.kpis import (
     period_spend,
 )
 from cac_toolkit.audit.params import AuditParameters
-from cac_toolkit.core.catalogue import translate
+from cac_toolkit.core.catalogue import format_day, translate
 from cac_toolkit.core.money import allocate, round_money, round_ratio
 from cac_toolkit.core.notes import Notes
 from cac_toolkit.core.periods import Period
@@ -476,8 +476,8 @@ class _Sheet:
     """A worksheet plus the workbook's defined names and the report language."""
 
     def __init__(self, wb: Workbook, ws: Worksheet, labels: dict[str, str],
-                 inputs: bool = False) -> None:
-        self.wb, self.ws, self.labels = wb, ws, labels
+                 inputs: bool = False, lang: str = "en") -> None:
+        self.wb, self.ws, self.labels, self.lang = wb, ws, labels, lang
         self.inputs = inputs  # numbers written here are inputs, styled as such
         self.title_rows: str | None = None  # rows repeated at the top of each printed page
 
@@ -657,7 +657,8 @@ def _write_inputs(s: _Sheet, inputs: WorkbookInputs, params: AuditParameters,
                   money_fmt: str, kpis: dict[str, object] | None = None) -> _InputCells:
     t = s.labels
     period = inputs.period
-    s.text(1, 1, t["inputs_title"].format(start=period.start.date(), end=period.end.date(),
+    s.text(1, 1, t["inputs_title"].format(start=format_day(period.start.date(), s.lang),
+                                          end=format_day(period.end.date(), s.lang),
                                           currency=params.currency), _TITLE)
     s.text(2, 1, t["inputs_note"]).alignment = _WRAP
     s.ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=6)
@@ -791,7 +792,8 @@ def _write_kpis(s: _Sheet, inputs_sheet: _Sheet, cells: _InputCells, inputs: Wor
                 ) -> None:
     t = s.labels
     period = inputs.period
-    s.text(1, 1, t["kpis_title"].format(start=period.start.date(), end=period.end.date(),
+    s.text(1, 1, t["kpis_title"].format(start=format_day(period.start.date(), s.lang),
+                                        end=format_day(period.end.date(), s.lang),
                                         currency=params.currency), _TITLE)
     s.text(2, 1, t["kpis_note"].format(inputs=inputs_sheet.ws.title))
     s.header(4, [t["kpi"], t["value"], t["json"], t["how"]])
@@ -1009,7 +1011,8 @@ def _write_provenance(s: _Sheet, inputs_sheet: _Sheet, data: AuditData,
     s.header(row, [t["name"], t["value"]])
     row += 1
     s.text(row, 1, t["period"])
-    s.text(row, 2, f"{period.start.date()} - {period.end.date()}")
+    s.text(row, 2, f"{format_day(period.start.date(), s.lang)} - "
+                   f"{format_day(period.end.date(), s.lang)}")
     for name, value in params.as_dict().items():
         row += 1
         s.text(row, 1, name)
@@ -1140,10 +1143,10 @@ def write_workbook(path: str | Path, data: AuditData, params: AuditParameters,
                           lang=params.lang)
 
     wb = Workbook()
-    inputs_sheet = _Sheet(wb, wb.active, labels, inputs=True)
+    inputs_sheet = _Sheet(wb, wb.active, labels, inputs=True, lang=params.lang)
     inputs_sheet.ws.title = labels["inputs_sheet"]
-    kpi_sheet = _Sheet(wb, wb.create_sheet("KPIs"), labels)
-    provenance = _Sheet(wb, wb.create_sheet("Provenance"), labels)
+    kpi_sheet = _Sheet(wb, wb.create_sheet("KPIs"), labels, lang=params.lang)
+    provenance = _Sheet(wb, wb.create_sheet("Provenance"), labels, lang=params.lang)
 
     cells = _write_inputs(inputs_sheet, inputs, params, money_fmt, kpis)
     untracked = frozenset(n["key"] for n in kpis.get("notes", [])
@@ -1151,7 +1154,8 @@ def write_workbook(path: str | Path, data: AuditData, params: AuditParameters,
     _write_kpis(kpi_sheet, inputs_sheet, cells, inputs, params, money_fmt, untracked)
     sheets = [inputs_sheet, kpi_sheet]
     if (kpis.get("retention") or {}).get("movements"):
-        retention_sheet = _Sheet(wb, wb.create_sheet(labels["retention_sheet"], 2), labels)
+        retention_sheet = _Sheet(wb, wb.create_sheet(labels["retention_sheet"], 2), labels,
+                                 lang=params.lang)
         _write_retention(retention_sheet, kpis, params, money_fmt)
         sheets.append(retention_sheet)
     # Notes about the grouped channels are one note, as in the report.
