@@ -166,7 +166,6 @@ def test_untracked_stage_and_missing_spend_are_explained(tmp_path: Path) -> None
     # Spend data ends in June 2025: the quarter's costs are unknown, never a CAC of 0.00.
     assert k["cac"]["global"] is None
     assert reasons["cac.global"] == ("no_spend_data", "no spend data after 2025-06-30")
-    from cac_toolkit.render.i18n import note_reason
-    french = note_reason({"key": "funnel.mql_to_sql", "code": "untracked_stage",
-                          "reason": reasons["funnel.mql_to_sql"][1]}, "fr")
-    assert french == "la table des leads ne contient aucune date sql_date : étape non suivie"
+    from cac_toolkit.render.i18n import note_text
+    french = note_text(next(n for n in k["notes"] if n["key"] == "funnel.mql_to_sql"), "fr")
+    assert french == "la table des leads ne contient aucune date sql_date\u202f: étape non suivie"

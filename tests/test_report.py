@@ -15,6 +15,7 @@ import pytest  # noqa: E402
 
 from cac_toolkit.audit.kpis import compute_kpis  # noqa: E402
 from cac_toolkit.audit.params import AuditParameters  # noqa: E402
+from cac_toolkit.core.notes import Note  # noqa: E402
 from cac_toolkit.core.periods import Period, history_periods  # noqa: E402
 from cac_toolkit.core.resources import data_path, template_dir  # noqa: E402
 from cac_toolkit.data.loading import load_folder  # noqa: E402
@@ -243,26 +244,46 @@ def test_notes_explain_every_null(saas, saas_data):
 
 
 def test_note_reasons_in_french():
+    """A note is an id and parameters: French comes from the catalogue's template and the same
+    parameters (the data's end date in French), never from the English sentence."""
     notes = [
-        {"key": "channels.Events.cac_direct", "code": "no_new_customer", "reason": "x"},
-        {"key": "funnel.opportunity_to_win", "code": "zero_denominator", "reason": "x"},
-        {"key": "cohorts.conversion_60", "code": "cohort_incomplete",
-         "reason": "leads not yet all observed for 60 days (data end 2025-12-31): 2025-11"},
-        {"key": "channels.shared_allocated", "code": "no_key",
-         "reason": "the allocation key (pipeline) is zero for every channel, so ..."},
-        {"key": "cohorts.period.cac_lag_90", "code": "cohort_incomplete", "reason": "x"},
+        Note("channels.Events.cac_direct", "no_new_customer.channel", {"channel": "Events"}),
+        Note("funnel.opportunity_to_win", "zero_denominator", {"denominator": "opportunities"}),
+        Note("cohorts.conversion_60", "cohort_incomplete",
+             {"days": 60, "as_of": "2025-12-31", "months": ["2025-11"]}),
+        Note("channels.shared_allocated", "no_key", {"allocation": "pipeline"}),
+        Note("cohorts.period.cac_lag_90", "cohort_incomplete.period",
+             {"days": 90, "as_of": "2025-12-31"}),
+        Note("funnel.mql_to_sql", "untracked_stage", {"columns": ["mql_date", "sql_date"]}),
+        Note("channels.other (1,234 channels).cac_direct", "no_new_customer.grouped",
+             {"count": 1234}),
     ]
-    assert [i18n.note_reason(n, "fr") for n in notes] == [
+    assert [i18n.note_text(n, "fr") for n in notes] == [
         "le canal Events a des dépenses mais aucun nouveau client sur la période",
         "aucun lead n'a atteint l'étape précédente dans la cohorte de la période "
         "(opportunities = 0)",
-        "leads pas encore tous observés sur 60 jours : 2025-11",
-        "la clé d'allocation (pipeline) est nulle pour tous les canaux : les coûts mutualisés "
-        "ne peuvent pas être répartis",
-        "aucun mois de la période n'est encore observé sur 90 jours",
+        f"leads pas encore tous observés sur 60 jours (fin des données le 31/12/2025){NNBSP}: "
+        "2025-11",
+        f"la clé d'allocation (pipeline) est nulle pour tous les canaux{NNBSP}: les coûts "
+        "mutualisés ne peuvent pas être répartis",
+        "aucun mois de la période n'est encore observé sur 90 jours (fin des données le "
+        "31/12/2025)",
+        f"la table des leads ne contient aucune date mql_date ou sql_date{NNBSP}: étape non "
+        "suivie",
+        f"1{NBSP}234 des canaux regroupés ont des dépenses mais aucun nouveau client sur la "
+        "période",
     ]
-    assert i18n.note_reason(notes[0], "en") == "x"
-    assert i18n.note_reason({"key": "k", "code": "new_code", "reason": "kept"}, "fr") == "kept"
+    assert [i18n.note_text(n, "en") for n in notes] == [n["reason"] for n in notes]
+    assert notes[2]["reason"] == ("leads not yet all observed for 60 days (data end "
+                                  "2025-12-31): 2025-11")
+    assert notes[5]["reason"] == "the leads table has no mql_date or sql_date at all"
+    assert notes[6]["reason"] == ("1,234 of the grouped channels have spend but no new "
+                                  "customer in the period")
+    assert dict(notes[0]) == {"key": "channels.Events.cac_direct", "code": "no_new_customer",
+                              "reason": "channel Events has spend but no new customer in the "
+                                        "period"}
+    # a note read back from kpis.json keeps only its English reason: shown as it is
+    assert i18n.note_text({"key": "k", "code": "new_code", "reason": "kept"}, "fr") == "kept"
     assert i18n.check_complete() == []
 
 

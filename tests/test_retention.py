@@ -118,21 +118,21 @@ def test_churn_hand_computed() -> None:
     assert fig.logo_churn_monthly == pytest.approx(2 / 9)
     # (200 churn) + (50 churn + 20 contraction) over 350 + 230 + 240.75 of opening MRR.
     assert fig.revenue_churn_monthly == pytest.approx(270 / 820.75)
-    assert fig.nrr_12m is None and "2025-04" in fig.notes["nrr_12m"]
+    assert fig.nrr_12m is None and "2025-04" in fig.reason("nrr_12m")
 
 
 def test_churn_leaves_out_the_month_without_a_month_before() -> None:
     fig = retention_figures(mrr_matrix(TABLE), pd.Timestamp("2026-01-01"),
                             pd.Timestamp("2026-02-28"))
     assert fig.logo_churn_monthly == pytest.approx(1 / 3)
-    assert "2026-01" in fig.notes["churn_months"]
+    assert "2026-01" in fig.reason("churn_months")
 
 
 def test_no_whole_month_gives_nulls_with_a_reason() -> None:
     fig = retention_figures(mrr_matrix(TABLE), pd.Timestamp("2026-02-02"),
                             pd.Timestamp("2026-02-27"))
     assert fig.logo_churn_monthly is None and fig.revenue_churn_monthly is None
-    assert fig.notes["logo_churn_monthly"] == "the period contains no whole calendar month"
+    assert fig.reason("logo_churn_monthly") == "the period contains no whole calendar month"
 
 
 def test_nrr_and_grr_hand_computed() -> None:

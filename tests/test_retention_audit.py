@@ -188,7 +188,7 @@ def test_report_shows_basis_intervals_and_the_warning(company: Path, lang: str) 
                                       k["intervals"]["ltv_cac"]["high"]))
     if lang == "fr":
         low, high = low.replace(".", ","), high.replace(".", ",")
-        assert "intervalle à 90 %" in lines[1] and "durée de vie saisie" in html
+        assert "intervalle à 90\u202f%" in lines[1] and "durée de vie saisie" in html
         assert "La durée de vie saisie donne une LTV" in html
     else:
         assert "90 % interval" in lines[1] and "typed lifetime (parameter)" in html

@@ -30,7 +30,7 @@ from cac_toolkit.core.errors import InputError, ParameterError, UndefinedMetricE
 from cac_toolkit.core.jsontext import iter_indented
 from cac_toolkit.core.money import round_money, round_ratio, to_cents
 from cac_toolkit.core.money import series_to_cents as cents
-from cac_toolkit.core.notes import Notes
+from cac_toolkit.core.notes import NOTE_TEXTS, Notes
 from cac_toolkit.core.periods import Period, previous_periods
 from cac_toolkit.core.version import __version__
 from cac_toolkit.data.loading import AuditData
@@ -50,14 +50,14 @@ def _money(value_cents: int | float) -> float:
     return round(int(value_cents) / 100, 2)
 
 
-def _noted(notes: Notes, key: str, code: str, reason: str,
+def _noted(notes: Notes, key: str, note_id: str,
            formula: Callable[..., float], *args: object, **kwargs: object) -> float | None:
-    """``formula(*args)``, or ``None`` with ``reason`` noted under ``key`` when it is undefined
-    (a zero denominator: :class:`UndefinedMetricError`)."""
+    """``formula(*args)``, or ``None`` with the note ``note_id`` under ``key`` when it is
+    undefined (a zero denominator: :class:`UndefinedMetricError`)."""
     try:
         return formula(*args, **kwargs)
     except UndefinedMetricError:
-        notes.add(key, code, reason)
+        notes.note(key, note_id)
         return None
 
 
@@ -105,8 +105,7 @@ def channel_customers(acquired: pd.DataFrame, data: AuditData, params: AuditPara
     if params.attribution_model == "deal" or acquired.empty:
         return acquired.groupby("channel").size().astype("float64")
     if data.touchpoints is None:
-        notes.add("channels", "no_touchpoints", "attribution_model needs a touchpoints table; "
-                  "every customer keeps the channel of its acquiring deal")
+        notes.note("channels", "no_touchpoints")
         return acquired.groupby("channel").size().astype("float64")
     if credits is not None:
         return credits[credits > 0]
@@ -138,44 +137,49 @@ def allocation_weights(customers: pd.Series, data: AuditData, params: AuditParam
     return leads.groupby("channel")["opportunity_value"].sum(min_count=1).fillna(0.0)
 
 
-def spend_coverage_gap(spend: pd.DataFrame, period: Period) -> tuple[str | None, bool]:
+def spend_coverage_gap(spend: pd.DataFrame, period: Period
+                       ) -> tuple[tuple[str, dict[str, str]] | None, bool]:
     """Why the spend table may not tell the period's spend: ``(reason, empty)``.
 
     The spend data covers the calendar months from that of its first line to that of its
-    last. ``reason`` is ``"no spend data before DATE"`` (or ``after DATE``) when the period
-    starts before or ends after them, else None; ``empty`` says that the period holds no
-    spend line at all, so its costs are unknown rather than 0.00.
+    last. ``reason`` is a note of :data:`~cac_toolkit.core.notes.NOTE_TEXTS` as ``(id,
+    parameters)``: ``("no_spend_data.before", {"day": DATE})`` ("no spend data before DATE",
+    or ``after``) when the period starts before or ends after them, else None; ``empty``
+    says that the period holds no spend line at all, so its costs are unknown rather than
+    0.00.
     """
     dates = spend["date"].dropna()
     if dates.empty:
-        return "no spend data at all", True
+        return ("no_spend_data", {}), True
     empty = not period.contains(dates).any()
     first = dates.min().to_period("M").start_time.normalize()
     last = dates.max().to_period("M").end_time.normalize()
     if period.start < first:
-        return f"no spend data before {first.date().isoformat()}", empty
+        return ("no_spend_data.before", {"day": first.date().isoformat()}), empty
     if period.end > last:
-        return f"no spend data after {last.date().isoformat()}", empty
+        return ("no_spend_data.after", {"day": last.date().isoformat()}), empty
     return None, empty
 
 
-def _null_costs(out: dict[str, object], notes: Notes, reason: str) -> None:
-    """Every figure divided by a cost becomes null with ``reason`` (never a CAC of 0.00);
-    a figure already null keeps its own reason."""
+def _null_costs(out: dict[str, object], notes: Notes, gap: tuple[str, dict[str, str]]
+                ) -> None:
+    """Every figure divided by a cost becomes null with the note ``gap`` (id, parameters:
+    never a CAC of 0.00); a figure already null keeps its own reason."""
+    note_id, params = gap
     cac = out["cac"]
     for key in ("global", "marketing", "sales"):
         if cac[key] is not None:  # type: ignore[index]
             cac[key] = None  # type: ignore[index]
-            notes.add(f"cac.{key}", "no_spend_data", reason)
+            notes.note(f"cac.{key}", note_id, **params)
     for name, channel in out["channels"].items():  # type: ignore[union-attr]
         for key in ("cac_direct", "cac_fully_loaded"):
             if channel[key] is not None:
                 channel[key] = None
-                notes.add(f"channels.{name}.{key}", "no_spend_data", reason)
+                notes.note(f"channels.{name}.{key}", note_id, **params)
     for key in ("ltv_cac", "payback_months"):
         if out[key] is not None:
             out[key] = None
-            notes.add(key, "no_spend_data", reason)
+            notes.note(key, note_id, **params)
 
 
 def period_kpis(data: AuditData, params: AuditParameters, period: Period,
@@ -199,7 +203,6 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
     total = marketing + sales
     acquired = acquisitions_in(all_acquired, period)
     n = len(acquired)
-    no_customer = "no new customer (paid 'new' deal) in the period"
 
     out: dict[str, object] = {"period": period.as_dict(), "currency": params.currency}
     out["spend"] = {"marketing": _money(marketing), "sales": _money(sales),
@@ -207,14 +210,13 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
                     "total": _money(total)}
     out["new_customers"] = n
     if n and not total and gap is None:
-        notes.add("cac.global", "no_spend", "no spend line in the period: the CAC of 0.00 "
-                  "only means that no cost was recorded")
+        notes.note("cac.global", "no_spend")
     out["cac"] = {
-        "global": _noted(notes, "cac.global", "no_new_customer", no_customer,
+        "global": _noted(notes, "cac.global", "no_new_customer",
                          formulas.cac, total / 100, n, to_cent=True),
-        "marketing": _noted(notes, "cac.marketing", "no_new_customer", no_customer,
+        "marketing": _noted(notes, "cac.marketing", "no_new_customer",
                             formulas.cac, marketing / 100, n, to_cent=True),
-        "sales": _noted(notes, "cac.sales", "no_new_customer", no_customer,
+        "sales": _noted(notes, "cac.sales", "no_new_customer",
                         formulas.cac, sales / 100, n, to_cent=True),
     }
     out["channels"] = channel_table(lines, acquired, data, params, period, all_acquired, notes,
@@ -223,9 +225,9 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
     mrr = acquired["mrr"].astype("float64").dropna() if n else pd.Series(dtype="float64")
     arpa = formulas.arpa(float(mrr.sum()), len(mrr)) if len(mrr) else None
     if n and not len(mrr):
-        notes.add("arpa_mrr", "no_mrr", "the acquiring deals carry no MRR")
+        notes.note("arpa_mrr", "no_mrr")
     elif not n:
-        notes.add("arpa_mrr", "no_new_customer", no_customer)
+        notes.note("arpa_mrr", "no_new_customer")
     out["arpa_mrr"] = (formulas.arpa(float(mrr.sum()), len(mrr), to_cent=True)
                        if arpa is not None else None)
     margin, typed = params.gross_margin, params.lifetime
@@ -237,8 +239,7 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
     if arpa is not None and margin is not None and lifetime is not None:
         ltv = formulas.ltv_from_arpa(arpa, margin, lifetime)
     elif arpa is not None:
-        notes.add("ltv", "missing_parameter",
-                  "set gross_margin and lifetime_months or monthly_churn")
+        notes.note("ltv", "missing_parameter")
     out["ltv_basis"] = basis if ltv is not None else None
     out["ltv"] = round_money(ltv) if ltv is not None else None
     both = arpa is not None and margin is not None
@@ -247,12 +248,10 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
     out["ltv_measured"] = (round_money(formulas.ltv_from_arpa(arpa, margin, measured_lifetime))
                            if both and measured_lifetime is not None else None)
     cac_value = formulas.cac(total / 100, n) if n else None
-    out["ltv_cac"] = (round_ratio(_noted(notes, "ltv_cac", "undefined",
-                                         "LTV or CAC is undefined", formulas.ltv_cac_ratio,
+    out["ltv_cac"] = (round_ratio(_noted(notes, "ltv_cac", "undefined", formulas.ltv_cac_ratio,
                                          ltv, cac_value))
                       if ltv is not None and cac_value else None)
     out["payback_months"] = (round_ratio(_noted(notes, "payback_months", "no_margin",
-                                                "no monthly gross margin per customer",
                                                 formulas.payback_months, cac_value, arpa,
                                                 margin))
                              if cac_value is not None and arpa is not None
@@ -281,9 +280,7 @@ def channel_table(lines: pd.DataFrame, acquired: pd.DataFrame, data: AuditData,
     shared = float(lines.loc[lines["channel"] == "shared", "cents"].sum()) / 100
     table = formulas.channel_cac(direct, customers, shared, key, to_cent=True)
     if shared and table["shared_allocated"].isna().all():
-        notes.add("channels.shared_allocated", "no_key",
-                  f"the allocation key ({params.allocation_key}) is zero for every channel, "
-                  "so pooled costs cannot be split")
+        notes.note("channels.shared_allocated", "no_key", allocation=params.allocation_key)
     revenue = formulas.first_year_revenue(acquired["mrr"].fillna(0),
                                           acquired["amount"].fillna(0)).groupby(
         acquired["channel"]).sum() if len(acquired) else pd.Series(dtype="float64")
@@ -317,8 +314,8 @@ def channel_table(lines: pd.DataFrame, acquired: pd.DataFrame, data: AuditData,
         for channel, *values in zip(channels, *columns.values(), strict=True)}
     for position in np.flatnonzero(customers == 0).tolist():
         channel = channels[position]
-        notes.add(f"channels.{channel}.cac_direct", "no_new_customer",
-                  f"channel {channel} has spend but no new customer in the period")
+        notes.note(f"channels.{channel}.cac_direct", "no_new_customer.channel",
+                   channel=channel)
     return out
 
 
@@ -372,7 +369,8 @@ def coverage_warnings(data: AuditData, periods: dict[str, Period]) -> list[DataW
         if gap is not None and not no_line:
             out.append(DataWarning("spend_partly_covered",
                                    f"the {name} period ({period.label()}) reaches beyond the "
-                                   f"spend table: {gap}, so its spend and CACs may be "
+                                   f"spend table: {NOTE_TEXTS[gap[0]].format(**gap[1])}, "
+                                   "so its spend and CACs may be "
                                    "incomplete"))
     return out
 
@@ -587,7 +585,7 @@ def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
     out["attribution_model"] = params.attribution_model
     out["previous"] = previous
     # The costs of the previous period that are unknown, not zero, are said too.
-    out["notes"] = notes.items + [{**n, "key": "previous." + n["key"]}
+    out["notes"] = notes.items + [n.moved("previous." + n["key"])
                                   for n in previous_notes.items
                                   if n["code"] == "no_spend_data"]
     found = data.warnings + spendless_channels(data, all_acquired) + coverage_warnings(

@@ -60,8 +60,7 @@ def measure_retention(revenue: pd.DataFrame | None, params: AuditParameters, per
                       notes: Notes) -> MeasuredRetention | None:
     """Fit the revenue table; ``None`` (with a note) when the folder has none or it is empty."""
     if revenue is None or revenue.empty:
-        notes.add("retention", "no_revenue", "no revenue table: retention is not measured "
-                  "and LTV needs lifetime_months or monthly_churn")
+        notes.note("retention", "no_revenue")
         return None
     matrix = mrr_matrix(revenue)
     figures = retention_figures(matrix, period.start, period.end)
@@ -75,8 +74,7 @@ def measure_retention(revenue: pd.DataFrame | None, params: AuditParameters, per
         constant_lifetime = round_ratio(constant_churn_lifetime(
             constant, params.ltv_horizon_months, params.discount_rate))
     except ValueError:
-        notes.add("retention.sbg", "no_churn", "no account of the revenue table churned: the "
-                  "lifetime cannot be fitted")
+        notes.note("retention.sbg", "no_churn")
     return MeasuredRetention(matrix, figures, life, fit, constant, lifetime, constant_lifetime)
 
 
@@ -126,9 +124,10 @@ def retention_block(measured: MeasuredRetention | None, params: AuditParameters,
         value = getattr(fig, name)
         out[name] = round_ratio(value) if value is not None else None
         if value is None:
-            notes.add(f"retention.{name}", "not_measured", fig.notes[name])
+            notes.note(f"retention.{name}", fig.notes[name][0], **fig.notes[name][1])
     if "churn_months" in fig.notes:
-        notes.add("retention.logo_churn_monthly", "partial", fig.notes["churn_months"])
+        notes.note("retention.logo_churn_monthly", fig.notes["churn_months"][0],
+                   **fig.notes["churn_months"][1])
     out["cohorts"] = cohorts_block(m)
     out["movements"] = movements_block(m)
     if measured.fit is not None:
@@ -140,8 +139,7 @@ def retention_block(measured: MeasuredRetention | None, params: AuditParameters,
         out["constant_churn"] = {"monthly_churn": round_ratio(measured.constant_churn),
                                  "lifetime_months": measured.constant_lifetime_months}
     else:
-        notes.add("retention.lifetime_months", "no_churn", "no account churned: the sBG "
-                  "cannot be fitted")
+        notes.note("retention.lifetime_months", "no_churn.sbg")
     return out
 
 
@@ -177,10 +175,10 @@ def intervals_block(mrr: pd.Series, n_customers: int, acquisition_spend: float,
                               "samples": params.bootstrap_samples, "valid_samples": 0,
                               "level": 0.9}
     if params.bootstrap_samples == 0:
-        notes.add("intervals", "no_bootstrap", "bootstrap_samples is 0")
+        notes.note("intervals", "no_bootstrap")
         return out
     if basis is None or params.gross_margin is None or n_customers == 0 or mrr.isna().all():
-        notes.add("intervals", "undefined", "LTV is undefined, so it has no interval")
+        notes.note("intervals", "undefined.intervals")
         return out
     values = np.full(n_customers, np.nan)
     values[: len(mrr)] = mrr.to_numpy(dtype="float64")
@@ -201,6 +199,6 @@ def intervals_block(mrr: pd.Series, n_customers: int, acquisition_spend: float,
                              "high": round_ratio(result.payback_months.high)}
     out["valid_samples"] = result.valid
     if result.valid < result.samples:
-        notes.add("intervals", "partial", f"{result.samples - result.valid} of "
-                  f"{result.samples} bootstrap samples had an undefined ratio and were left out")
+        notes.note("intervals", "partial.intervals", left_out=result.samples - result.valid,
+                   samples=result.samples)
     return out

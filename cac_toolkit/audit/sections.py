@@ -39,9 +39,12 @@ def _by_month(values: pd.Series, convert: Callable[[object], object]) -> dict[st
     return {str(m): (None if pd.isna(v) else convert(v)) for m, v in values.items()}
 
 
-def _note_months(notes: Notes, key: str, code: str, mask: pd.Series, reason: str) -> None:
+def _note_months(notes: Notes, key: str, note_id: str, mask: pd.Series,
+                 **params: object) -> None:
+    """The note ``note_id`` under ``key`` listing the months where ``mask`` holds, if any."""
     if mask.any():
-        notes.add(key, code, f"{reason}: {_months_text(mask.index[mask.to_numpy()])}")
+        notes.note(key, note_id, **params,
+                   months=[str(m) for m in mask.index[mask.to_numpy()]])
 
 
 def cohort_kpis(data: AuditData, params: AuditParameters, period: Period,
@@ -82,12 +85,11 @@ def cohort_kpis(data: AuditData, params: AuditParameters, period: Period,
         "new_customers": _by_month(short["new_customers"], int),
         "cac_month": _by_month(short["cac"], round_money),
     }
-    _note_months(notes, "cohorts.cac_month", "no_new_customer", short["new_customers"] == 0,
-                 "no new customer signed in the month")
+    _note_months(notes, "cohorts.cac_month", "no_new_customer.month",
+                 short["new_customers"] == 0)
     summary: dict[str, object] = {}
     if data.leads is None:
-        notes.add("cohorts", "no_leads", "the folder has no leads table: lead cohorts, "
-                  "conversions and lag-aware CACs are undefined")
+        notes.note("cohorts", "no_leads.cohorts")
         empty = dict.fromkeys(out["months"])
         out["leads"] = dict(empty)
         for prefix in ("won", "complete", "conversion", "cac_lag"):
@@ -106,22 +108,20 @@ def cohort_kpis(data: AuditData, params: AuditParameters, period: Period,
         out[f"won_{h}"] = _by_month(table[f"won_{h}"], int)
     for h in horizons:
         out[f"complete_{h}"] = _by_month(table[f"complete_{h}"], bool)
-    observed = f"(data end {out['as_of']})"
+    as_of = str(out["as_of"])
     for h in horizons:
         out[f"conversion_{h}"] = _by_month(table[f"conversion_{h}"], round_ratio)
         incomplete = ~table[f"complete_{h}"]
         _note_months(notes, f"cohorts.conversion_{h}", "cohort_incomplete", incomplete,
-                     f"leads not yet all observed for {h} days {observed}")
+                     days=h, as_of=as_of)
         _note_months(notes, f"cohorts.conversion_{h}", "no_lead",
-                     ~incomplete & (table["leads"] == 0), "no lead created in the month")
+                     ~incomplete & (table["leads"] == 0))
     for h in horizons:
         out[f"cac_lag_{h}"] = _by_month(table[f"cac_lag_{h}"], round_money)
         _note_months(notes, f"cohorts.cac_lag_{h}", "cohort_incomplete",
-                     ~table[f"complete_{h}"],
-                     f"leads not yet all observed for {h} days {observed}")
+                     ~table[f"complete_{h}"], days=h, as_of=as_of)
         _note_months(notes, f"cohorts.cac_lag_{h}", "no_customer",
-                     table[f"complete_{h}"] & (table[f"won_{h}"] == 0),
-                     f"no lead of the month won within {h} days")
+                     table[f"complete_{h}"] & (table[f"won_{h}"] == 0), days=h)
 
     audited = table[in_period.to_numpy()]
     summary["leads"] = int(audited["leads"].sum())
@@ -138,14 +138,12 @@ def cohort_kpis(data: AuditData, params: AuditParameters, period: Period,
                                       if leads_h else None)
         summary[f"cac_lag_{h}"] = round_money(formulas.cac(spend_h, won_h)) if won_h else None
         if done.empty:
-            notes.add(f"cohorts.period.cac_lag_{h}", "cohort_incomplete",
-                      f"no month of the period is observed for {h} days yet {observed}")
+            notes.note(f"cohorts.period.cac_lag_{h}", "cohort_incomplete.period", days=h,
+                       as_of=as_of)
         elif not won_h:
-            notes.add(f"cohorts.period.cac_lag_{h}", "no_customer",
-                      f"no lead of the period's complete months won within {h} days")
+            notes.note(f"cohorts.period.cac_lag_{h}", "no_customer.period", days=h)
         if len(done) and not leads_h:
-            notes.add(f"cohorts.period.conversion_{h}", "no_lead",
-                      "no lead created in the period's complete months")
+            notes.note(f"cohorts.period.conversion_{h}", "no_lead.period")
     out["period"] = summary
     return out
 
@@ -171,21 +169,17 @@ def segment_kpis(data: AuditData, params: AuditParameters, period: Period,
     table = segment_cac(data.spend, acquired, period, params.gross_margin, lifetime,
                         params.allocation_key, data.leads)
     if table["spend_allocated"].isna().all() and len(table):
-        notes.add("segments.spend_allocated", "no_key",
-                  f"the allocation key ({params.allocation_key}) is zero for every segment, "
-                  "so pooled costs cannot be split")
+        notes.note("segments.spend_allocated", "no_key.segment",
+                   allocation=params.allocation_key)
     if len(table) and (params.gross_margin is None or lifetime is None):
-        notes.add("segments.ltv", "missing_parameter",
-                  "set gross_margin and lifetime_months or monthly_churn")
+        notes.note("segments.ltv", "missing_parameter")
     out: dict[str, dict[str, object]] = {}
     for segment, row in table.iterrows():  # one row per segment, a handful at most
         name = str(segment)
         if row["new_customers"] == 0:
-            notes.add(f"segments.{name}.cac", "no_new_customer",
-                      f"segment {name} has spend but no new customer in the period")
+            notes.note(f"segments.{name}.cac", "no_new_customer.segment", segment=name)
         elif pd.isna(row["arpa_mrr"]):
-            notes.add(f"segments.{name}.arpa_mrr", "no_mrr",
-                      f"the acquiring deals of segment {name} carry no MRR")
+            notes.note(f"segments.{name}.arpa_mrr", "no_mrr.segment", segment=name)
         out[name] = {
             "new_customers": int(row["new_customers"]),
             "customer_share": round_ratio(row["customer_share"]),

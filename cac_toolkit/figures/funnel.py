@@ -60,7 +60,7 @@ def funnel_kpis(leads: pd.DataFrame | None, period: Period, notes: Notes,
             "quote_conversion", "mql_to_sql", "sql_to_opportunity", "avg_opportunity_value",
             "sales_cycle_days", "conversion_delay_days")
     if leads is None:
-        notes.add(prefix, "no_leads", "the folder has no leads table")
+        notes.note(prefix, "no_leads")
         empty_delays = {"mean": None, "median": None}
         return {k: dict(empty_delays) if k.endswith("_days") else None for k in keys}
     cohort = leads[period.contains(leads["created_date"])]
@@ -73,7 +73,6 @@ def funnel_kpis(leads: pd.DataFrame | None, period: Period, notes: Notes,
         "won": int(has["won"].sum()), "won_with_quote": int((has["won"] & has["quote"]).sum()),
     }
     out: dict[str, object] = dict(counts)
-    empty = "no lead reached the previous stage in the period's cohort"
     # A stage with no date anywhere in the table is not tracked by the client's CRM: a rate
     # built on it would read 0 % where the truth is "unknown".
     untracked = {f"{stage}_date" for stage in ("mql", "sql", "meeting", "opportunity", "quote",
@@ -85,19 +84,17 @@ def funnel_kpis(leads: pd.DataFrame | None, period: Period, notes: Notes,
         missing = sorted({stage_of[num], stage_of[den]} & untracked)
         if missing:
             out[key] = None
-            notes.add(f"{prefix}.{key}", "untracked_stage",
-                      f"the leads table has no {' or '.join(missing)} at all")
+            notes.note(f"{prefix}.{key}", "untracked_stage", columns=missing)
             continue
         try:
             out[key] = round_ratio(conversion_rate(counts[num], counts[den]))
         except UndefinedMetricError:
             out[key] = None
-            notes.add(f"{prefix}.{key}", "zero_denominator", f"{empty} ({den} = 0)")
+            notes.note(f"{prefix}.{key}", "zero_denominator", denominator=den)
     values = cohort.loc[has["opportunity"], "opportunity_value"].dropna()
     out["avg_opportunity_value"] = round_money(values.mean()) if len(values) else None
     if not len(values):
-        notes.add(f"{prefix}.avg_opportunity_value", "no_opportunity",
-                  "no opportunity with a value in the period's cohort")
+        notes.note(f"{prefix}.avg_opportunity_value", "no_opportunity")
     won = cohort[has["won"]]
     cycle = (won["won_date"] - won["opportunity_date"]).dt.days.dropna()
     delay = (won["won_date"] - won["created_date"]).dt.days.dropna()
@@ -106,7 +103,7 @@ def funnel_kpis(leads: pd.DataFrame | None, period: Period, notes: Notes,
             out[key] = {"mean": round_ratio(series.mean()), "median": round_ratio(series.median())}
         else:
             out[key] = {"mean": None, "median": None}
-            notes.add(f"{prefix}.{key}", "no_won_lead", "no won lead in the period's cohort")
+            notes.note(f"{prefix}.{key}", "no_won_lead")
     return out
 
 

@@ -27,6 +27,8 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, polygamma
 
+from cac_toolkit.core.notes import NOTE_TEXTS, note_values
+
 MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
 _LOG_BOUND = 12.0  # |log alpha|, |log beta| at most 12: e^12 ~ 163,000, a geometric limit
 _STARTS = ((0.0, 0.0), (np.log(0.5), np.log(2.0)), (np.log(2.0), np.log(0.5)),
@@ -156,8 +158,8 @@ def period_months(start: pd.Timestamp, end: pd.Timestamp) -> list[pd.Period]:
 class RetentionFigures:
     """Churn, NRR and GRR over a period, ``None`` where undefined, with the reason in ``notes``.
 
-    ``notes`` maps a figure's name to the English sentence that says why it is missing or what
-    it leaves out.
+    ``notes`` maps a figure's name to the note that says why it is missing or what it leaves
+    out: an id of :data:`cac_toolkit.core.notes.NOTE_TEXTS` and its parameters.
     """
 
     months: list[pd.Period]
@@ -165,7 +167,12 @@ class RetentionFigures:
     revenue_churn_monthly: float | None = None
     nrr_12m: float | None = None
     grr_12m: float | None = None
-    notes: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, tuple[str, dict[str, object]]] = field(default_factory=dict)
+
+    def reason(self, name: str) -> str:
+        """The English sentence of the note on ``name`` (as ``kpis.json`` writes it)."""
+        note_id, params = self.notes[name]
+        return NOTE_TEXTS[note_id].format(**note_values(params))
 
 
 def retention_figures(matrix: MrrMatrix, start: pd.Timestamp, end: pd.Timestamp
@@ -185,42 +192,41 @@ def retention_figures(matrix: MrrMatrix, start: pd.Timestamp, end: pd.Timestamp
     months = period_months(start, end)
     fig = RetentionFigures(months=months)
     if not months:
-        reason = "the period contains no whole calendar month"
         for name in ("logo_churn_monthly", "revenue_churn_monthly", "nrr_12m", "grr_12m"):
-            fig.notes[name] = reason
+            fig.notes[name] = ("not_measured.no_month", {})
         return fig
     moves = mrr_movements(matrix)
     covered = [m for m in months
                if matrix.month_index(m) is not None and matrix.month_index(m) > 0]
     left_out = [m for m in months if m not in covered]
     if not covered:
-        reason = (f"the revenue table ({matrix.first_month}..{matrix.last_month}) does not "
-                  f"cover the period's months with the month before each")
+        reason = ("not_measured.not_covered",
+                  {"first": str(matrix.first_month), "last": str(matrix.last_month)})
         fig.notes["logo_churn_monthly"] = reason
         fig.notes["revenue_churn_monthly"] = reason
     else:
         rows = moves.loc[covered]
         if left_out:
-            text = ", ".join(str(m) for m in left_out)
-            fig.notes["churn_months"] = (f"churn is measured over {len(covered)} of the "
-                                         f"period's {len(months)} months; the revenue table "
-                                         f"does not cover {text} with the month before")
+            fig.notes["churn_months"] = ("partial", {"covered": len(covered),
+                                                     "months": len(months),
+                                                     "left_out": [str(m) for m in left_out]})
         before = int(rows["active_before"].sum())
         opening = int(rows["opening"].sum())
         if before == 0:
-            fig.notes["logo_churn_monthly"] = "no account had MRR in the months before"
+            fig.notes["logo_churn_monthly"] = ("not_measured.no_account_before", {})
         else:
             fig.logo_churn_monthly = int(rows["churned"].sum()) / before
         if opening == 0:
-            fig.notes["revenue_churn_monthly"] = "no MRR in the months before"
+            fig.notes["revenue_churn_monthly"] = ("not_measured.no_mrr_before", {})
         else:
             lost = int(rows["churn"].sum()) + int(rows["contraction"].sum())
             fig.revenue_churn_monthly = lost / opening
     last = months[-1]
     j_last, j_base = matrix.month_index(last), matrix.month_index(last - 12)
     if j_last is None or j_base is None:
-        reason = (f"the revenue table ({matrix.first_month}..{matrix.last_month}) does not "
-                  f"hold both {last - 12} and {last}")
+        reason = ("not_measured.no_base", {"first": str(matrix.first_month),
+                                           "last": str(matrix.last_month),
+                                           "base": str(last - 12), "month": str(last)})
         fig.notes["nrr_12m"] = reason
         fig.notes["grr_12m"] = reason
         return fig
@@ -229,7 +235,7 @@ def retention_figures(matrix: MrrMatrix, start: pd.Timestamp, end: pd.Timestamp
     cohort = base > 0
     base_total = int(base[cohort].sum())
     if base_total == 0:
-        reason = f"no account had MRR in {last - 12}"
+        reason = ("not_measured.no_base_mrr", {"base": str(last - 12)})
         fig.notes["nrr_12m"] = reason
         fig.notes["grr_12m"] = reason
         return fig

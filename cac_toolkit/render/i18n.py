@@ -22,14 +22,17 @@ from cac_toolkit.core.catalogue import (
     LANGS,
     Message,
     check_lang,
+    format_day,
     is_translated,
     translate,
     translate_plural,
 )
-from cac_toolkit.figures.formulas import FUNNEL_RATES
+from cac_toolkit.core.money import format_number
+from cac_toolkit.core.notes import NOTE_JOINERS, NOTE_TEXTS, Note
 
 __all__ = ["LABELS", "LANGS", "PLURALS", "Message", "check_complete", "check_lang", "has",
-           "is_translated", "label_or", "t", "tn", "translate", "translate_plural"]
+           "is_translated", "label_or", "note_text", "t", "tn", "translate",
+           "translate_plural"]
 
 LABELS: dict[str, str] = {
     # ------------------------------------------------------------------ generic words
@@ -52,6 +55,7 @@ LABELS: dict[str, str] = {
     "figure": "Figure",
     "reading": "Reading",
     "none": "none",
+    "word.or": "or",
     "total": "Total",
     "every.channels": "every channel",
     "every.segments": "every segment",
@@ -436,60 +440,6 @@ def tn(key: str, count: int, lang: str = "en", /, **values: object) -> str:
     return translate_plural(singular, plural, count, lang).format(**values)
 
 
-#: French reasons for the ``code`` of each note of the KPI file. Placeholders: ``subject``
-#: (the channel or segment named in the note's key), ``months`` (the months a cohort note
-#: lists), ``days`` (a cohort horizon), ``denominator`` (the stage a rate divides by),
-#: ``allocation`` (the allocation key).
-NOTE_REASONS: dict[str, str] = {
-    "no_new_customer": "aucun nouveau client (deal « new » payé) sur la période",
-    "no_new_customer.channel": "le canal {subject} a des dépenses mais aucun nouveau client "
-                               "sur la période",
-    "no_new_customer.segment": "le segment {subject} a des dépenses mais aucun nouveau client "
-                               "sur la période",
-    "no_new_customer.month": "aucun nouveau client signé dans le mois : {months}",
-    "no_mrr": "les deals d'acquisition ne portent pas de MRR",
-    "no_mrr.segment": "les deals d'acquisition du segment {subject} ne portent pas de MRR",
-    "missing_parameter": "renseigner gross_margin et lifetime_months ou monthly_churn",
-    "no_revenue": "pas de table des revenus : la rétention n'est pas mesurée et la LTV demande "
-                  "lifetime_months ou monthly_churn",
-    "not_measured": "non mesurable avec la table des revenus sur cette période (il faut des "
-                    "mois civils complets et le mois précédent, ou le mois douze mois plus tôt "
-                    "pour NRR et GRR)",
-    "partial": "mesuré sur une partie seulement des mois de la période : la table des revenus "
-               "ne les couvre pas tous avec le mois précédent",
-    "no_churn": "aucun compte de la table des revenus n'a churné : la durée de vie ne peut pas "
-                "être ajustée",
-    "no_bootstrap": "bootstrap_samples vaut 0",
-    "intervals.undefined": "la LTV n'est pas définie : pas d'intervalle",
-    "intervals.partial": "des tirages du bootstrap avaient un ratio non défini et ont été "
-                         "écartés",
-    "undefined": "LTV ou CAC non défini",
-    "no_margin": "pas de marge brute mensuelle par client",
-    "zero_denominator": "aucun lead n'a atteint l'étape précédente dans la cohorte de la "
-                        "période ({denominator} = 0)",
-    "no_opportunity": "aucune opportunité valorisée dans la cohorte de la période",
-    "no_won_lead": "aucun lead gagné dans la cohorte de la période",
-    "no_leads": "le dossier ne contient pas de table de leads",
-    "no_touchpoints": "le modèle d'attribution demande une table de points de contact ; chaque "
-                      "client garde le canal de son deal d'acquisition",
-    "no_key": "la clé d'allocation ({allocation}) est nulle pour tous les canaux : les coûts "
-              "mutualisés ne peuvent pas être répartis",
-    "no_key.segment": "la clé d'allocation ({allocation}) est nulle pour tous les segments : "
-                      "les coûts mutualisés ne peuvent pas être répartis",
-    "cohort_incomplete": "leads pas encore tous observés sur {days} jours{months}",
-    "cohort_incomplete.period": "aucun mois de la période n'est encore observé sur {days} jours",
-    "no_customer.period": "aucun lead des mois complets de la période gagné sous {days} jours",
-    "no_lead.period": "aucun lead créé dans les mois complets de la période",
-    "no_lead": "aucun lead créé dans le mois{months}",
-    "no_customer": "aucun lead du mois gagné sous {days} jours{months}",
-    "untracked_stage": "la table des leads ne contient aucune date {columns} : étape non suivie",
-    "no_spend": "aucune dépense sur la période : un CAC de 0,00 signifie seulement qu'aucun "
-                "coût n'a été saisi",
-}
-
-_DENOMINATORS = {rate: den for rate, (_num, den) in FUNNEL_RATES.items()}
-
-
 def t(key: str, lang: str = "en", /, **values: object) -> str:
     """The label ``key`` in ``lang`` (``en`` or ``fr``), with ``{placeholders}`` filled.
 
@@ -510,50 +460,31 @@ def label_or(key: str, fallback: str, lang: str = "en") -> str:
     return t(key, lang) if key in LABELS else fallback
 
 
-def note_reason(note: Mapping[str, str], lang: str = "en") -> str:
+def note_text(note: Mapping[str, object], lang: str = "en") -> str:
     """The reason of a KPI-file note in ``lang``.
 
-    English is the note's own ``reason`` (already specific); French is rebuilt from the
-    ``code`` and the ``key`` (``channels.Ads.cac_direct`` names the channel Ads,
-    ``cohorts.conversion_30`` the 30-day horizon) plus the months the English reason lists.
-    A code this module does not know keeps its English reason.
+    English is the note's own ``reason``. Another language translates the note's template
+    (:data:`cac_toolkit.core.notes.NOTE_TEXTS`, by the note's id) and fills it with the
+    note's parameters written in that language (days and counts in its number format, the
+    data's end date as it writes dates). A note read back from a ``kpis.json`` file, which
+    keeps only the English reason, is shown in English.
     """
-    reason = str(note.get("reason", ""))
-    if lang == "en":
-        return reason
-    t("reason", lang)  # validates lang
-    code, key = str(note.get("code", "")), str(note.get("key", ""))
-    parts = key.split(".")
-    head = parts[0]
-    values: dict[str, str] = {"subject": "", "months": "", "days": "", "denominator": "",
-                              "allocation": "", "columns": ""}
-    variant = code
-    if head in ("channels", "segments") and len(parts) >= 3:
-        values["subject"] = ".".join(parts[1:-1])
-        variant = f"{code}.{'channel' if head == 'channels' else 'segment'}"
-    elif head == "segments":
-        variant = f"{code}.segment"
-    if head == "cohorts":
-        digits = "".join(ch for ch in parts[-1] if ch.isdigit())
-        values["days"] = digits
-        if ": " in reason:
-            values["months"] = " : " + reason.rsplit(": ", 1)[1]
-        if len(parts) >= 3 and parts[1] == "period":
-            variant = f"{code}.period"
-        if code == "no_new_customer":
-            variant = "no_new_customer.month"
-            values["months"] = values["months"].removeprefix(" : ")
-    if code == "zero_denominator":
-        values["denominator"] = _DENOMINATORS.get(parts[-1], "?")
-    if code == "untracked_stage":
-        values["columns"] = reason.split(" no ", 1)[-1].removesuffix(" at all").replace(
-            " or ", " ou ")
-    if "(" in reason and code.startswith("no_key"):
-        values["allocation"] = reason.split("(", 1)[1].split(")", 1)[0]
-    if key == "intervals":
-        variant = f"intervals.{code}"
-    template = NOTE_REASONS.get(variant) or NOTE_REASONS.get(code)
-    return template.format(**values) if template else reason
+    check_lang(lang)
+    if lang == "en" or not isinstance(note, Note):
+        return str(note.get("reason", ""))
+    values = {name: _note_value(name, value, lang) for name, value in note.params.items()}
+    return translate(NOTE_TEXTS[note.id], lang).format(**values)
+
+
+def _note_value(name: str, value: object, lang: str) -> str:
+    if isinstance(value, list | tuple):
+        joiner = f" {t('word.or', lang)} " if NOTE_JOINERS.get(name) == " or " else ", "
+        return joiner.join(str(v) for v in value)
+    if name in ("as_of", "day"):
+        return format_day(str(value), lang)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_number(value, 0, lang)
+    return str(value)
 
 
 def check_complete(messages: Mapping[str, Message] = LABELS) -> list[str]:

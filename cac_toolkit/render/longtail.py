@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from cac_toolkit.core.money import format_number, round_money, round_ratio
+from cac_toolkit.core.notes import Note
 from cac_toolkit.figures import formulas
 from cac_toolkit.render.i18n import tn
 
@@ -116,8 +117,7 @@ def for_display(kpis: Mapping[str, object], limit: int = TOP_CHANNELS, lang: str
         notes.append(note)
     if folded:
         other = next(name for name in view["channels"] if name not in channels)
-        notes.append({"key": f"channels.{other}.cac_direct", "code": "no_new_customer",
-                      "reason": f"{folded:,} of the grouped channels have spend but no new "
-                                "customer in the period"})
+        notes.append(Note(f"channels.{other}.cac_direct", "no_new_customer.grouped",
+                          {"count": folded}))
     view["notes"] = notes
     return view

@@ -29,7 +29,7 @@ from cac_toolkit.audit.readings import DEPENDENCE_THRESHOLD
 from cac_toolkit.audit.retention import measure_retention
 from cac_toolkit.core.catalogue import format_day, month_abbreviation
 from cac_toolkit.core.money import format_money, format_number, format_percent
-from cac_toolkit.core.notes import Notes
+from cac_toolkit.core.notes import Note, Notes
 from cac_toolkit.core.periods import Period, on_calendar_boundaries
 from cac_toolkit.core.version import __version__
 from cac_toolkit.data.loading import AuditData
@@ -37,7 +37,7 @@ from cac_toolkit.figures import targets
 from cac_toolkit.figures.cohorts import conversion_matrix
 from cac_toolkit.figures.formulas import relative_change
 from cac_toolkit.figures.funnel import ten_kpis_table as raw_table
-from cac_toolkit.render.i18n import label_or, note_reason, t
+from cac_toolkit.render.i18n import label_or, note_text, t
 from cac_toolkit.render.plots import money_short
 
 if TYPE_CHECKING:
@@ -850,7 +850,7 @@ def figure_label(key: str, lang: str = "en") -> str:
 def notes_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
     """Every undefined (null) figure of the audited period with the reason, in ``lang``.
 
-    The KPI file's ``notes`` first (translated by :func:`cac_toolkit.render.i18n.note_reason`), then
+    The KPI file's ``notes`` first (translated by :func:`cac_toolkit.render.i18n.note_text`), then
     any other null of the headline figures that no note covers, explained by the figures it
     is computed from (LTV/CAC from LTV and CAC, payback from CAC and ARPA) or by a missing
     parameter. Columns: the figure (key in plain words) and the reason.
@@ -859,7 +859,7 @@ def notes_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
     rows: list[tuple[str, str]] = []
     noted = []
     for note in kpis.get("notes") or []:  # type: ignore[union-attr]
-        rows.append((figure_label(str(note["key"]), lang), note_reason(note, lang)))
+        rows.append((figure_label(str(note["key"]), lang), note_text(note, lang)))
         noted.append(str(note["key"]))
     current = {k: v for k, v in kpis.items()
                if k not in ("previous", "notes", "inputs", "parameters", "cohorts")}
@@ -870,8 +870,7 @@ def notes_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
         if parts[0] == "dependence" and "leads" in parts[-1] and kpis.get("funnel") and all(
                 v is None for v in (kpis["funnel"] or {}).values()  # type: ignore[union-attr]
                 if not isinstance(v, Mapping)):
-            reason = note_reason({"key": "funnel", "code": "no_leads",
-                                  "reason": "the folder has no leads table"}, lang)
+            reason = note_text(Note("funnel", "no_leads"), lang)
         else:
             causes = [c for c in _DEPENDS_ON.get(key, ()) if _get(kpis, c) is None]
             if causes:
