@@ -64,6 +64,7 @@ from cac_toolkit.data.loading import AuditData
 from cac_toolkit.figures import formulas
 from cac_toolkit.figures.counting import acquisitions, acquisitions_in
 from cac_toolkit.figures.formulas import FUNNEL_RATES
+from cac_toolkit.render.i18n import note_text
 from cac_toolkit.render.longtail import TOP_CHANNELS, for_display, kept_positions, other_label
 
 #: Version of this workbook's layout (sheets, names, blocks), for readers that parse it.
@@ -1039,7 +1040,7 @@ def _write_provenance(s: _Sheet, inputs_sheet: _Sheet, data: AuditData,
         for note in notes:
             row += 1
             s.text(row, 1, note.get("key", ""))
-            s.text(row, 2, note.get("reason", ""))
+            s.text(row, 2, note_text(note, s.lang))
 
     row += 2
     s.text(row, 1, t["howto_section"], _SECTION)
