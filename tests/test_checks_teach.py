@@ -122,6 +122,11 @@ def test_common_slips_are_recognised() -> None:
     assert _run(checks.check_channel_ranking, f"  {str(expected).upper()} ").ok
     owners = checks.check_owners_below_target.expect().value
     assert _run(checks.check_owners_below_target, {o.lower() for o in owners}).ok  # type: ignore[union-attr]
+    opener = str(checks.check_journey_opener.expect().value)
+    assert _run(checks.check_journey_opener, f" {opener.lower()}").ok
+    churn = float(checks.check_logo_churn.expect().value)  # type: ignore[arg-type]
+    result = _run(checks.check_logo_churn, churn * 100)  # 0.99 typed for 0.99 %
+    assert result.status == "close" and "a percentage" in result.text
 
 
 def test_sets_are_shown_as_a_reader_writes_them() -> None:

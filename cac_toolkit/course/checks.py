@@ -43,7 +43,7 @@ from cac_toolkit.core.resources import data_path
 from cac_toolkit.course import capstone
 from cac_toolkit.course.levers import blended_cac
 from cac_toolkit.data.loading import AuditData, load_folder
-from cac_toolkit.figures import formulas, retention, targets
+from cac_toolkit.figures import attribution, formulas, retention, targets
 from cac_toolkit.figures.cohorts import lead_cohorts, monthly_cac
 from cac_toolkit.figures.counting import acquisitions, acquisitions_in
 from cac_toolkit.figures.formulas import channel_cac, ltv_from_churn, ltv_from_revenue
@@ -1625,6 +1625,214 @@ def check_capstone_recommendation() -> Expected:
                                       if p not in (v if isinstance(v, frozenset) else ())])
 
 
+# ==================================================================== exercise 8: attribution
+
+
+@cache
+def _journey_inputs(bounds: tuple[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Every acquisition, the period's new customers, and their counted touches in order.
+
+    A counted touch is on or before the acquisition day (the package's rule); touches are in
+    time order per account, ties kept in the table's order.
+    """
+    every = acquisitions(exercise_data().deals)
+    acquired = acquisitions_in(every, _period(bounds))
+    touches = exercise_data().touchpoints.merge(acquired[["account_id", "acquired_date"]],
+                                                on="account_id")
+    touches = touches[touches["timestamp"].dt.normalize() <= touches["acquired_date"]]
+    return every, acquired, touches.sort_values(["account_id", "timestamp"], kind="stable")
+
+
+@cache
+def _credits(bounds: tuple[str, str]) -> pd.DataFrame:
+    """channels x models credits of the period's new customers (attribution.compare_models)."""
+    every, acquired, _ = _journey_inputs(bounds)
+    return attribution.compare_models(acquired, exercise_data().touchpoints,
+                                      acquired_accounts=every["account_id"],
+                                      period_end=_period(bounds).end)
+
+
+def _model(bounds: tuple[str, str], model: str) -> dict[str, float]:
+    return {str(k): float(v) for k, v in _credits(bounds)[model].items()}
+
+
+def _untouched(bounds: tuple[str, str]) -> pd.Series:
+    """The deal channels of the new customers without a counted touch."""
+    _, acquired, touches = _journey_inputs(bounds)
+    return acquired.loc[~acquired["account_id"].isin(touches["account_id"]), "channel"]
+
+
+def _by_channel(values: pd.Series, channels: list[str]) -> dict[str, float]:
+    return {c: float(values.get(c, 0.0)) for c in channels}
+
+
+def _adds_up(bounds: tuple[str, str]) -> Callable[[dict[str, float]], list[str]]:
+    """A note when a credit table does not add up to the period's new customers."""
+    total = float(len(_journey_inputs(bounds)[1]))
+
+    def note(values: dict[str, float]) -> list[str]:
+        given = sum(values.values())
+        if abs(given - total) < 1e-6:
+            return []
+        return [f"your credits add up to {given:,.4f}: every model shares each new customer's "
+                "unit of credit, so a model's credits add up to the quarter's new customers."]
+
+    return note
+
+
+def _distinct_mappings(expected: dict[str, float], fmt: Callable[[float], str],
+                       *mistakes: Mistake) -> tuple[Mistake, ...]:
+    """The mapping mistakes that differ from the expected mapping on at least one key."""
+    return tuple(m for m in mistakes if any(
+        not _same(float(m.value.get(k, 0.0)), v, fmt)  # type: ignore[union-attr]
+        for k, v in expected.items()))
+
+
+@declare("first_touch", "Question 8.1, first-touch credits", "answer_first_touch",
+         "set `answer_first_touch` to the customers credited to each channel (a dict or a "
+         "Series by channel).",
+         "per new customer of Q3 2025, its touches on or before its acquisition day, in time "
+         "order; the first one's channel gets the customer. A customer without such a touch "
+         "keeps its deal channel. Then count per channel.",
+         "8.1 First-touch credits of the new customers of Q3 2025, per channel.")
+def check_first_touch() -> Expected:
+    channels = list(_credits(Q3_2025).index)
+    expected = _model(Q3_2025, "first_touch")
+    _, acquired, touches = _journey_inputs(Q3_2025)
+    touched_only = touches.groupby("account_id")["channel"].first().value_counts()
+    every_touch = exercise_data().touchpoints
+    every_touch = every_touch[every_touch["account_id"].isin(acquired["account_id"])]
+    first_ever = every_touch.sort_values(["account_id", "timestamp"], kind="stable").groupby(
+        "account_id")["channel"].first()
+    never = acquired.loc[~acquired["account_id"].isin(first_ever.index), "channel"]
+    return Expected("mapping", expected, "each customer to the channel that opened its "
+                    "journey: " + ", ".join(f"{c} {expected[c]:.0f}" for c in channels) + ".",
+                    _distinct_mappings(expected, plain,
+        Mistake(_model(Q3_2025, "last_touch"), "that is last touch: each customer to its last "
+                "touch before signing; first touch gives it to the channel that opened the "
+                "journey."),
+        Mistake(_model(Q3_2025, "deal"), "those are the deal channels, as sales logged them; "
+                "first touch reads the touchpoints."),
+        Mistake(_by_channel(touched_only, channels), "you left out the new customers without "
+                "a touch before signing: they keep their deal channel, one customer each."),
+        Mistake(_by_channel(first_ever.value_counts().add(never.value_counts(), fill_value=0),
+                            channels), "you counted touches after the acquisition day; only "
+                "the touches on or before the day a customer signs count."),
+    ), plain, "credit", notes=_adds_up(Q3_2025))
+
+
+def _position_without_split(bounds: tuple[str, str]) -> dict[str, float]:
+    """40/20/40 with a two-touch journey giving 40 % to each end (the 20 % lost): a mistake."""
+    _, _, touches = _journey_inputs(bounds)
+    rank = touches.groupby("account_id").cumcount()
+    n = touches.groupby("account_id")["channel"].transform("size")
+    middle = 0.2 / (n - 2).where(n > 2)
+    weight = np.where(n == 1, 1.0, np.where((rank == 0) | (rank == n - 1), 0.4, middle))
+    credit = pd.Series(weight, index=touches.index).groupby(touches["channel"]).sum()
+    credit = credit.add(_untouched(bounds).value_counts(), fill_value=0)
+    return _by_channel(credit, list(_credits(bounds).index))
+
+
+@declare("position_based", "Question 8.2, position-based credits (40/20/40)",
+         "answer_position_based", "set `answer_position_based` to the credits per channel.",
+         "per customer: 40 % to the first counted touch, 40 % to the last, 20 % shared by the "
+         "touches in between; a single touch gets 100 %, two touches 50/50; customers "
+         "without a touch keep their deal channel. attribution.channel_credits(..., "
+         "'position_based') does it.",
+         "8.2 Position-based (U-shaped, 40/20/40) credits of the Q3 2025 new customers.")
+def check_position_based() -> Expected:
+    expected = _model(Q3_2025, "position_based")
+    return Expected("mapping", expected, "between first and last touch, as the article's "
+                    "'simple and readable' model should be.", _distinct_mappings(expected, plain,
+        Mistake(_model(Q3_2025, "linear"), "that is linear: every touch gets the same share; "
+                "position-based weights the first and last touches (40 % each)."),
+        Mistake(_model(Q3_2025, "time_decay"), "that is time decay (recent touches weigh "
+                "more); position-based weights the first and last touches."),
+        Mistake(_position_without_split(Q3_2025), "a two-touch journey splits 50/50: the "
+                "middle's 20 % has no touch to go to, and each customer's credit must add up "
+                "to 1."),
+    ), plain, "credit", notes=_adds_up(Q3_2025))
+
+
+def _paths(bounds: tuple[str, str]) -> tuple[list[str], list[str]]:
+    """Converting journeys of the period's touched new customers and the lost prospects'."""
+    every, _, touches = _journey_inputs(bounds)
+    converting = touches.groupby("account_id")["channel"].agg(" > ".join).tolist()
+    lost = exercise_data().touchpoints
+    lost = lost[~lost["account_id"].isin(every["account_id"])
+                & (lost["timestamp"].dt.normalize() <= _period(bounds).end)]
+    lost = lost.sort_values(["account_id", "timestamp"], kind="stable")
+    return converting, lost.groupby("account_id")["channel"].agg(" > ".join).tolist()
+
+
+@declare("removal_effect", "Question 8.3, Markov removal effect of SEO", "answer_removal_effect",
+         "set `answer_removal_effect` to SEO's removal effect, as a share between 0 and 1.",
+         "build the journeys as strings 'A > B > C': the counted touches of each Q3 2025 new "
+         "customer, and the touches up to 30 September of the accounts never acquired (lost "
+         "prospects); attribution.markov_removal_effects(converting, lost)['SEO'].",
+         "8.3 SEO's removal effect in the first-order Markov chain of the Q3 2025 journeys.")
+def check_removal_effect() -> Expected:
+    converting, lost = _paths(Q3_2025)
+    effects = attribution.markov_removal_effects(converting, lost)
+    expected = float(effects["SEO"])
+    return Expected("number", expected, f"without SEO, {expected:.1%} of the conversions would "
+                    "be lost; normalised over the channels, the removal effects give the Markov "
+                    "credits.", _distinct(expected, share,
+        Mistake(expected / float(effects.sum()), "that is SEO's share of the removal effects "
+                "(normalised to add up to 1), which gives the Markov credit; the removal effect "
+                "is the share of conversions lost without SEO."),
+        Mistake(float(attribution.markov_removal_effects(converting, [])["SEO"]), "you left "
+                "out the lost prospects' journeys; the chain needs them, or every journey "
+                "converts."),
+        Mistake(1 - expected, "that is the share of conversions kept without SEO; the removal "
+                "effect is the share lost."),
+    ), share, "removal effect")
+
+
+@declare("seo_cac_position", "Question 8.4, SEO's direct CAC under position-based",
+         "answer_seo_cac", "set `answer_seo_cac` to SEO's direct CAC of Q3 2025 with the "
+         "position-based credits.",
+         "SEO's direct spend of the quarter (spend lines with channel 'SEO') / SEO's "
+         "position-based credit (question 8.2).",
+         "8.4 Direct CAC of SEO in Q3 2025, its customers credited by position-based "
+         "attribution.")
+def check_seo_cac_position() -> Expected:
+    lines = _spend_in(Q3_2025)
+    seo = float(lines.loc[lines["channel"] == "SEO", "amount"].sum())
+    credit = _model(Q3_2025, "position_based")["SEO"]
+    expected = seo / credit
+    return Expected("number", expected, f"{money(seo)} over {credit:.2f} customers credited; "
+                    "the deal channel and last touch give other CACs for the same spend.",
+                    _distinct(expected, money,
+        Mistake(seo / _model(Q3_2025, "deal")["SEO"], "that divides by SEO's customers by deal "
+                "channel; the question credits them by position-based attribution."),
+        Mistake(seo / _model(Q3_2025, "last_touch")["SEO"], "that is SEO's CAC under last "
+                "touch; use the position-based credit."),
+        Mistake(seo / _model(Q3_2025, "first_touch")["SEO"], "that is SEO's CAC under first "
+                "touch; use the position-based credit."),
+    ), money, "CAC", parts=(seo, credit))
+
+
+@declare("journey_opener", "Question 8.5, who loses most under last click?",
+         "answer_loses_most", "set `answer_loses_most` to a channel name.",
+         "compare each channel's last-touch credit with its first-touch credit (questions "
+         "8.1 and attribution.channel_credits(..., 'last_touch')); the largest fall.",
+         "8.5 The channel that loses the most credit from first touch to last touch.")
+def check_journey_opener() -> Expected:
+    credits = _credits(Q3_2025)
+    change = credits["last_touch"] - credits["first_touch"]
+    expected = str(change.idxmin())
+    mistakes = {str(change.idxmax()): "that channel gains the most under last touch: it closes "
+                "journeys; the question asks which one loses, the channel that opens them.",
+                str(credits["last_touch"].idxmin()): "that channel has the fewest last-touch "
+                "customers, but the question asks the largest fall from first to last touch."}
+    mistakes.pop(expected, None)
+    return Expected("choice", expected, f"{expected} opens journeys that other channels close: "
+                    "judged on last click alone, its CAC would look too high and its budget "
+                    "cut.", tuple(Mistake(k, v) for k, v in mistakes.items()),
+                    normalise=_name_among([str(c) for c in credits.index]))
+
+
 #: Every check, by exercise notebook (used by the tests and the course index).
 CHECKS: dict[str, tuple[Check, ...]] = {
     "ex01_cac_basics": (check_spend, check_new_customers, check_cac, check_cac_split,
@@ -1641,6 +1849,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
     "ex06_dashboard": (check_cac_trend, check_top_channel_share, check_warning_cac_vs_arpa,
                        check_referral, check_mix),
     "ex07_retention": (check_logo_churn, check_new_mrr, check_nrr, check_lifetime_48),
+    "ex08_attribution": (check_first_touch, check_position_based, check_removal_effect,
+                         check_seo_cac_position, check_journey_opener),
     "ex09_capstone": (check_capstone_new_customers, check_capstone_sources,
                       check_capstone_spend, check_capstone_cac, check_capstone_channel_cac,
                       check_capstone_ltv_cac, check_capstone_worst_channel,

@@ -138,7 +138,7 @@ LESSONS: tuple[Lesson, ...] = (
            ("The same customers, credited by seven models, give seven channel CACs.",
             "Last click alone is to be avoided: it hides the channels that open journeys.",
             "Data-driven models need hundreds of conversions per channel to be stable."),
-           ("11.1", "11.2")),
+           ("11.1", "11.2"), "ex08_attribution"),
 )
 
 LESSON_BY_STEM = {lesson.stem: lesson for lesson in LESSONS}
