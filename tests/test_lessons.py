@@ -129,3 +129,23 @@ def test_verdict_palette_is_colour_blind_safe() -> None:
     verdicts = [plots.COLORS[k].lower() for k in ("good", "watch", "bad", "strong")]
     assert set(verdicts) <= okabe_ito and len(set(verdicts)) == 4
     assert plots.COLORS["good"].lower() != "#2e8b57" and plots.COLORS["bad"].lower() != "#c0392b"
+
+
+CAPTION = "**Chart.** "
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_every_chart_has_a_text_alternative(stem: str) -> None:
+    # A chart is followed by a caption saying what it shows, and carries the same words as its
+    # image's alternative text on the course website (myst-nb's cell option mystnb.image.alt).
+    notebook = _notebook(stem)
+    for index, cell in enumerate(notebook.cells):
+        images = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+        if not images:
+            continue
+        caption = notebook.cells[index + 1]
+        assert caption.cell_type == "markdown" and caption.source.startswith(CAPTION), (
+            f"{stem}, cell {index}: a chart without its caption cell ({CAPTION!r}...)")
+        text = caption.source.removeprefix(CAPTION)
+        assert len(text.split()) >= 12, f"{stem}, cell {index}: say what the chart shows"
+        assert cell.metadata.get("mystnb", {}).get("image", {}).get("alt") == text

@@ -40,11 +40,14 @@ class _Links(HTMLParser):
         super().__init__()
         self.loads: list[str] = []
         self.anchors: list[str] = []
+        self.alts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         if tag in ("script", "img", "iframe", "source", "video", "audio", "embed"):
             self.loads.append(values.get("src") or "")
+        if tag == "img":
+            self.alts.append(values.get("alt") or "")
         if tag == "link":
             self.loads.append(values.get("href") or "")
         if tag == "a":
@@ -107,3 +110,12 @@ def test_no_page_loads_an_outside_resource(site: Path) -> None:
     for script in site.rglob("*.js"):
         text = script.read_text(encoding="utf-8", errors="replace")
         assert "cdn.jsdelivr" not in text and "unpkg.com" not in text, script
+
+
+def test_every_chart_of_a_lesson_has_its_alternative_text(site: Path) -> None:
+    charts = 0
+    for lesson in LESSONS:
+        alts = _parse(site / "notebooks" / f"{lesson.stem}.html").alts
+        charts += len(alts)
+        assert all(len(alt.split()) >= 12 for alt in alts), (lesson.stem, alts)
+    assert charts >= 20
