@@ -35,8 +35,13 @@ lint: setup
 	$(BIN)/ruff check cac_toolkit tests benchmarks scripts
 	$(BIN)/lint-imports
 
+# The tests run on $(TEST_WORKERS) worker processes (pytest-xdist), each test file whole on one
+# worker so that its module fixtures (one audit run, one Spark session) are built once;
+# TEST_WORKERS=0 runs them all in one process.
+TEST_WORKERS ?= 2
+
 unit: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test: lint unit
 
