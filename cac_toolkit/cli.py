@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cac_toolkit.core.errors import CacToolkitError, ParameterError, printable
-from cac_toolkit.core.interrupts import Interrupted, interruptible
+from cac_toolkit.core.interrupts import Interrupted, finalise_quietly, interruptible
 from cac_toolkit.core.outputs import (
     check_audit_folder,
     check_file_target,
@@ -280,6 +280,7 @@ def _error(message: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    interrupted = ""
     try:
         with interruptible():
             code = run(argv)
@@ -292,12 +293,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Interrupted as exc:
         where = ("the new output had already been written" if exc.published
                  else "earlier outputs are untouched")
-        print(f"cac-toolkit: interrupted ({exc.name}); {where}", file=sys.stderr, flush=True)
+        interrupted = f"cac-toolkit: interrupted ({exc.name}); {where}"
         code = exc.exit_code
     except KeyboardInterrupt:
-        print("cac-toolkit: interrupted; earlier outputs are untouched", file=sys.stderr,
-              flush=True)
+        interrupted = "cac-toolkit: interrupted; earlier outputs are untouched"
         code = 130
+    if interrupted:  # the exception and what it held are released: nothing prints after
+        finalise_quietly()
+        print(interrupted, file=sys.stderr, flush=True)
     sys.exit(code)
 
 

@@ -548,6 +548,48 @@ def test_a_swallowed_ctrl_c_still_stops_the_run(
     assert leftovers(tmp_path) == []
 
 
+LEFT_BEHIND = """
+import asyncio, os, signal, sys
+from cac_toolkit import cli, runner
+
+
+def stage(name):
+    if name == "inputs":
+        loop = asyncio.new_event_loop()
+
+        async def kernel_died():
+            raise RuntimeError("a kernel that died")
+
+        async def never_awaited():
+            pass
+
+        task = loop.create_task(kernel_died())
+        loop.run_until_complete(asyncio.wait([task]))
+        loop.close()
+        held = [task, never_awaited()]
+        held.append(held)  # a reference cycle, as a notebook client's
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+runner._stage = stage
+cli.main(sys.argv[1:])
+"""
+
+
+def test_nothing_is_printed_after_the_interruption_line(client: Path, earlier: Path) -> None:
+    # What the interrupted libraries leave half done (a task whose exception nobody retrieved,
+    # a coroutine never awaited, in a cycle that the traceback holds) used to be collected at
+    # exit and print its warnings below the line, by chance of the garbage collector.
+    result = subprocess.run([sys.executable, "-c", LEFT_BEHIND, "audit", str(client), "--out",
+                             str(earlier), "--no-progress", *PERIOD],
+                            capture_output=True, text=True)
+    assert result.returncode == 143, result.stderr
+    assert [line for line in result.stderr.splitlines()
+            if not line.startswith("cac-toolkit: warning: ")] == [
+        "cac-toolkit: interrupted (SIGTERM); earlier outputs are untouched"], result.stderr
+    assert (earlier / "kpis.json").read_text(encoding="utf-8") == "earlier results\n"
+
+
 @pytest.mark.parametrize("at", ["publish", "published"])
 def test_a_signal_during_the_publish_completes_it_then_says_so(
         client: Path, earlier: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],

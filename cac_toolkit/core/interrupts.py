@@ -7,13 +7,19 @@ finaliser is printed as "Exception ignored" and lost); the record is not lost, s
 :meth:`InterruptState.check` at each step of a run raises it again. Inside
 :meth:`InterruptState.deferred` (the publish step) a signal is only recorded. Later signals
 are recorded and never raised twice, so clean-up is not cut short by a second Ctrl-C.
-The exit status is ``128 + signal number``: 130, 143, 129.
+The exit status is ``128 + signal number``: 130, 143, 129. After an interruption,
+:func:`finalise_quietly` disposes of what the stopped libraries left half done before the
+one-line message is printed, so that nothing follows that line.
 """
 
 from __future__ import annotations
 
+import gc
+import logging
 import signal
+import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -98,3 +104,23 @@ def interruptible() -> Iterator[InterruptState]:
         for sig, handler in previous.items():
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
         _current = None
+
+
+def finalise_quietly() -> None:
+    """Collect the garbage of an interrupted run now, printing nothing.
+
+    A notebook client stopped by a signal leaves coroutines that were never awaited and tasks
+    whose exception nobody retrieved (a kernel that died), held in reference cycles. Collected
+    at exit, after the run's one-line message, they would print warnings and tracebacks below
+    it; collected here, their warnings, the asyncio log and unraisable-exception reports are
+    silenced for the duration of the collection only.
+    """
+    asyncio_log = logging.getLogger("asyncio")
+    hook, disabled = sys.unraisablehook, asyncio_log.disabled
+    sys.unraisablehook, asyncio_log.disabled = (lambda _unraisable: None), True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gc.collect()
+    finally:
+        sys.unraisablehook, asyncio_log.disabled = hook, disabled
