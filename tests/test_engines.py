@@ -23,9 +23,12 @@ from cac_toolkit.data.loading import AuditData, load_folder
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 EXPECTED: dict[str, dict] = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
-# data/exercise_company is the sample company's generator with another seed: no new case.
+# The audit folders of data/ (a spend table); data/capstone_client holds raw exports before
+# preparation, and data/exercise_company is the sample's generator with another seed (no new
+# case).
 DATA = sorted(p.name for p in data_path("sample_company").parent.iterdir()
-              if p.is_dir() and p.name != "exercise_company")
+              if p.is_dir() and p.name != "exercise_company"
+              and any((p / f"spend.{ext}").exists() for ext in ("csv", "xlsx", "parquet")))
 SAMPLE = {"period_start": "2025-01-01", "period_end": "2025-12-31", "gross_margin": "0.75",
           "lifetime_months": "36"}
 SEED_QUARTER = {"period_start": "2026-01-01", "period_end": "2026-03-31",
