@@ -15,12 +15,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from cac_toolkit.audit.kpis import compute_kpis
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.core.errors import CacToolkitError, InputError
 from cac_toolkit.data.loading import load_folder
+from cac_toolkit.data.sources.ads import reconcile
 
 RAW = Path(__file__).resolve().parent / "raw_exports"
 CLIENT = RAW / "client"
@@ -508,3 +510,17 @@ def test_the_audit_runs_on_the_raw_folder(tmp_path: Path) -> None:
     assert "Check the inputs first (2 warnings)" in html
     assert json.loads((tmp_path / "audit" / "kpis.json").read_text())["inputs"][
         "sources.yaml"]["file"] == "sources.yaml"
+
+
+def test_a_reconciled_month_that_matches_shows_a_zero_gap_never_minus_zero() -> None:
+    """Float sums that differ below the cent (0.1 + 0.2 vs 0.3) are a match: gap 0.00."""
+    platform = pd.DataFrame({"date": pd.to_datetime(["2026-02-03", "2026-02-10"]),
+                             "channel": ["Ads", "Ads"], "amount": [0.1, 0.2]})
+    ledger = pd.DataFrame({"date": pd.to_datetime(["2026-02-28"]), "channel": ["Ads"],
+                           "amount": [0.30000000000000004 + 1e-12]})
+    (row,) = reconcile(platform, ledger, "google_ads")
+    assert (row["platform"], row["ledger"]) == (0.3, 0.3)
+    assert f"{row['gap']:,.2f}" == "0.00"
+    ledger.loc[0, "amount"] = 0.31
+    (row,) = reconcile(platform, ledger, "google_ads")
+    assert row["gap"] == -0.01

@@ -15,6 +15,7 @@ import math
 
 import pandas as pd
 
+from cac_toolkit.core.money import to_cents
 from cac_toolkit.data.sources.engine import Work, as_text
 
 
@@ -39,7 +40,11 @@ def apply(work: Work) -> bool:
 
 def reconcile(platform: pd.DataFrame, ledger: pd.DataFrame, label: str) -> list[dict]:
     """Per channel and month of the platform's spend: platform, ledger and the gap (platform
-    minus ledger), in money rounded to the cent."""
+    minus ledger), in money rounded to the cent.
+
+    The gap is the difference of the two rounded figures, taken in integer cents, so that the
+    three columns add up as printed and an exact match is ``0.00``, never ``-0.00``.
+    """
     def monthly(frame: pd.DataFrame) -> pd.Series:
         if frame.empty:
             return pd.Series(dtype="float64")
@@ -51,8 +56,9 @@ def reconcile(platform: pd.DataFrame, ledger: pd.DataFrame, label: str) -> list[
     theirs = monthly(ledger)
     rows = []
     for (channel, month), amount in ours.sort_index().items():
-        booked = float(theirs.get((channel, month), 0.0))
+        platform_cents = to_cents(float(amount))
+        ledger_cents = to_cents(float(theirs.get((channel, month), 0.0)))
         rows.append({"source": label, "channel": str(channel), "month": str(month),
-                     "platform": round(float(amount), 2), "ledger": round(booked, 2),
-                     "gap": round(float(amount) - booked, 2)})
+                     "platform": platform_cents / 100, "ledger": ledger_cents / 100,
+                     "gap": (platform_cents - ledger_cents) / 100})
     return rows
