@@ -27,6 +27,7 @@ from babel.messages.pofile import read_po, write_po
 
 from cac_toolkit.core import notes
 from cac_toolkit.core.catalogue import DOMAIN, LANGS
+from cac_toolkit.data import signals
 from cac_toolkit.figures import targets
 from cac_toolkit.render import i18n, workbook
 
@@ -59,6 +60,7 @@ def messages() -> Iterator[Entry]:
         yield (singular, plural), None, "cac_toolkit/render/i18n.py", key
     yield from _entries("cac_toolkit/render/workbook.py", workbook.TEXTS, "workbook.")
     yield from _entries("cac_toolkit/core/notes.py", notes.NOTE_TEXTS, "note.")
+    yield from _entries("cac_toolkit/data/signals.py", signals.WARNING_TEXTS, "warning.")
     yield from _entries("cac_toolkit/figures/targets.py", targets.VERDICT_TEXTS, "verdict.")
     yield from _entries("cac_toolkit/figures/targets.py", targets.SECTOR_NAMES, "sector.")
     for name in targets.VERDICT_NAMES:

@@ -110,6 +110,27 @@ def test_html_shows_the_kpis_in_french_without_code(french_audit: Path) -> None:
         assert info["sha256"] in html  # provenance
 
 
+def test_french_report_and_workbook_have_no_english_leftovers(french_audit: Path) -> None:
+    """Issue 14 item 5: the French report's visible text and the French workbook's texts hold
+    no English decimal (``0.75``) and no untranslated English text of the catalogue."""
+    from openpyxl import load_workbook
+
+    from cac_toolkit import __version__
+    from tests.test_translations import english_decimals, untranslated, visible_text
+
+    text = visible_text((french_audit / "report.html").read_text(encoding="utf-8"))
+    assert english_decimals(text) == [] and untranslated(text) == []
+    for french in ("0,8", "0,03", "01/04/2025", "Valeur vie client (CLV)",
+                   "Période auditée\u202f: 01/04/2025 – 30/09/2025"):
+        assert french in text, french  # parameters, dates, names and periods in French
+    book = load_workbook(french_audit / "workbook.xlsx")
+    cells = "\n".join(c.value for sheet in book for row in sheet.iter_rows() for c in row
+                      if isinstance(c.value, str) and not c.value.startswith("=")
+                      and c.value != __version__)
+    assert english_decimals(cells) == [] and untranslated(cells) == []
+    assert "du 01/04/2025 au 30/09/2025" in cells
+
+
 def test_workbook_recalculates_to_the_kpis(french_audit: Path) -> None:
     k = json.loads((french_audit / "kpis.json").read_text(encoding="utf-8"))
     path = french_audit / "workbook.xlsx"

@@ -30,7 +30,7 @@ from cac_toolkit.core.errors import InputError, ParameterError, UndefinedMetricE
 from cac_toolkit.core.jsontext import iter_indented
 from cac_toolkit.core.money import round_money, round_ratio, to_cents
 from cac_toolkit.core.money import series_to_cents as cents
-from cac_toolkit.core.notes import NOTE_TEXTS, Notes
+from cac_toolkit.core.notes import Notes
 from cac_toolkit.core.periods import Period, previous_periods
 from cac_toolkit.core.version import __version__
 from cac_toolkit.data.loading import AuditData
@@ -367,11 +367,10 @@ def coverage_warnings(data: AuditData, periods: dict[str, Period]) -> list[DataW
     for name, period in periods.items():
         gap, no_line = spend_coverage_gap(data.spend, period)
         if gap is not None and not no_line:
-            out.append(DataWarning("spend_partly_covered",
-                                   f"the {name} period ({period.label()}) reaches beyond the "
-                                   f"spend table: {NOTE_TEXTS[gap[0]].format(**gap[1])}, "
-                                   "so its spend and CACs may be "
-                                   "incomplete"))
+            side = gap[0].rsplit(".", 1)[-1]  # no_spend_data.before / .after
+            out.append(DataWarning.make(f"spend_partly_covered.{side}", name=name,
+                                        start=str(period.start.date()),
+                                        end=str(period.end.date()), **gap[1]))
     return out
 
 
@@ -389,13 +388,12 @@ def spendless_channels(data: AuditData, all_acquired: pd.DataFrame) -> list[Data
         if channel in with_spend:
             continue
         alike = look_alike(str(channel), spent)
-        hint = (f"spend channels that look alike: {', '.join(alike)}; map them to one name "
-                "(channels: in sources.yaml)" if alike else
-                f"no spend channel looks alike ({', '.join(spent[:6])})")
-        out.append(DataWarning("channel_without_spend",
-                               f"channel '{channel}' has {int(n)} new customers but no spend "
-                               f"line in the whole spend table, so its direct CAC reads 0.00; "
-                               f"{hint}"))
+        if alike:
+            out.append(DataWarning.make("channel_without_spend", channel=str(channel),
+                                        count=int(n), alike=", ".join(alike)))
+        else:
+            out.append(DataWarning.make("channel_without_spend.none", channel=str(channel),
+                                        count=int(n), spent=", ".join(spent[:6])))
     return out
 
 

@@ -22,6 +22,7 @@ from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.core.money import round_money, round_ratio
 from cac_toolkit.core.notes import Notes
 from cac_toolkit.core.periods import Period
+from cac_toolkit.data.signals import DataWarning
 from cac_toolkit.figures.retention import (
     MrrMatrix,
     RetentionFigures,
@@ -154,10 +155,8 @@ def ltv_gap_warning(ltv_parameter: float | None, ltv_measured: float | None
     gap = abs(ltv_parameter - ltv_measured) / ltv_measured
     if gap <= LTV_GAP_WARNING:
         return None
-    return {"code": "ltv_parameter_differs",
-            "message": f"the LTV from the typed lifetime ({ltv_parameter:,.2f}) differs by "
-                       f"{gap:.0%} from the LTV measured from the revenue table "
-                       f"({ltv_measured:,.2f}); the typed one is used"}
+    return DataWarning.make("ltv_parameter_differs", parameter=ltv_parameter, gap=gap,
+                            measured=ltv_measured).as_dict()
 
 
 def intervals_block(mrr: pd.Series, n_customers: int, acquisition_spend: float,

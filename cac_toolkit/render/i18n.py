@@ -17,6 +17,7 @@ translate a source text directly.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from string import Formatter
 
 from cac_toolkit.core.catalogue import (
     LANGS,
@@ -27,12 +28,13 @@ from cac_toolkit.core.catalogue import (
     translate,
     translate_plural,
 )
-from cac_toolkit.core.money import format_number
+from cac_toolkit.core.money import format_number, format_percent
 from cac_toolkit.core.notes import NOTE_JOINERS, NOTE_TEXTS, Note
+from cac_toolkit.data.signals import WARNING_TEXTS, WarningEntry
 
 __all__ = ["LABELS", "LANGS", "PLURALS", "Message", "check_complete", "check_lang", "has",
-           "is_translated", "label_or", "note_text", "t", "tn", "translate",
-           "translate_plural"]
+           "fill", "is_translated", "label_or", "note_text", "t", "tn", "translate",
+           "translate_plural", "warning_text"]
 
 LABELS: dict[str, str] = {
     # ------------------------------------------------------------------ generic words
@@ -56,6 +58,9 @@ LABELS: dict[str, str] = {
     "reading": "Reading",
     "none": "none",
     "word.or": "or",
+    "period_name.audited": "audited",
+    "period.quarter": "Q{quarter} {year}",
+    "period_name.previous": "previous",
     "total": "Total",
     "every.channels": "every channel",
     "every.segments": "every segment",
@@ -304,7 +309,6 @@ LABELS: dict[str, str] = {
     "provenance.version":
         "cac-toolkit {version} · KPI file version {kpi_version} · run on {run_date}",
     "provenance.inputs": "Input files",
-    "report.warnings": "Check the inputs first ({n} warnings)",
     "provenance.parameters": "Parameters",
     "not_set": "not set",
     # ------------------------------------------------------------------ key figures
@@ -316,11 +320,7 @@ LABELS: dict[str, str] = {
     "key.spend": "Acquisition spend",
     "summary.cac":
         "{customers} new customers at a global CAC of {cac} ({change} on the previous period).",
-    "summary.alerts.one": "1 warning signal out of 3: see below.",
-    "summary.alerts.other": "{n} warning signals out of 3: see below.",
     "summary.payback": "Payback:",
-    "summary.unknown.one": "1 warning signal out of 3 could not be assessed for lack of data.",
-    "summary.unknown.other": "{n} warning signals out of 3 could not be assessed for lack of data.",
     "summary.no_alert": "None of the three warning signals is raised.",
     "summary.best_channel":
         "Lowest fully loaded CAC: {best} ({best_cac}); highest: {worst} ({worst_cac}).",
@@ -427,6 +427,12 @@ LABELS: dict[str, str] = {
 #: count already formatted (:func:`tn`). French takes the singular for 0 and 1.
 PLURALS: dict[str, tuple[str, str]] = {
     "longtail.other": ("other ({n} channel)", "other ({n} channels)"),
+    "report.warnings": ("Check the inputs first ({n} warning)",
+                        "Check the inputs first ({n} warnings)"),
+    "summary.alerts": ("{n} warning signal out of 3: see below.",
+                       "{n} warning signals out of 3: see below."),
+    "summary.unknown": ("{n} warning signal out of 3 could not be assessed for lack of data.",
+                        "{n} warning signals out of 3 could not be assessed for lack of data."),
 }
 
 
@@ -472,19 +478,48 @@ def note_text(note: Mapping[str, object], lang: str = "en") -> str:
     check_lang(lang)
     if lang == "en" or not isinstance(note, Note):
         return str(note.get("reason", ""))
-    values = {name: _note_value(name, value, lang) for name, value in note.params.items()}
-    return translate(NOTE_TEXTS[note.id], lang).format(**values)
+    return fill(NOTE_TEXTS[note.id], note.params, lang)
 
 
-def _note_value(name: str, value: object, lang: str) -> str:
-    if isinstance(value, list | tuple):
-        joiner = f" {t('word.or', lang)} " if NOTE_JOINERS.get(name) == " or " else ", "
-        return joiner.join(str(v) for v in value)
-    if name in ("as_of", "day"):
-        return format_day(str(value), lang)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return format_number(value, 0, lang)
-    return str(value)
+def warning_text(warning: Mapping[str, object], lang: str = "en") -> str:
+    """The message of a KPI-file warning in ``lang``: like :func:`note_text`, from its id of
+    :data:`cac_toolkit.data.signals.WARNING_TEXTS` and its parameters (a warning read back
+    from ``kpis.json`` keeps its English message)."""
+    check_lang(lang)
+    if lang == "en" or not isinstance(warning, WarningEntry) or warning.id is None:
+        return str(warning.get("message", ""))
+    return fill(WARNING_TEXTS[warning.id], warning.params, lang)
+
+
+#: Parameters that are calendar days (ISO in the KPI file, written as the reader writes dates).
+DAY_PARAMETERS = frozenset({"as_of", "day", "start", "end"})
+
+
+def fill(template: str, params: Mapping[str, object], lang: str) -> str:
+    """The English ``template`` translated into ``lang`` and filled with ``params`` written
+    in that language: a number formatted ``{x:,.2f}`` (or ``{x:,}``, ``{x:.0%}``) in the
+    English template is written with the reader's decimals and grouping, a day in the
+    reader's date format, a list joined (``or`` translated)."""
+    specs = {name: spec or "" for _text, name, spec, _conv in Formatter().parse(template)
+             if name}
+    values: dict[str, str] = {}
+    for name, value in params.items():
+        spec = specs.get(name, "")
+        if isinstance(value, list | tuple):
+            joiner = f" {t('word.or', lang)} " if NOTE_JOINERS.get(name) == " or " else ", "
+            values[name] = joiner.join(str(v) for v in value)
+        elif name == "name" and has(f"period_name.{value}"):  # audited / previous
+            values[name] = t(f"period_name.{value}", lang)
+        elif name in DAY_PARAMETERS:
+            values[name] = format_day(str(value), lang)
+        elif spec.endswith("%") and isinstance(value, int | float):
+            values[name] = format_percent(float(value), int(spec[1:-1] or 0), lang)
+        elif spec.startswith(",") and isinstance(value, int | float):
+            digits = int(spec.split(".")[1][:-1]) if "." in spec else 0
+            values[name] = format_number(float(value), digits, lang)
+        else:
+            values[name] = str(value)
+    return translate(template, lang).format(**values)
 
 
 def check_complete(messages: Mapping[str, Message] = LABELS) -> list[str]:

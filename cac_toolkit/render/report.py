@@ -37,7 +37,7 @@ from cac_toolkit.figures import targets
 from cac_toolkit.figures.cohorts import conversion_matrix
 from cac_toolkit.figures.formulas import relative_change
 from cac_toolkit.figures.funnel import ten_kpis_table as raw_table
-from cac_toolkit.render.i18n import label_or, note_text, t
+from cac_toolkit.render.i18n import label_or, note_text, t, tn, warning_text
 from cac_toolkit.render.plots import money_short
 
 if TYPE_CHECKING:
@@ -137,12 +137,6 @@ def fmt(value: object, kind: str, lang: str = "en", currency: str = "EUR") -> st
     raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
 
 
-def plural(count: int) -> str:
-    """The plural form a label takes for ``count``: ``"one"`` for 0 and 1 (French; English
-    labels that use ``one`` are only shown for 1), else ``"other"``."""
-    return "one" if abs(count) <= 1 else "other"
-
-
 def _signed(text: str, value: float) -> str:
     return f"+{text}" if value > 0 else text
 
@@ -182,7 +176,7 @@ def period_label(period: Mapping[str, str] | object, lang: str = "en") -> str:
         start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)  # type: ignore[attr-defined]
     quarter = start.to_period("Q")
     if start == quarter.start_time and end.normalize() == quarter.end_time.normalize():
-        return f"{'T' if lang == 'fr' else 'Q'}{quarter.quarter} {quarter.year}"
+        return t("period.quarter", lang, quarter=quarter.quarter, year=quarter.year)
     month = start.to_period("M")
     if start == month.start_time and end.normalize() == month.end_time.normalize():
         return f"{month_abbreviation(month.month, lang)} {month.year}"
@@ -1022,15 +1016,16 @@ def title_block(kpis: Mapping[str, object], lang: str = "en", run_date: str | No
 
 def input_warnings_html(kpis: Mapping[str, object], lang: str = "en") -> str:
     """The KPI file's ``warnings`` (inputs that may make a figure wrong), as a list shown at
-    the top of the report; empty when there are none. Messages stay in English: they quote
-    file names, columns and values as the files write them."""
+    the top of the report; empty when there are none. Messages are translated from their
+    id and parameters (:func:`cac_toolkit.render.i18n.warning_text`); file names, columns and
+    values are quoted as the files write them."""
     warnings = [w for w in (kpis.get("warnings") or []) if isinstance(w, Mapping)]
     if not warnings:
         return ""
     items = "".join(f'<li><code>{_esc(str(w.get("code", "")))}</code> '
-                    f'{_esc(str(w.get("message", "")))}</li>' for w in warnings)
-    return (f'<div class="cac-warnings"><h2>{_esc(t("report.warnings", lang, n=len(warnings)))}'
-            f"</h2><ul>{items}</ul></div>")
+                    f'{_esc(warning_text(w, lang))}</li>' for w in warnings)
+    heading = tn("report.warnings", len(warnings), lang, n=len(warnings))
+    return f'<div class="cac-warnings"><h2>{_esc(heading)}</h2><ul>{items}</ul></div>'
 
 
 def key_figures(kpis: Mapping[str, object], lang: str = "en") -> HTML:
@@ -1081,7 +1076,7 @@ def summary(kpis: Mapping[str, object], signals: Sequence[tuple[str, str]],
                cac=fmt(_get(kpis, "cac.global"), "money", lang, currency),
                change=fmt_change(_get(kpis, "cac.global"),
                                  _get(previous, "cac.global"), "money", lang))]  # type: ignore[arg-type]
-    colon = " :" if lang == "fr" else ":"
+    colon = "\u202f:" if lang == "fr" else ":"  # French: narrow no-break space
     items.append(f"{t('metric.ltv_cac', lang)}{colon} "
                  f"{reading('ltv_cac', kpis.get('ltv_cac'), lang)}")
     items.append(f"{t('summary.payback', lang)} "
@@ -1098,11 +1093,11 @@ def summary(kpis: Mapping[str, object], signals: Sequence[tuple[str, str]],
     alerts = sum(1 for status, _ in signals if status in ("bad", "watch"))
     unknown = sum(1 for status, _ in signals if status == "unknown")
     if alerts:
-        items.append(t(f"summary.alerts.{plural(alerts)}", lang, n=alerts))
+        items.append(tn("summary.alerts", alerts, lang, n=alerts))
     elif not unknown:
         items.append(t("summary.no_alert", lang))
     if unknown:
-        items.append(t(f"summary.unknown.{plural(unknown)}", lang, n=unknown))
+        items.append(tn("summary.unknown", unknown, lang, n=unknown))
     body = "".join(f"<li>{_esc(_capitalise(item))}</li>" for item in items)
     return HTML(f'<div class="cac-report"><ul class="cac-summary">{body}</ul></div>')
 
@@ -1265,7 +1260,7 @@ def retention_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFram
     horizon = r.get("horizon_months")  # type: ignore[union-attr]
     value = t("col.value", lang)
     basis = kpis.get("ltv_basis") or "none"
-    sep = " ; " if lang == "fr" else "; "
+    sep = "\u202f; " if lang == "fr" else "; "  # French: narrow no-break space
     sbg_text = (f"{format_number(sbg['alpha'], 3, lang)}{sep}{format_number(sbg['beta'], 3, lang)}"
                 f"{sep}{format_number(sbg['log_likelihood'], 1, lang)}"
                 if sbg.get("alpha") is not None else fmt(None, "ratio", lang))

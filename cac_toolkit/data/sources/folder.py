@@ -152,11 +152,9 @@ def read_folder(folder: str | Path, currency: str | None = None) -> Loaded:
         read_paths.append(read.path)
         warnings += read.warnings
         if read.source.date_format == "mdy":
-            notices.append(DataWarning(
-                "month_first_dates", f"{read.path.name}: dates read month first (M/D/YYYY), "
-                f"as the {read.source.preset.name if read.source.preset else ''} export writes "
-                "them; set date_format in sources.yaml if this file is day-first",
-                file=read.path.name))
+            notices.append(DataWarning.make(
+                "month_first_dates", file=read.path.name,
+                preset=read.source.preset.name if read.source.preset else ""))
     for table, spec in TABLES.items():
         mine = [i for i, r in enumerate(reads) if r.source.table == table
                 and not r.source.reconcile]
@@ -204,12 +202,10 @@ def read_folder(folder: str | Path, currency: str | None = None) -> Loaded:
             gaps = [r for r in rows if abs(r["gap"]) >= 0.01]
             if gaps:
                 worst = max(gaps, key=lambda r: abs(r["gap"]))
-                data.warnings.append(DataWarning(
-                    "reconcile_gap", f"{read.path.name}: ad-platform spend differs from the "
-                    f"spend table in {len(gaps)} of {len(rows)} channel-months (largest: "
-                    f"{worst['month']} {worst['channel']}, platform {worst['platform']:,.2f} "
-                    f"vs {worst['ledger']:,.2f}, gap {worst['gap']:,.2f})",
-                    file=read.path.name))
+                data.warnings.append(DataWarning.make(
+                    "reconcile_gap", file=read.path.name, gaps=len(gaps), rows=len(rows),
+                    month=worst["month"], channel=worst["channel"],
+                    platform=worst["platform"], ledger=worst["ledger"], gap=worst["gap"]))
     return Loaded(data, [r.report for r in reads], reconciliation, notices)
 
 
