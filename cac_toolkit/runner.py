@@ -49,6 +49,7 @@ from cac_toolkit.core.outputs import (
 from cac_toolkit.core.resources import audit_notebook, template_dir
 from cac_toolkit.data.checked import write_checked
 from cac_toolkit.data.loading import FileInfo, load_folder, sha256_of
+from cac_toolkit.render.i18n import t
 
 OUTPUTS = ("report.ipynb", "report.html", "kpis.json", "workbook.xlsx")
 PDF = "report.pdf"
@@ -119,8 +120,10 @@ def stabilise_notebook(path: Path) -> None:
     nbformat.write(notebook, path)
 
 
-def export_html(notebook: Path, target: Path) -> None:
+def export_html(notebook: Path, target: Path, lang: str = "en") -> None:
     """Write the executed notebook as HTML without code, with no request to outside hosts.
+
+    The page's title (the browser tab, a PDF's metadata) is in the report's language ``lang``.
 
     Cells tagged :data:`REMOVE_TAG` (the headline printed for nbval) are removed by
     nbconvert's ``TagRemovePreprocessor``: nothing reaches the reader that is not for them.
@@ -134,7 +137,9 @@ def export_html(notebook: Path, target: Path) -> None:
                             extra_template_basedirs=[str(template_dir())])
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={REMOVE_TAG}, enabled=True), enabled=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    node = nbformat.read(notebook, as_version=4)
+    node.metadata["title"] = t("report.page_title", lang)
+    body, _ = exporter.from_notebook_node(node)
     target.write_text(body, encoding="utf-8")
 
 
@@ -374,7 +379,7 @@ def _run_audit(data_dir: Path, out_dir: Path, shown: str, params: AuditParameter
         _say("writing the HTML report", progress)
         stabilise_notebook(work / "report.ipynb")
         _stage("html")
-        export_html(work / "report.ipynb", work / "report.html")
+        export_html(work / "report.ipynb", work / "report.html", params.lang)
         state.check()
         if chromium:
             _say("printing report.pdf", progress)

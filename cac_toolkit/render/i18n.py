@@ -199,6 +199,7 @@ LABELS: dict[str, str] = {
     "reading.target.bad": "{value} is below the {low} to {high} target",
     # ------------------------------------------------------------------ report sections
     "report.title": "Customer acquisition audit",
+    "report.page_title": "CAC audit",
     "report.subtitle": "Period audited: {period} · compared with {previous}",
     "report.previous_days":
         "The comparison period is the {days} days just before the audited period, used "
