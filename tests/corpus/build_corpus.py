@@ -964,7 +964,7 @@ def sources_cases() -> list[Case]:
         "sources_unknown_preset", "A preset name with a typo.",
         "sources.yaml, line 3: deals.preset: unknown preset; expected one of hubspot_deals, "
         "hubspot_contacts, salesforce_opportunities, pipedrive_deals, fec, google_ads, "
-        "linkedin_ads, got 'hubspot_deal'",
+        "linkedin_ads, invoices, got 'hubspot_deal'",
         spend=PLAIN_SPEND, cli=True,
         files={"sources.yaml": utf8(SOURCES_HUBSPOT.replace("hubspot_deals", "hubspot_deal")),
                "hubspot-crm-exports-all-deals-2026-04-02.csv": utf8(hubspot_text())}))
