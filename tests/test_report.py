@@ -243,6 +243,56 @@ def test_notes_explain_every_null(saas, saas_data):
     assert report.notes_html(no_lifetime, "fr").data.count("<tr>") == len(table) + 1
 
 
+def test_notes_name_figures_in_plain_words_never_by_key(saas):
+    """A null that no note covers is named by its label (the catalogue's), never by its KPI
+    key, and never explained by itself ("ltv_parameter follows from ltv_parameter"); a
+    parameter echoed as null (no discount rate) is not an undefined figure."""
+    kpis = copy.deepcopy(saas)
+    kpis.update(ltv_parameter=None, ltv_measured=4_321.0, attribution=None)
+    kpis["retention"] = {"discount_rate": None, "horizon_months": 60, "nrr_12m": None}
+    for lang, label, reason in (
+            ("en", "LTV from the typed lifetime", "the LTV shown is measured"),
+            ("fr", "LTV de la durée saisie", "la LTV affichée est mesurée")):
+        table = report.notes_table(kpis, lang)
+        rows = dict(zip(table.iloc[:, 0], table.iloc[:, 1], strict=True))
+        assert reason in rows[label]
+        assert not any("_" in name or "retention." in name for name in rows)
+        assert not any(name in why for name, why in rows.items())  # nothing follows from itself
+        assert report.figure_label("funnel.won_with_quote", lang) == i18n.t(
+            "metric.won_with_quote", lang)
+    saas_notes = report.notes_table({**kpis, "ltv_measured": None}, "en")
+    assert saas_notes.set_index("Figure").loc["LTV from the typed lifetime"].iloc[0] == (
+        "set gross_margin and lifetime_months or monthly_churn")
+    assert report.figure_label("retention.sbg.alpha") == "Retention – sbg.alpha"
+
+
+def test_months_of_notes_are_written_with_their_names():
+    """The KPI file's notes name months ``2025-12``; the French report writes "décembre 2025"
+    (Babel's month names), the English one keeps the KPI file's sentence."""
+    from cac_toolkit.core.catalogue import month_year
+
+    note = Note("cohorts.conversion_90", "cohort_incomplete",
+                {"days": 90, "as_of": "2025-12-31", "months": ["2025-10", "2025-12"]})
+    assert i18n.note_text(note, "fr").endswith(f"{NNBSP}: octobre 2025, décembre 2025")
+    assert i18n.note_text(note, "en").endswith("): 2025-10, 2025-12") and (
+        i18n.note_text(note, "en") == note["reason"])
+    assert month_year("2026-03", "en") == "March 2026"
+    assert month_year("2026-03", "fr") == "mars 2026"
+    assert month_year("not a month", "fr") == "not a month"
+
+
+def test_french_punctuation_comes_from_the_catalogue():
+    """The summary's "LTV/CAC : …" and the sBG's "α ; β ; ll" take their French narrow
+    no-break space from the catalogue's template, not from code."""
+    assert i18n.t("punct.label_value", "fr", label="LTV/CAC", value="3,15") == (
+        f"LTV/CAC{NNBSP}: 3,15")
+    assert i18n.t("punct.label_value", "en", label="LTV/CAC", value="3.15") == "LTV/CAC: 3.15"
+    assert i18n.t("punct.sbg", "fr", alpha="1", beta="2", log_likelihood="3") == (
+        f"1{NNBSP}; 2{NNBSP}; 3")
+    source = (report.__file__ and open(report.__file__, encoding="utf-8").read())
+    assert "\\u202f" not in source and "\u202f" not in source
+
+
 def test_note_reasons_in_french():
     """A note is an id and parameters: French comes from the catalogue's template and the same
     parameters (the data's end date in French), never from the English sentence."""
@@ -263,7 +313,7 @@ def test_note_reasons_in_french():
         "aucun lead n'a atteint l'étape précédente dans la cohorte de la période "
         "(opportunities = 0)",
         f"leads pas encore tous observés sur 60 jours (fin des données le 31/12/2025){NNBSP}: "
-        "2025-11",
+        "novembre 2025",
         f"la clé d'allocation (pipeline) est nulle pour tous les canaux{NNBSP}: les coûts "
         "mutualisés ne peuvent pas être répartis",
         "aucun mois de la période n'est encore observé sur 90 jours (fin des données le "

@@ -333,3 +333,47 @@ def test_explorer_readouts_are_amounts_with_their_currency() -> None:
     moves = widgets.budget_reallocation_explorer(DIRECT, CUSTOMERS, SHARED, currency="USD")
     assert moves.controls["amount"].description.endswith("($)")
     assert moves.controls["amount"].readout_format == ",.0f"
+
+
+def test_explorers_speak_the_catalogue_s_language() -> None:
+    """One set of labels: the widgets' descriptions and summaries come from the catalogue
+    (render.i18n.LABELS, widget.*), in French with French numbers, money and punctuation."""
+    from cac_toolkit.course import widgets
+    from cac_toolkit.render.i18n import LABELS, t
+
+    assert widgets.STATIC_NOTE == LABELS["widget.static_note"]
+    french = widgets.ltv_payback_explorer(cac=3_000, arpa=100, gross_margin=0.7,
+                                          lifetime_months=36, lang="fr")
+    assert french.controls["arpa"].description == "Revenu / mois (€)"
+    assert french.controls["lifetime_months"].description == t("widget.lifetime", "fr")
+    shown = _shown(french)
+    assert "CAC 3\u00a0000,00\u00a0€, 100,00\u00a0€ par mois, marge brute 70\u202f%" in shown
+    assert "Payback 42,9 mois" in shown
+    assert "avant d'avoir remboursé son CAC\u202f:" in shown
+    assert french._repr_mimebundle_()["text/plain"] == t("widget.static_note", "fr")
+    moves = widgets.budget_reallocation_explorer(DIRECT, CUSTOMERS, SHARED, lang="fr")
+    assert "Nouveaux clients\u202f: 60,00 -> 70,00 (+10,00)" in _shown(moves)
+    assert moves.controls["source"].description == "De"
+    english = widgets.describe_unit_economics(sc.unit_economics(1_200, 150, 0.70, 36))
+    assert english.splitlines()[0] == ("CAC €1,200.00, €150.00 a month, gross margin 70%, "
+                                       "lifetime 36 months")
+
+
+def test_payback_curve_stops_at_the_chosen_lifetime() -> None:
+    """#14 item 8: the curve ends where the customer leaves (36 months, a dotted line marks
+    it) and the chart says the customer leaves before payback (42.9 months); with a longer
+    lifetime the payback point is marked instead."""
+    import matplotlib.pyplot as plt
+
+    from cac_toolkit.render import plots
+
+    fig = plots.payback_curve(3_000, 100, 0.7, 48, lifetime_months=36)
+    ax = fig.axes[0]
+    assert max(ax.lines[0].get_xdata()) == 36
+    texts = [text.get_text() for text in ax.texts]
+    assert "the customer leaves at month 36, before payback (month 42.9)" in texts
+    plt.close(fig)
+    fig = plots.payback_curve(3_000, 100, 0.7, 60, lifetime_months=48)
+    assert max(fig.axes[0].lines[0].get_xdata()) == 48
+    assert [a.get_text() for a in fig.axes[0].texts] == ["paid back in 42.9 months"]
+    plt.close(fig)

@@ -86,3 +86,16 @@ def format_day(day: date | str, lang: str = "en") -> str:
 def month_abbreviation(month: int, lang: str = "en") -> str:
     """The abbreviated name of ``month`` (1 to 12) from Babel's locale data: ``Jan`` / ``janv.``."""
     return str(get_month_names("abbreviated", locale=LOCALES[check_lang(lang)])[month])
+
+
+def month_year(month: str, lang: str = "en") -> str:
+    """A calendar month written ``YYYY-MM`` (as the KPI file's notes name months) with its
+    name from Babel's locale data: ``December 2025`` / ``décembre 2025``; a text that is not
+    such a month is returned as it is."""
+    try:
+        year, number = (int(part) for part in str(month).split("-"))
+        name = get_month_names("wide", context="stand-alone",
+                               locale=LOCALES[check_lang(lang)])[number]
+    except (ValueError, KeyError):
+        return str(month)
+    return f"{name.lower() if lang == 'fr' else name} {year}"

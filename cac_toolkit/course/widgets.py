@@ -33,14 +33,17 @@ from cac_toolkit.core.errors import UndefinedMetricError
 from cac_toolkit.core.money import format_money, format_number, format_percent
 from cac_toolkit.course import levers, scenarios
 from cac_toolkit.figures.formulas import relative_change
+from cac_toolkit.figures.targets import Verdict
 from cac_toolkit.render import plots
+from cac_toolkit.render.i18n import t
 
 #: Slider readouts of amounts: grouped thousands, no cents (d3-format); the currency symbol is
 #: in the slider's description.
 MONEY_READOUT = ",.0f"
 
-STATIC_NOTE = ("Interactive explorer: run this notebook in Jupyter to move the sliders "
-               "(the static output above shows the default values).")
+#: What a page without a live kernel shows instead of the widgets (English; the catalogue's
+#: ``widget.static_note`` in other languages).
+STATIC_NOTE = t("widget.static_note")
 
 
 @dataclass
@@ -59,13 +62,14 @@ class Explorer:
     summary: widgets.HTML
     chart: widgets.Image
     render: Callable[[], None] = field(repr=False, default=lambda: None)
+    lang: str = "en"
 
     def refresh(self) -> None:
         self.render()
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict[str, object]:
         bundle = self.box._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = STATIC_NOTE
+        bundle["text/plain"] = t("widget.static_note", self.lang)
         return bundle
 
 
@@ -91,63 +95,72 @@ def _wire(explorer: Explorer) -> Explorer:
 # --------------------------------------------------------------------------- LTV / payback
 
 
-def describe_unit_economics(econ: scenarios.UnitEconomics, currency: str = "EUR") -> str:
-    """Plain-text summary: inputs, LTV, LTV/CAC and payback with their verdicts."""
-    ratio = format_number(econ.ltv_cac, 2) if econ.ltv_cac is not None else "undefined"
-    payback = (f"{format_number(econ.payback_months, 1)} months"
-               if econ.payback_months is not None else "undefined")
+def _verdict(verdict: Verdict, lang: str) -> str:
+    """A verdict as the explorers print it: ``good: LTV/CAC 3.15 ...`` (status, reason)."""
+    status = verdict.status if lang == "en" else t(f"status.{verdict.status}", lang)
+    return t("punct.label_value", lang, label=status, value=verdict.reason(lang))
+
+
+def describe_unit_economics(econ: scenarios.UnitEconomics, currency: str = "EUR",
+                            lang: str = "en") -> str:
+    """Plain-text summary: inputs, LTV, LTV/CAC and payback with their verdicts, in ``lang``."""
+    undefined = t("widget.undefined", lang)
+    ratio = format_number(econ.ltv_cac, 2, lang) if econ.ltv_cac is not None else undefined
+    payback = (t("widget.months", lang, months=format_number(econ.payback_months, 1, lang))
+               if econ.payback_months is not None else undefined)
+    lifetime = format_number(econ.lifetime_months, 0, lang)
     notes = list(econ.notes)
     if econ.payback_months is None or econ.payback_months > econ.lifetime_months:
-        notes.append(f"The customer leaves after {format_number(econ.lifetime_months, 0)} "
-                     "months, before paying back its CAC: this customer loses money.")
+        notes.append(t("widget.leaves_before_payback", lang, lifetime=lifetime))
     lines = [
-        f"CAC {format_money(econ.cac, currency)}, {format_money(econ.arpa, currency)} a month, "
-        f"gross margin {format_percent(econ.gross_margin, 0)}, "
-        f"lifetime {format_number(econ.lifetime_months, 0)} months",
-        f"LTV     {format_money(econ.ltv, currency)}",
-        f"LTV/CAC {ratio}  -> {econ.ltv_cac_verdict}",
-        f"Payback {payback}  -> {econ.payback_verdict}",
+        t("widget.unit_inputs", lang, cac=format_money(econ.cac, currency, lang),
+          arpa=format_money(econ.arpa, currency, lang),
+          margin=format_percent(econ.gross_margin, 0, lang), lifetime=lifetime),
+        f"LTV     {format_money(econ.ltv, currency, lang)}",
+        f"LTV/CAC {ratio}  -> {_verdict(econ.ltv_cac_verdict, lang)}",
+        f"{t('widget.payback', lang)} {payback}  -> {_verdict(econ.payback_verdict, lang)}",
     ]
     return "\n".join(lines + notes)
 
 
 def ltv_payback_explorer(cac: float = 1_200.0, arpa: float = 150.0, gross_margin: float = 0.70,
                          lifetime_months: float = 36, months: int = 48,
-                         currency: str = "EUR") -> Explorer:
+                         currency: str = "EUR", lang: str = "en") -> Explorer:
     """Sliders for CAC, ARPA (monthly), gross margin and lifetime; LTV, ratio, payback, curve.
 
-    Defaults: the article's LTV example (CAC 1,200, 150 a month, 70 %, 36 months).
+    Defaults: the article's LTV example (CAC 1,200, 150 a month, 70 %, 36 months). The
+    labels, the summary and the chart are in ``lang``.
     """
     style = {"description_width": "170px"}
     layout = widgets.Layout(width="540px")
     symbol = plots.currency_symbol(currency)
     controls = {
         "cac": widgets.FloatSlider(value=cac, min=100, max=6_000, step=50,
-                                   description=f"CAC ({symbol})", readout_format=MONEY_READOUT,
-                                   style=style, layout=layout),
+                                   description=t("widget.cac", lang, symbol=symbol),
+                                   readout_format=MONEY_READOUT, style=style, layout=layout),
         "arpa": widgets.FloatSlider(value=arpa, min=10, max=1_000, step=10,
-                                    description=f"Revenue / month ({symbol})",
+                                    description=t("widget.arpa", lang, symbol=symbol),
                                     readout_format=MONEY_READOUT, style=style, layout=layout),
         "gross_margin": widgets.FloatSlider(value=gross_margin, min=0.05, max=0.95, step=0.05,
-                                            description="Gross margin", readout_format=".0%",
-                                            style=style, layout=layout),
+                                            description=t("widget.gross_margin", lang),
+                                            readout_format=".0%", style=style, layout=layout),
         "lifetime_months": widgets.IntSlider(value=int(lifetime_months), min=3, max=96, step=1,
-                                             description="Lifetime (months)", style=style,
-                                             layout=layout),
+                                             description=t("widget.lifetime", lang),
+                                             style=style, layout=layout),
     }
     summary, chart = widgets.HTML(), widgets.Image(format="png")
     box = widgets.VBox([*controls.values(), summary, chart])
-    explorer = Explorer(box, controls, summary, chart)
+    explorer = Explorer(box, controls, summary, chart, lang=lang)
 
     def render() -> None:
         values = {name: control.value for name, control in controls.items()}
         econ = scenarios.unit_economics(values["cac"], values["arpa"], values["gross_margin"],
                                         values["lifetime_months"])
-        summary.value = _pre(describe_unit_economics(econ, currency))
+        summary.value = _pre(describe_unit_economics(econ, currency, lang))
         # The curve stops when the customer leaves; the axis shows at least ``months``.
         horizon = max(months, int(econ.lifetime_months))
         chart.value = _png(plots.payback_curve(econ.cac, econ.arpa, econ.gross_margin, horizon,
-                                               currency=currency,
+                                               lang=lang, currency=currency,
                                                lifetime_months=econ.lifetime_months))
 
     explorer.render = render
@@ -159,26 +172,31 @@ def ltv_payback_explorer(cac: float = 1_200.0, arpa: float = 150.0, gross_margin
 
 def describe_reallocation(table: pd.DataFrame, totals: scenarios.BudgetTotals, source: str,
                           target: str, amount: float, multiplier: float,
-                          currency: str = "EUR") -> str:
-    """Plain-text summary of a budget move: the assumption, customers and CAC before/after."""
+                          currency: str = "EUR", lang: str = "en") -> str:
+    """Plain-text summary of a budget move: the assumption, customers and CAC before/after,
+    in ``lang``."""
+    header = [t(key, lang) for key in ("widget.col.channel", "widget.col.spend_before",
+                                       "widget.col.spend_after", "widget.col.customers_before",
+                                       "widget.col.customers_after")]
     lines = [
-        f"Move {format_money(amount, currency)} from {source} to {target}; each extra euro on "
-        f"{target} buys customers at {format_number(multiplier, 2)} x its current CAC "
-        f"({format_money(table.loc[target, 'marginal_cac'], currency)}).",
-        "channel      spend before  spend after  customers before  customers after",
+        t("widget.move", lang, amount=format_money(amount, currency, lang), source=source,
+          target=target, multiplier=format_number(multiplier, 2, lang),
+          marginal=format_money(table.loc[target, "marginal_cac"], currency, lang)),
+        f"{header[0]:<12} {header[1]:>12} {header[2]:>12} {header[3]:>17} {header[4]:>16}",
     ]
     for channel, row in table.iterrows():
-        lines.append(f"{str(channel):<12} {format_money(row['spend_before'], currency):>12} "
-                     f"{format_money(row['spend_after'], currency):>12} "
-                     f"{format_number(row['customers_before'], 2):>17} "
-                     f"{format_number(row['customers_after'], 2):>16}")
+        lines.append(f"{str(channel):<12} {format_money(row['spend_before'], currency, lang):>12} "
+                     f"{format_money(row['spend_after'], currency, lang):>12} "
+                     f"{format_number(row['customers_before'], 2, lang):>17} "
+                     f"{format_number(row['customers_after'], 2, lang):>16}")
     lines += [
-        f"New customers: {format_number(totals.customers_before, 2)} -> "
-        f"{format_number(totals.customers_after, 2)} "
-        f"({'+' if totals.extra_customers >= 0 else ''}"
-        f"{format_number(totals.extra_customers, 2)})",
-        f"Global CAC (pooled costs included): {format_money(totals.cac_before, currency)} -> "
-        f"{format_money(totals.cac_after, currency)}",
+        t("widget.new_customers", lang,
+          before=format_number(totals.customers_before, 2, lang),
+          after=format_number(totals.customers_after, 2, lang),
+          change=("+" if totals.extra_customers >= 0 else "")
+          + format_number(totals.extra_customers, 2, lang)),
+        t("widget.global_cac", lang, before=format_money(totals.cac_before, currency, lang),
+          after=format_money(totals.cac_after, currency, lang)),
     ]
     return "\n".join(lines)
 
@@ -186,7 +204,8 @@ def describe_reallocation(table: pd.DataFrame, totals: scenarios.BudgetTotals, s
 def budget_reallocation_explorer(direct_spend: pd.Series, new_customers: pd.Series,
                                  shared_spend: float = 0.0, source: str = "Ads",
                                  target: str = "SEO", amount: float = 6_000.0,
-                                 multiplier: float = 1.0, currency: str = "EUR") -> Explorer:
+                                 multiplier: float = 1.0, currency: str = "EUR",
+                                 lang: str = "en") -> Explorer:
     """Move direct budget between two channels and see customers and global CAC change.
 
     Controls: source and target channels, the amount moved (up to the source's budget) and
@@ -197,27 +216,28 @@ def budget_reallocation_explorer(direct_spend: pd.Series, new_customers: pd.Seri
     style = {"description_width": "150px"}
     layout = widgets.Layout(width="520px")
     controls = {
-        "source": widgets.Dropdown(options=channels, value=source, description="From",
-                                   style=style),
-        "target": widgets.Dropdown(options=channels, value=target, description="To",
-                                   style=style),
+        "source": widgets.Dropdown(options=channels, value=source,
+                                   description=t("widget.from", lang), style=style),
+        "target": widgets.Dropdown(options=channels, value=target,
+                                   description=t("widget.to", lang), style=style),
         "amount": widgets.FloatSlider(value=amount, min=0, max=float(direct_spend.max()),
-                                      step=500, description=f"Amount moved ({symbol})",
+                                      step=500, description=t("widget.amount", lang,
+                                                              symbol=symbol),
                                       readout_format=MONEY_READOUT, style=style, layout=layout),
         "multiplier": widgets.FloatSlider(value=multiplier, min=1.0, max=5.0, step=0.25,
-                                          description="Target saturation x", style=style,
-                                          layout=layout),
+                                          description=t("widget.saturation", lang),
+                                          style=style, layout=layout),
     }
     summary, chart = widgets.HTML(), widgets.Image(format="png")
     box = widgets.VBox([*controls.values(), summary, chart])
-    explorer = Explorer(box, controls, summary, chart)
+    explorer = Explorer(box, controls, summary, chart, lang=lang)
 
     def render() -> None:
         values = {name: control.value for name, control in controls.items()}
         src, dst = values["source"], values["target"]
         moved = min(float(values["amount"]), float(direct_spend[src]))
         if src == dst:
-            summary.value = _pre("Pick two different channels.")
+            summary.value = _pre(t("widget.two_channels", lang))
             return
         try:
             table = scenarios.move_budget(direct_spend, new_customers, src, dst, moved,
@@ -227,8 +247,8 @@ def budget_reallocation_explorer(direct_spend: pd.Series, new_customers: pd.Seri
             return
         totals = scenarios.budget_totals(table, shared_spend)
         summary.value = _pre(describe_reallocation(table, totals, src, dst, moved,
-                                                   values["multiplier"], currency))
-        chart.value = _png(plots.budget_reallocation(table, currency=currency))
+                                                   values["multiplier"], currency, lang))
+        chart.value = _png(plots.budget_reallocation(table, lang=lang, currency=currency))
 
     explorer.render = render
     return _wire(explorer)
@@ -237,17 +257,17 @@ def budget_reallocation_explorer(direct_spend: pd.Series, new_customers: pd.Seri
 # --------------------------------------------------------------------------- levers
 
 
-def describe_levers(steps: pd.DataFrame, currency: str = "EUR") -> str:
+def describe_levers(steps: pd.DataFrame, currency: str = "EUR", lang: str = "en") -> str:
     """Plain-text summary of a :func:`cac_toolkit.course.levers.chain`: the CAC before and
-    after, and each lever's step."""
+    after, and each lever's step, in ``lang``."""
     start, end = float(steps["cac"].iloc[0]), float(steps["cac"].iloc[-1])
     change = relative_change(start, end) if start else None
-    lines = [f"CAC {format_money(start, currency)} -> {format_money(end, currency)}"
-             + (f" ({'+' if change >= 0 else ''}{format_percent(change, 1)})"
+    lines = [f"CAC {format_money(start, currency, lang)} -> {format_money(end, currency, lang)}"
+             + (f" ({'+' if change >= 0 else ''}{format_percent(change, 1, lang)})"
                 if change is not None else "")]
     for name, row in steps.iloc[1:].iterrows():
-        lines.append(f"  {str(name):<28} {format_percent(float(row['change']), 1):>8}  "
-                     f"{format_money(float(row['step']), currency):>12}")
+        lines.append(f"  {str(name):<28} {format_percent(float(row['change']), 1, lang):>8}  "
+                     f"{format_money(float(row['step']), currency, lang):>12}")
     return "\n".join(lines)
 
 
@@ -255,7 +275,8 @@ def lever_explorer(cac: float, qualification_share: float, volume_share: float,
                    mix: levers.LeverResult | None = None, crm: float = 0.25,
                    time_saved: float = 0.40, lead_factor: float = 0.5,
                    conversion_factor: float = 2.0, referral_share: float = 0.15,
-                   referral_cost: float = 1 / 5, currency: str = "EUR") -> Explorer:
+                   referral_cost: float = 1 / 5, currency: str = "EUR",
+                   lang: str = "en") -> Explorer:
     """Chain the article's levers with your own assumptions and see the waterfall.
 
     Levers, in this order: a unified CRM cutting the CAC by ``crm``
@@ -272,28 +293,29 @@ def lever_explorer(cac: float, qualification_share: float, volume_share: float,
     layout = widgets.Layout(width="520px")
     controls: dict[str, widgets.Widget] = {
         "crm": widgets.FloatSlider(value=crm, min=0.0, max=0.40, step=0.05,
-                                   readout_format=".0%", description="unified CRM: CAC cut",
+                                   readout_format=".0%", description=t("widget.crm", lang),
                                    style=style, layout=layout),
         "time_saved": widgets.FloatSlider(value=time_saved, min=0.0, max=0.80, step=0.05,
                                           readout_format=".0%",
-                                          description="automation: time saved", style=style,
-                                          layout=layout),
+                                          description=t("widget.time_saved", lang),
+                                          style=style, layout=layout),
         "lead_factor": widgets.FloatSlider(value=lead_factor, min=0.3, max=1.0, step=0.05,
-                                           description="leads kept (x)", style=style,
-                                           layout=layout),
+                                           description=t("widget.leads_kept", lang),
+                                           style=style, layout=layout),
         "conversion_factor": widgets.FloatSlider(value=conversion_factor, min=1.0, max=3.0,
-                                                 step=0.1, description="lead conversion (x)",
+                                                 step=0.1,
+                                                 description=t("widget.conversion", lang),
                                                  style=style, layout=layout),
         "referral_share": widgets.FloatSlider(value=referral_share, min=0.0, max=0.40,
                                               step=0.05, readout_format=".0%",
-                                              description="customers by referral",
+                                              description=t("widget.referral", lang),
                                               style=style, layout=layout),
     }
     if mix is not None:
-        controls["remix"] = widgets.Checkbox(value=True, description="30/50/20 channel mix")
+        controls["remix"] = widgets.Checkbox(value=True, description=t("widget.mix", lang))
     summary, chart = widgets.HTML(), widgets.Image(format="png")
     box = widgets.VBox([*controls.values(), summary, chart])
-    explorer = Explorer(box, controls, summary, chart)
+    explorer = Explorer(box, controls, summary, chart, lang=lang)
 
     def render() -> None:
         values = {name: control.value for name, control in controls.items()}
@@ -309,8 +331,8 @@ def lever_explorer(cac: float, qualification_share: float, volume_share: float,
         if mix is not None and values["remix"]:
             chosen.append(mix)
         steps = levers.chain(cac, chosen)
-        summary.value = _pre(describe_levers(steps, currency))
-        chart.value = _png(plots.lever_waterfall(steps, currency=currency))
+        summary.value = _pre(describe_levers(steps, currency, lang))
+        chart.value = _png(plots.lever_waterfall(steps, lang=lang, currency=currency))
 
     explorer.render = render
     return _wire(explorer)

@@ -25,6 +25,7 @@ from cac_toolkit.core.catalogue import (
     check_lang,
     format_day,
     is_translated,
+    month_year,
     translate,
     translate_plural,
 )
@@ -58,6 +59,9 @@ LABELS: dict[str, str] = {
     "reading": "Reading",
     "none": "none",
     "word.or": "or",
+    # punctuation between texts: French puts a narrow no-break space before ":" and ";"
+    "punct.label_value": "{label}: {value}",
+    "punct.sbg": "{alpha}; {beta}; {log_likelihood}",
     "period_name.audited": "audited",
     "period.quarter": "Q{quarter} {year}",
     "period_name.previous": "previous",
@@ -68,6 +72,43 @@ LABELS: dict[str, str] = {
     "figures.cohorts": "Lead cohorts",
     "figures.segments": "Segments",
     "figures.channels": "Channels",
+    "figures.retention": "Retention",
+    "metric.won_with_quote": "Won with a quote",
+    "metric.avg_opportunity_value": "Average opportunity value",
+    # ------------------------------------------------------------------ course widgets
+    "widget.static_note": "Interactive explorer: run this notebook in Jupyter to move the "
+                          "sliders (the static output above shows the default values).",
+    "widget.undefined": "undefined",
+    "widget.months": "{months} months",
+    "widget.payback": "Payback",
+    "widget.leaves_before_payback": "The customer leaves after {lifetime} months, before "
+                                    "paying back its CAC: this customer loses money.",
+    "widget.unit_inputs": "CAC {cac}, {arpa} a month, gross margin {margin}, lifetime "
+                          "{lifetime} months",
+    "widget.cac": "CAC ({symbol})",
+    "widget.arpa": "Revenue / month ({symbol})",
+    "widget.gross_margin": "Gross margin",
+    "widget.lifetime": "Lifetime (months)",
+    "widget.move": "Move {amount} from {source} to {target}; each extra euro on {target} buys "
+                   "customers at {multiplier} x its current CAC ({marginal}).",
+    "widget.col.channel": "channel",
+    "widget.col.spend_before": "spend before",
+    "widget.col.spend_after": "spend after",
+    "widget.col.customers_before": "customers before",
+    "widget.col.customers_after": "customers after",
+    "widget.new_customers": "New customers: {before} -> {after} ({change})",
+    "widget.global_cac": "Global CAC (pooled costs included): {before} -> {after}",
+    "widget.from": "From",
+    "widget.to": "To",
+    "widget.amount": "Amount moved ({symbol})",
+    "widget.saturation": "Target saturation x",
+    "widget.two_channels": "Pick two different channels.",
+    "widget.crm": "unified CRM: CAC cut",
+    "widget.time_saved": "automation: time saved",
+    "widget.leads_kept": "leads kept (x)",
+    "widget.conversion": "lead conversion (x)",
+    "widget.referral": "customers by referral",
+    "widget.mix": "30/50/20 channel mix",
     "from_to": "{start} to {end}",
     # statuses of targets.Verdict and of warning signals
     "status.good": "good",
@@ -360,6 +401,10 @@ LABELS: dict[str, str] = {
     # ------------------------------------------------------------------ notes the report adds
     "note.derived": "follows from {figures} (undefined, see above)",
     "note.parameter": "set gross_margin and lifetime_months or monthly_churn",
+    "note.ltv_measured_only":
+        "no lifetime_months or monthly_churn set: the LTV shown is measured from the revenue "
+        "table",
+    "note.not_computed": "not computed for this period (no data behind it)",
     # ------------------------------------------------------------------ sector position
     "sector.within": "The global CAC of {cac} lies within the usual range for {sector} ({range}).",
     "sector.below": "The global CAC of {cac} is below the usual range for {sector} ({range}).",
@@ -495,6 +540,10 @@ def warning_text(warning: Mapping[str, object], lang: str = "en") -> str:
 #: Parameters that are calendar days (ISO in the KPI file, written as the reader writes dates).
 DAY_PARAMETERS = frozenset({"as_of", "day", "start", "end"})
 
+#: Parameters that are lists of calendar months (``YYYY-MM`` in the KPI file, written with
+#: the month's name in the reader's language: ``décembre 2025``).
+MONTH_PARAMETERS = frozenset({"months", "left_out"})
+
 
 def fill(template: str, params: Mapping[str, object], lang: str) -> str:
     """The English ``template`` translated into ``lang`` and filled with ``params`` written
@@ -508,7 +557,9 @@ def fill(template: str, params: Mapping[str, object], lang: str) -> str:
         spec = specs.get(name, "")
         if isinstance(value, list | tuple):
             joiner = f" {t('word.or', lang)} " if NOTE_JOINERS.get(name) == " or " else ", "
-            values[name] = joiner.join(str(v) for v in value)
+            words = (month_year(str(v), lang) if name in MONTH_PARAMETERS else str(v)
+                     for v in value)
+            values[name] = joiner.join(words)
         elif name == "name" and has(f"period_name.{value}"):  # audited / previous
             values[name] = t(f"period_name.{value}", lang)
         elif name in DAY_PARAMETERS:

@@ -787,7 +787,17 @@ def sector_position(kpis: Mapping[str, object], sector: str = "saas", lang: str 
 
 _NOTE_LABELS = {"cac.global": "metric.cac_global", "cac.marketing": "metric.cac_marketing",
                 "cac.sales": "metric.cac_sales", "arpa_mrr": "metric.arpa_mrr", "ltv": "metric.ltv",
-                "ltv_cac": "metric.ltv_cac", "payback_months": "metric.payback_months"}
+                "ltv_cac": "metric.ltv_cac", "payback_months": "metric.payback_months",
+                "ltv_parameter": "retention.ltv_parameter",
+                "ltv_measured": "retention.ltv_measured",
+                "retention.logo_churn_monthly": "retention.logo_churn",
+                "retention.revenue_churn_monthly": "retention.revenue_churn",
+                "retention.nrr_12m": "retention.nrr", "retention.grr_12m": "retention.grr",
+                "retention": "figures.retention"}
+
+#: Keys of the KPI file that echo a parameter (``null``: the parameter is not set), not a
+#: figure: an unset ``discount_rate`` means no discounting, never an undefined figure.
+_PARAMETER_ECHOES = frozenset({"retention.discount_rate", "retention.horizon_months"})
 
 #: Figures that are null because another one is: (figure, the figures it is computed from).
 _DEPENDS_ON = {"ltv": ("arpa_mrr",), "ltv_cac": ("ltv", "cac.global"),
@@ -838,7 +848,9 @@ def figure_label(key: str, lang: str = "en") -> str:
         return name if parts[1].startswith("top_channel") else f"{name} – {t('share', lang)}"
     if key in ("funnel", "cohorts", "segments", "channels"):
         return t(f"figures.{key}", lang)
-    return key
+    if parts[0] in _NOTE_LABELS and len(parts) >= 2:  # retention.sbg.alpha: Retention – sbg.alpha
+        return f"{t(_NOTE_LABELS[parts[0]], lang)} – {'.'.join(parts[1:])}"
+    return label_or(f"metric.{key}", key, lang)
 
 
 def notes_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
@@ -858,22 +870,26 @@ def notes_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFrame:
     current = {k: v for k, v in kpis.items()
                if k not in ("previous", "notes", "inputs", "parameters", "cohorts")}
     for key, value in flatten(current).items():  # type: ignore[arg-type]
-        if value is not None or _covered(key, noted):
+        if value is not None or key in _PARAMETER_ECHOES or _covered(key, noted):
             continue
         parts = key.split(".")
         if parts[0] == "dependence" and "leads" in parts[-1] and kpis.get("funnel") and all(
                 v is None for v in (kpis["funnel"] or {}).values()  # type: ignore[union-attr]
                 if not isinstance(v, Mapping)):
             reason = note_text(Note("funnel", "no_leads"), lang)
+        elif key == "ltv_parameter" and kpis.get("ltv_measured") is not None:
+            reason = t("note.ltv_measured_only", lang)
         else:
             causes = [c for c in _DEPENDS_ON.get(key, ()) if _get(kpis, c) is None]
             if causes:
                 reason = t("note.derived", lang,
                            figures=", ".join(figure_label(c, lang) for c in causes))
-            elif key in ("ltv", "ltv_cac", "payback_months"):
+            elif key in ("ltv", "ltv_cac", "payback_months", "ltv_parameter"):
                 reason = t("note.parameter", lang)
-            else:
+            elif len(parts) > 1 and parts[0] in noted:
                 reason = t("note.derived", lang, figures=figure_label(parts[0], lang))
+            else:  # never "x follows from x", nor from a figure that is defined
+                reason = t("note.not_computed", lang)
         rows.append((figure_label(key, lang), reason))
         noted.append(key)
     frame = pd.DataFrame(rows, columns=[t("col.figure", lang), t("col.reason", lang)],
@@ -1076,9 +1092,8 @@ def summary(kpis: Mapping[str, object], signals: Sequence[tuple[str, str]],
                cac=fmt(_get(kpis, "cac.global"), "money", lang, currency),
                change=fmt_change(_get(kpis, "cac.global"),
                                  _get(previous, "cac.global"), "money", lang))]  # type: ignore[arg-type]
-    colon = "\u202f:" if lang == "fr" else ":"  # French: narrow no-break space
-    items.append(f"{t('metric.ltv_cac', lang)}{colon} "
-                 f"{reading('ltv_cac', kpis.get('ltv_cac'), lang)}")
+    items.append(t("punct.label_value", lang, label=t("metric.ltv_cac", lang),
+                   value=reading("ltv_cac", kpis.get("ltv_cac"), lang)))
     items.append(f"{t('summary.payback', lang)} "
                  f"{reading('payback', kpis.get('payback_months'), lang)}")
     loaded = {c: float(v["cac_fully_loaded"])
@@ -1260,9 +1275,9 @@ def retention_table(kpis: Mapping[str, object], lang: str = "en") -> pd.DataFram
     horizon = r.get("horizon_months")  # type: ignore[union-attr]
     value = t("col.value", lang)
     basis = kpis.get("ltv_basis") or "none"
-    sep = "\u202f; " if lang == "fr" else "; "  # French: narrow no-break space
-    sbg_text = (f"{format_number(sbg['alpha'], 3, lang)}{sep}{format_number(sbg['beta'], 3, lang)}"
-                f"{sep}{format_number(sbg['log_likelihood'], 1, lang)}"
+    sbg_text = (t("punct.sbg", lang, alpha=format_number(sbg["alpha"], 3, lang),
+                  beta=format_number(sbg["beta"], 3, lang),
+                  log_likelihood=format_number(sbg["log_likelihood"], 1, lang))
                 if sbg.get("alpha") is not None else fmt(None, "ratio", lang))
     rows = {
         t("retention.logo_churn", lang): _percent2(r.get("logo_churn_monthly"), lang),
