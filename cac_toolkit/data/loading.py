@@ -145,6 +145,9 @@ class RawTable:
     #: The decimal mark each number column was read with, "" where no cell showed one (the
     #: ``decimal_hint`` then applied): a table read in parts checks that the parts agree.
     decimal_marks: dict[str, str] = field(default_factory=dict)
+    #: Records read below the header, blank ones included (a text file read in parts numbers
+    #: the next part's rows from there).
+    records: int = 0
 
 
 @dataclass(frozen=True)
@@ -355,6 +358,7 @@ def _read_csv(path: Path, spec: TableSpec, *, fast: bool = True, data: bytes | N
     header = [normalise_name(c) for c in written]
     frame = frame.iloc[1:]
     rows = rows[1:]
+    records = len(frame)
     blank = np.ones(len(frame), dtype=bool)
     for position in frame.columns:
         blank &= (frame[position].str.strip() == "").to_numpy()
@@ -367,7 +371,7 @@ def _read_csv(path: Path, spec: TableSpec, *, fast: bool = True, data: bytes | N
         range(header_index), _csv_records(text, sep), strict=False)]
     return RawTable(label, frame, rows, header_index + 1, "," if sep == ";" else ".",
                     preamble=[p for p in preamble if p],
-                    headers=dict(zip(header, written, strict=True)))
+                    headers=dict(zip(header, written, strict=True)), records=records)
 
 
 def _refuse_swallowed_rows(frame: pd.DataFrame, rows: np.ndarray, label: str, sep: str) -> None:
