@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 import statistics
 import subprocess
 import sys
@@ -65,13 +66,48 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": rows}))
 """
 
 
+#: Above this scale the company is written in blocks of this scale, one at a time.
+BLOCK_SCALE = 100
+#: The id columns a block prefixes, so that the blocks' ids never collide.
+ID_COLUMNS = ("deal_id", "account_id", "lead_id")
+
+
+def write_blocks(folder: Path, scale: float) -> None:
+    """The company at ``scale`` as ``scale / BLOCK_SCALE`` companies of ``BLOCK_SCALE``
+    (seeds 1, 2, ...; ids prefixed ``B01-``...) appended to the same CSV files: the generator
+    holds one block at a time, so its memory is that of ``BLOCK_SCALE``."""
+    blocks = math.ceil(scale / BLOCK_SCALE)
+    for block in range(blocks):
+        tables = generate_company(scale=scale / blocks, seed=block + 1)
+        for frame in tables.values():
+            for column in ID_COLUMNS:
+                if column in frame:
+                    frame[column] = (f"B{block + 1:02d}-" + frame[column].astype(object)
+                                     ).where(frame[column].notna())
+        part = folder / f"block-{block}"
+        write_company(tables, part, "csv")
+        for path in sorted(part.glob("*.csv")):
+            with path.open("rb") as src, (folder / path.name).open("ab") as out:
+                if block:
+                    src.readline()  # the header once, from the first block
+                shutil.copyfileobj(src, out, 1 << 24)
+            path.unlink()
+        part.rmdir()
+        del tables
+
+
 def company_folder(cache: Path, scale: float) -> Path:
     """The cached CSV folder of the sample company at ``scale`` (generated on first use)."""
     folder = cache / f"{scale:g}x"
     done = folder / ".complete"
     if not done.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        write_company(generate_company(scale=scale), folder, "csv")
+        if scale > BLOCK_SCALE:
+            for stale in folder.glob("*.csv"):
+                stale.unlink()
+            write_blocks(folder, scale)
+        else:
+            write_company(generate_company(scale=scale), folder, "csv")
         done.write_text("ok\n", encoding="utf-8")
     return folder
 

@@ -233,9 +233,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 2 if any(row["status"] != "ok" for row in rows) else 0
 
     # Imported here rather than at the top so that --help and --version answer at once.
-    from cac_toolkit.audit.kpis import compute_kpis, kpis_json_pieces
+    from cac_toolkit.audit.engines import read_folder
+    from cac_toolkit.audit.kpis import HISTORY_PERIODS, compute_kpis, kpis_json_pieces
     from cac_toolkit.audit.params import AuditParameters
-    from cac_toolkit.data.loading import load_folder
 
     data_dir = Path(args.data_dir)
     values = _parameters(args.parameter, args.parameters_file)
@@ -255,8 +255,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         check_file_target(Path(os.path.realpath(args.out)), args.out)
     from cac_toolkit.runner import rows_read
 
-    # On a terminal, one line per table as it is read: a large folder takes a while.
-    kpis = compute_kpis(load_folder(data_dir, currency=None,
+    # On a terminal, one line per table as it is read: a large folder takes a while. A
+    # large folder (or -p engine duckdb|spark) is checked out of core, and only the rows
+    # that the KPI file reads come into memory.
+    kpis = compute_kpis(read_folder(data_dir, params, HISTORY_PERIODS,
                                     progress=rows_read(sys.stderr.isatty())), params)
     _warn(kpis)
     if args.command == "table":

@@ -7,24 +7,43 @@ by default, or a cluster), and only the chosen rows' positions come back; the fi
 then made by the same Python code as with ``pandas``, so ``kpis.json`` is identical, byte for
 byte, whatever the engine.
 
+:func:`read_folder` goes further for a folder larger than memory: its tables are checked in
+parts into Parquet (:mod:`.staging`), the engine selects on those files, and only the rows
+the KPI file reads are loaded into pandas. :func:`select_rows` does the same selection on
+tables already in memory.
+
 With the default ``pandas`` engine, a folder of more than :data:`AUTO_DUCKDB_ROWS` rows in
-all is handed to DuckDB when it is installed: the figures do not change, only the time.
+all, or whose table files hold more than :data:`AUTO_DUCKDB_BYTES`, is handed to DuckDB when
+it is installed: the figures do not change, only the time and the memory.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import shutil
+import tempfile
+import weakref
+from collections.abc import Callable
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cac_toolkit.audit.engines.plan import COLUMNS, kpi_window, profile_sql, selection_sql
 from cac_toolkit.audit.engines.sql import SqlSession, arrow_tables
+from cac_toolkit.audit.engines.staging import StagedFolder, fetch_rows, stage_folder
 from cac_toolkit.audit.params import AuditParameters
-from cac_toolkit.data.loading import AuditData
+from cac_toolkit.core.errors import CacToolkitError
+from cac_toolkit.data.contract import TABLES
+from cac_toolkit.data.loading import AuditData, assemble, find_table_file, load_folder
 
 #: Above this many rows in all (every table of the folder), ``pandas`` hands over to DuckDB.
 AUTO_DUCKDB_ROWS = 1_000_000
+#: Above this many bytes of table files, :func:`read_folder` checks the folder out of core.
+AUTO_DUCKDB_BYTES = 64 << 20
+#: The data :func:`read_folder` already cut to the rows the KPI file reads.
+_SELECTED: weakref.WeakValueDictionary[int, AuditData] = weakref.WeakValueDictionary()
 
 
 def total_rows(data: AuditData) -> int:
@@ -40,6 +59,85 @@ def chosen_engine(data: AuditData, params: AuditParameters) -> str:
     if total_rows(data) > AUTO_DUCKDB_ROWS and importlib.util.find_spec("duckdb"):
         return "duckdb"
     return "pandas"
+
+
+def folder_bytes(folder: Path) -> int:
+    """Bytes of the table files of ``folder`` (0 when it cannot be listed)."""
+    try:
+        paths = [find_table_file(folder, name) for name in TABLES]
+    except CacToolkitError:
+        return 0
+    return sum(p.stat().st_size for p in paths if p is not None)
+
+
+def folder_engine(folder: Path, params: AuditParameters) -> str:
+    """The engine that reads ``folder``: ``params.engine``, or ``duckdb`` for a large one."""
+    if params.engine != "pandas":
+        return params.engine
+    if folder_bytes(folder) > AUTO_DUCKDB_BYTES and importlib.util.find_spec("duckdb"):
+        return "duckdb"
+    return "pandas"
+
+
+def read_folder(folder: str | Path, params: AuditParameters, history: int = 1, *,
+                currency: str | None = None,
+                progress: Callable[[str, int], None] | None = None) -> AuditData:
+    """The data that :func:`cac_toolkit.audit.kpis.compute_kpis` needs for ``params``.
+
+    With the ``pandas`` engine on a small folder, or a folder read through ``sources.yaml``:
+    :func:`~cac_toolkit.data.loading.load_folder`. Otherwise the folder is checked out of
+    core (:func:`.staging.stage_folder`: the same checks, warnings and one-line errors), the
+    engine selects on its Parquet parts the rows of the KPI file of ``params`` (``history``:
+    the trend's periods), and only those rows are read into pandas: the KPI file is the
+    same, byte for byte, while the memory is that of the selected rows.
+    """
+    root = Path(folder)
+    engine = folder_engine(root, params) if root.is_dir() else "pandas"
+    if engine == "pandas" or (root / "sources.yaml").is_file():
+        return load_folder(root, currency=currency, progress=progress)
+    work = Path(tempfile.mkdtemp(prefix="cac-toolkit-staged-"))
+    try:
+        staged = stage_folder(root, work / "tables", currency, progress)
+        session = open_staged_session(engine, staged, params, work)
+        try:
+            present = {name: tuple(c for c in COLUMNS[name]
+                                   if c in TABLES[name].columns)
+                       for name in COLUMNS if name in staged.tables}
+            positions = kept_positions(session, params, history, present)
+        finally:
+            session.close()
+        data = selected_data(staged, positions)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _SELECTED[id(data)] = data
+    return data
+
+
+def selected_data(staged: StagedFolder, positions: dict[str, np.ndarray]) -> AuditData:
+    """The :class:`AuditData` of the rows at ``positions`` of each staged table (every row of
+    the tables without positions), channels merged as over the whole folder."""
+    frames: dict[str, pd.DataFrame | None] = dict.fromkeys(TABLES)
+    for name, table in staged.tables.items():
+        frame = fetch_rows(table, positions.get(name))
+        if staged.channels is not None and "channel" in frame:
+            frame["channel"] = frame["channel"].map(staged.channels).astype("string")
+        frames[name] = frame
+    # The spellings are merged already: assemble names pooled spend and revenue months.
+    return assemble(frames, {}, staged.files, staged.currency, staged.warnings)
+
+
+def open_staged_session(engine: str, staged: StagedFolder, params: AuditParameters,
+                        temp: Path) -> SqlSession:
+    """A SQL session of ``engine`` over the Parquet parts of ``staged``."""
+    if engine == "duckdb":
+        from cac_toolkit.audit.engines.duckdb_engine import DuckDbSession
+
+        return DuckDbSession(parquet={n: t.glob() for n, t in staged.tables.items()
+                                      if n in COLUMNS}, temp=temp)
+    from cac_toolkit.audit.engines.spark_engine import SparkSession
+
+    return SparkSession.over_parquet({n: t.folder for n, t in staged.tables.items()
+                                      if n in COLUMNS}, params.spark_master, temp)
 
 
 def open_session(engine: str, data: AuditData, params: AuditParameters) -> SqlSession:
@@ -62,28 +160,34 @@ def last_data_day(session: SqlSession) -> pd.Timestamp | None:
     return max(days) if days else None
 
 
+def kept_positions(session: SqlSession, params: AuditParameters, history: int,
+                   columns: dict[str, tuple[str, ...]]) -> dict[str, np.ndarray]:
+    """The positions of the rows of each table (``columns``: those of :data:`COLUMNS` it
+    has) that the KPI file of ``params`` reads."""
+    period = params.audited_period(last_data_day(session))
+    window = kpi_window(period, params.comparison(period), history, params.compare_to)
+    return {name: session.positions(selection_sql(name, window, present))
+            for name, present in columns.items()}
+
+
 def select_rows(data: AuditData, params: AuditParameters, history: int = 1) -> AuditData:
     """``data`` with only the rows that the KPI file of ``params`` reads, chosen by the engine.
 
     ``history`` is the number of periods of the KPI file's trend. The ``pandas`` engine
-    (below the size threshold) returns ``data`` itself. Otherwise the rows kept are exactly
-    those of ``data``, in their order, with their index and types.
+    (below the size threshold) returns ``data`` itself, and so does data that
+    :func:`read_folder` already selected. Otherwise the rows kept are exactly those of
+    ``data``, in their order, with their index and types.
     """
     engine = chosen_engine(data, params)
-    if engine == "pandas":
+    if engine == "pandas" or _SELECTED.get(id(data)) is data:
         return data
     session = open_session(engine, data, params)
     try:
-        period = params.audited_period(last_data_day(session))
-        window = kpi_window(period, params.comparison(period), history, params.compare_to)
-        kept: dict[str, pd.DataFrame | None] = {}
-        for name in ("spend", "deals", "leads", "touchpoints"):
-            frame = getattr(data, name)
-            if frame is None:
-                kept[name] = None
-                continue
-            columns = tuple(c for c in COLUMNS[name] if c in frame)
-            kept[name] = frame.iloc[session.positions(selection_sql(name, window, columns))]
+        present = {name: tuple(c for c in COLUMNS[name] if c in getattr(data, name))
+                   for name in COLUMNS if getattr(data, name) is not None}
+        positions = kept_positions(session, params, history, present)
     finally:
         session.close()
+    kept = {name: getattr(data, name).iloc[positions[name]] if name in positions else None
+            for name in COLUMNS}
     return dataclasses.replace(data, **kept)

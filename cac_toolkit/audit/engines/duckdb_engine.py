@@ -1,11 +1,14 @@
 """The DuckDB engine: the row selection as SQL in an in-process DuckDB database.
 
-DuckDB reads the Arrow tables in place (no copy), runs the window functions and joins of
-:mod:`cac_toolkit.audit.engines.plan` on every core, and spills to disk when a join does not
-fit in memory.
+DuckDB reads the Arrow tables in place (no copy), or the Parquet parts of a folder checked
+out of core (:mod:`cac_toolkit.audit.engines.staging`) straight from disk, runs the window
+functions and joins of :mod:`cac_toolkit.audit.engines.plan` on every core, and spills to
+disk (``temp``) when a join does not fit in :data:`MEMORY_LIMIT`.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -13,14 +16,29 @@ import pyarrow as pa
 
 from cac_toolkit.audit.engines.sql import sorted_positions
 
+#: DuckDB's memory for the selection; beyond it, its joins and sorts spill to disk.
+MEMORY_LIMIT = "1GB"
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
 
 class DuckDbSession:
-    """An in-memory DuckDB connection with the tables registered under their names."""
+    """An in-memory DuckDB connection with the tables registered under their names:
+    ``tables`` as Arrow tables, ``parquet`` as views over Parquet files (a glob pattern)."""
 
-    def __init__(self, tables: dict[str, pa.Table]) -> None:
+    def __init__(self, tables: dict[str, pa.Table] | None = None,
+                 parquet: dict[str, str] | None = None, temp: Path | None = None) -> None:
         self.connection = duckdb.connect(":memory:")
-        for name, table in tables.items():
+        self.connection.execute(f"SET memory_limit = {_quoted(MEMORY_LIMIT)}")
+        if temp is not None:
+            self.connection.execute(f"SET temp_directory = {_quoted(str(temp))}")
+        for name, table in (tables or {}).items():
             self.connection.register(name, table)
+        for name, pattern in (parquet or {}).items():
+            self.connection.execute(f"CREATE VIEW {name} AS SELECT * FROM "
+                                    f"read_parquet({_quoted(pattern)})")
 
     def positions(self, sql: str) -> np.ndarray:
         return sorted_positions(self.connection.execute(sql).fetchnumpy()["__row"])

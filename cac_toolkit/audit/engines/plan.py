@@ -99,6 +99,21 @@ ACQUIRING = ("SELECT __row, account_id, won_date FROM (SELECT __row, account_id,
              "AS candidates WHERE rn = 1")
 
 
+def _repeated_touches() -> str:
+    """Touches of accounts never acquired whose channel is that of the account's previous
+    touch (by time, then row). The Markov chain reads those accounts' paths with repeats
+    collapsed (``A > A > B`` is ``A > B``) and cut at a period's end, and a cut path without
+    its repeats is the cut of the path without them: leaving them out changes no figure,
+    and the table of paths that reaches Python is that of the distinct steps. A touch without
+    a channel (which the chain skips) ends a run here: keeping a touch too many changes
+    nothing."""
+    return ("SELECT __row FROM (SELECT __row, channel, lag(channel) OVER (PARTITION BY "
+            "account_id ORDER BY timestamp ASC NULLS LAST, __row) AS before FROM touchpoints "
+            "WHERE account_id IS NOT NULL AND account_id NOT IN (SELECT account_id FROM "
+            f"({ACQUIRING}) AS acquiring WHERE account_id IS NOT NULL)) AS runs "
+            "WHERE channel = before")
+
+
 def selection_sql(table: str, window: Window, columns: tuple[str, ...]) -> str:
     """The query giving the positions (``__row``) of the rows of ``table`` to keep.
 
@@ -125,5 +140,6 @@ def selection_sql(table: str, window: Window, columns: tuple[str, ...]) -> str:
                f"(SELECT account_id FROM ({ACQUIRING}) AS acquiring WHERE account_id IS NOT NULL)")
         return (f"SELECT __row FROM touchpoints WHERE timestamp < "
                 f"{_stamp(window.end + 2 * MARGIN)} AND ({who}) "
+                f"EXCEPT ({_repeated_touches()} EXCEPT {_first_of('touchpoints', 'channel')}) "
                 f"UNION {_first_of('touchpoints', 'channel')}")
     raise ValueError(f"no selection for the table {table!r}")
