@@ -30,11 +30,14 @@ Conventions (binding readings of the audit contract, plus the choices it leaves 
   shorter). Converting paths: the journeys (counted touches, in time order) of the touched
   new customers. Non-converting paths: the touches, up to ``period_end`` (whole day; all of
   them when ``period_end`` is None), of the accounts never acquired (in neither
-  ``acquired_accounts`` nor ``acquisitions``). Consecutive repeats of a channel are
-  collapsed (``A > A > B`` is ``A > B``): for order 1 this changes nothing (a self-loop
-  leaves the distribution of the next different state unchanged), for higher orders it makes
-  a state the last k *different* channels. Transition probabilities are observed
-  frequencies. ``P(conv)`` is solved exactly from ``(I - Q) x = r`` (``Q`` the
+  ``acquired_accounts`` nor ``acquisitions``); a ``touchpoints`` table may carry a column
+  ``journeys`` (an integer): the rows of a never-acquired account then stand for that many
+  accounts with the same touches (an engine's table of distinct paths, see
+  ``cac_toolkit.audit.engines``), and a row with 0 only names its channel. Consecutive
+  repeats of a channel are collapsed (``A > A > B`` is ``A > B``): for order 1 this changes
+  nothing (a self-loop leaves the distribution of the next different state unchanged), for
+  higher orders it makes a state the last k *different* channels. Transition probabilities
+  are observed frequencies. ``P(conv)`` is solved exactly from ``(I - Q) x = r`` (``Q`` the
   transient-to-transient matrix, ``r`` the absorption into conversion); removing channel c
   deletes every state containing c (its incoming probability flows to null) and
   ``removal_effect(c) = 1 - P(conv without c) / P(conv)``. Channel credit = removal effect
@@ -258,7 +261,8 @@ class _Journeys:
     ``acc``: row of ``acquisitions`` of each counted touch; ``ch``: channel code (position in
     ``channels``); ``age``: whole days from the touch's date to the acquisition date;
     ``starts``: index of each journey's first touch; ``journey_acc``: its acquisitions row.
-    ``nc_ch`` / ``nc_starts``: the same for the non-converting journeys (Markov only).
+    ``nc_ch`` / ``nc_starts``: the same for the non-converting journeys (Markov only);
+    ``nc_counts``: how many accounts each of them stands for (1 unless ``journeys`` says).
     """
 
     account_ids: pd.Series
@@ -271,6 +275,7 @@ class _Journeys:
     journey_acc: np.ndarray
     nc_ch: np.ndarray
     nc_starts: np.ndarray
+    nc_counts: np.ndarray
 
     @property
     def n_accounts(self) -> int:
@@ -311,7 +316,7 @@ def _prepare(acquisitions: pd.DataFrame, touchpoints: pd.DataFrame | None,
     empty = np.zeros(0, dtype=np.int64)
     if tp.empty or not touches:
         return _Journeys(account_ids, channels, deal_ch, empty, empty, empty, empty, empty,
-                         empty, empty)
+                         empty, empty, np.zeros(0))
 
     tp_codes, tp_uniques = pd.factorize(tp["account_id"].astype("str"))
     row_of_unique = pd.Index(account_ids.astype("str")).get_indexer(tp_uniques)
@@ -321,9 +326,12 @@ def _prepare(acquisitions: pd.DataFrame, touchpoints: pd.DataFrame | None,
     # Stable lexicographic sort: account, then timestamp, then original row (ties). Exports
     # often come grouped by account in time order (codes number accounts by first row): then
     # the rows already are in that order and the sort, half of the preparation, is skipped.
+    weights = (tp["journeys"].to_numpy(dtype=np.float64) if "journeys" in tp
+               else np.ones(len(ts)))
     if not _in_account_time_order(tp_codes, ts):
         order = np.lexsort((np.arange(len(ts)), ts, tp_codes))
         tp_codes, day, ch_all = tp_codes[order], day[order], ch_all[order]
+        weights = weights[order]
     acc_all = row_of_unique[tp_codes]
 
     counted = acc_all >= 0
@@ -332,7 +340,7 @@ def _prepare(acquisitions: pd.DataFrame, touchpoints: pd.DataFrame | None,
     age = acq_day[acc] - day[counted]
     starts = _group_starts(acc)
 
-    nc_ch, nc_starts = empty, empty
+    nc_ch, nc_starts, nc_counts = empty, empty, np.zeros(0)
     if non_converting:
         acquired = pd.Index(account_ids.astype("str"))
         if acquired_accounts is not None:
@@ -345,10 +353,12 @@ def _prepare(acquisitions: pd.DataFrame, touchpoints: pd.DataFrame | None,
         if period_end is not None:
             end_day = _days(pd.Series([pd.Timestamp(period_end)]))[0]
             keep &= day <= end_day
+        keep &= weights > 0  # a row standing for no account only names its channel
         nc_ch = ch_all[keep]
         nc_starts = _group_starts(tp_codes[keep])
+        nc_counts = weights[keep][nc_starts]
     return _Journeys(account_ids, channels, deal_ch, acc, ch, age, starts, acc[starts], nc_ch,
-                     nc_starts)
+                     nc_starts, nc_counts)
 
 
 def _check_acquisitions(acquisitions: pd.DataFrame) -> pd.DataFrame:
@@ -376,8 +386,8 @@ def _clean_touchpoints(touchpoints: pd.DataFrame | None) -> pd.DataFrame:
     missing = [c for c in columns if c not in touchpoints]
     if missing:
         raise ValueError(f"touchpoints: missing column(s) {missing}")
-    tp = touchpoints[columns]
-    complete = tp.notna().all(axis=1)
+    tp = touchpoints[columns + (["journeys"] if "journeys" in touchpoints else [])]
+    complete = tp[columns].notna().all(axis=1)
     return tp if complete.all() else tp[complete]
 
 
@@ -533,7 +543,8 @@ def _markov_targets(j: _Journeys, order: int) -> np.ndarray:
     starts = np.r_[j.starts, j.nc_starts + len(j.ch)].astype(np.int64)
     lengths = np.diff(np.r_[starts, len(ch)])
     converted = np.r_[np.ones(j.n_touched), np.zeros(len(j.nc_starts))]
-    _, effects = _markov_removal(ch, lengths, converted, 1.0 - converted, k, order)
+    nulls = np.r_[np.zeros(j.n_touched), j.nc_counts]
+    _, effects = _markov_removal(ch, lengths, converted, nulls, k, order)
     effects = np.nan_to_num(effects, nan=0.0)
     return effects / effects.sum() * j.n_touched
 

@@ -30,7 +30,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cac_toolkit.audit.engines.plan import COLUMNS, kpi_window, profile_sql, selection_sql
+from cac_toolkit.audit.engines.plan import (
+    COLUMNS,
+    Window,
+    journeys_sql,
+    kpi_window,
+    profile_sql,
+    selection_sql,
+)
 from cac_toolkit.audit.engines.sql import SqlSession, arrow_tables
 from cac_toolkit.audit.engines.staging import StagedFolder, fetch_rows, stage_folder
 from cac_toolkit.audit.params import AuditParameters
@@ -93,20 +100,25 @@ def read_folder(folder: str | Path, params: AuditParameters, history: int = 1, *
     """
     root = Path(folder)
     engine = folder_engine(root, params) if root.is_dir() else "pandas"
-    if engine == "pandas" or (root / "sources.yaml").is_file():
+    if engine != "duckdb" or (root / "sources.yaml").is_file():
         return load_folder(root, currency=currency, progress=progress)
     work = Path(tempfile.mkdtemp(prefix="cac-toolkit-staged-"))
     try:
         staged = stage_folder(root, work / "tables", currency, progress)
-        session = open_staged_session(engine, staged, params, work)
+        session = open_staged_session(staged, work)
         try:
-            present = {name: tuple(c for c in COLUMNS[name]
-                                   if c in TABLES[name].columns)
-                       for name in COLUMNS if name in staged.tables}
-            positions = kept_positions(session, params, history, present)
+            window = kpi_window_of(session, params, history)
+            positions = {name: session.positions(selection_sql(name, window, COLUMNS[name]))
+                         for name in ("spend", "deals", "leads") if name in staged.tables}
+            journeys = (session.columns(journeys_sql(window)) if "touchpoints" in
+                        staged.tables else None)
         finally:
             session.close()
+        if journeys is not None:
+            positions["touchpoints"] = journeys["__row"].astype(np.int64)
         data = selected_data(staged, positions)
+        if journeys is not None:
+            data.touchpoints["journeys"] = journeys["journeys"].astype(np.int64)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _SELECTED[id(data)] = data
@@ -126,18 +138,12 @@ def selected_data(staged: StagedFolder, positions: dict[str, np.ndarray]) -> Aud
     return assemble(frames, {}, staged.files, staged.currency, staged.warnings)
 
 
-def open_staged_session(engine: str, staged: StagedFolder, params: AuditParameters,
-                        temp: Path) -> SqlSession:
-    """A SQL session of ``engine`` over the Parquet parts of ``staged``."""
-    if engine == "duckdb":
-        from cac_toolkit.audit.engines.duckdb_engine import DuckDbSession
+def open_staged_session(staged: StagedFolder, temp: Path) -> SqlSession:
+    """A DuckDB session over the Parquet parts of ``staged`` (spilling into ``temp``)."""
+    from cac_toolkit.audit.engines.duckdb_engine import DuckDbSession
 
-        return DuckDbSession(parquet={n: t.glob() for n, t in staged.tables.items()
-                                      if n in COLUMNS}, temp=temp)
-    from cac_toolkit.audit.engines.spark_engine import SparkSession
-
-    return SparkSession.over_parquet({n: t.folder for n, t in staged.tables.items()
-                                      if n in COLUMNS}, params.spark_master, temp)
+    return DuckDbSession(parquet={n: t.glob() for n, t in staged.tables.items()
+                                  if n in COLUMNS}, temp=temp)
 
 
 def open_session(engine: str, data: AuditData, params: AuditParameters) -> SqlSession:
@@ -160,12 +166,17 @@ def last_data_day(session: SqlSession) -> pd.Timestamp | None:
     return max(days) if days else None
 
 
+def kpi_window_of(session: SqlSession, params: AuditParameters, history: int) -> Window:
+    """The day ranges that the KPI file of ``params`` reads in the session's tables."""
+    period = params.audited_period(last_data_day(session))
+    return kpi_window(period, params.comparison(period), history, params.compare_to)
+
+
 def kept_positions(session: SqlSession, params: AuditParameters, history: int,
                    columns: dict[str, tuple[str, ...]]) -> dict[str, np.ndarray]:
     """The positions of the rows of each table (``columns``: those of :data:`COLUMNS` it
     has) that the KPI file of ``params`` reads."""
-    period = params.audited_period(last_data_day(session))
-    window = kpi_window(period, params.comparison(period), history, params.compare_to)
+    window = kpi_window_of(session, params, history)
     return {name: session.positions(selection_sql(name, window, present))
             for name, present in columns.items()}
 

@@ -43,6 +43,10 @@ class DuckDbSession:
     def positions(self, sql: str) -> np.ndarray:
         return sorted_positions(self.connection.execute(sql).fetchnumpy()["__row"])
 
+    def columns(self, sql: str) -> dict[str, np.ndarray]:
+        """The result of ``sql`` as NumPy arrays by column name."""
+        return self.connection.execute(sql).fetchnumpy()
+
     def scalar(self, sql: str) -> object:
         row = self.connection.execute(sql).fetchone()
         return None if row is None else row[0]

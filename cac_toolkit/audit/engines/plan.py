@@ -46,6 +46,8 @@ class Window:
     start: pd.Timestamp
     end: pd.Timestamp
     acquired_start: pd.Timestamp
+    #: The ends of the periods whose attribution the KPI file solves (each cuts the paths).
+    ends: tuple[pd.Timestamp, ...] = ()
 
 
 def kpi_window(period: Period, comparison: Period, history: int,
@@ -61,7 +63,8 @@ def kpi_window(period: Period, comparison: Period, history: int,
     periods = [period, comparison, *previous_periods(period, max(history, 1), compare_to)]
     first = min(p.start for p in periods)
     return Window(start=min(first, cohort_window(period, HORIZONS).start),
-                  end=max(p.end for p in periods), acquired_start=first)
+                  end=max(p.end for p in periods), acquired_start=first,
+                  ends=tuple(sorted({p.end for p in periods})))
 
 
 def _stamp(value: pd.Timestamp) -> str:
@@ -143,3 +146,37 @@ def selection_sql(table: str, window: Window, columns: tuple[str, ...]) -> str:
                 f"EXCEPT ({_repeated_touches()} EXCEPT {_first_of('touchpoints', 'channel')}) "
                 f"UNION {_first_of('touchpoints', 'channel')}")
     raise ValueError(f"no selection for the table {table!r}")
+
+
+def journeys_sql(window: Window) -> str:
+    """The touchpoints to keep, with ``journeys``: how many accounts each row stands for.
+
+    The touches of accounts never acquired are the Markov chain's non-converting paths, most
+    of a large table. Accounts whose kept touches (:func:`selection_sql`) have the same
+    channels in the same order, each touch on the same side of every period end of
+    ``window`` (where the chain cuts the paths), give the same path for every period: one
+    of them (the first account id) keeps its touches, standing for them all; the others'
+    touches are left out, except those kept to name a channel, which stand for no account
+    (0). Every other touch stands for itself (1). See the ``journeys`` column in
+    :mod:`cac_toolkit.figures.attribution`: the chain's transition counts are the same
+    integers, so the figures are the same, bit for bit.
+    """
+    sides = " + ".join(f"CAST(CAST(timestamp AS DATE) > DATE '{end.strftime('%Y-%m-%d')}' "
+                       "AS INTEGER)" for end in window.ends) or "0"
+    return (
+        f"WITH kept AS ({selection_sql('touchpoints', window, COLUMNS['touchpoints'])}), "
+        "acquired AS (SELECT account_id FROM (" + ACQUIRING + ") AS acquiring "
+        "WHERE account_id IS NOT NULL), "
+        "flagged AS (SELECT t.__row, t.account_id, t.timestamp, t.channel, "
+        "t.account_id IS NOT NULL AND t.account_id NOT IN (SELECT account_id FROM acquired) "
+        "AS never FROM touchpoints AS t WHERE t.__row IN (SELECT __row FROM kept)), "
+        "paths AS (SELECT account_id, list([CAST(channel AS VARCHAR), "
+        f"CAST({sides} AS VARCHAR), CAST(timestamp IS NULL AS VARCHAR)] "
+        "ORDER BY timestamp ASC NULLS LAST, __row) AS path FROM flagged WHERE never "
+        "GROUP BY account_id), "
+        "groups AS (SELECT min(account_id) AS account_id, count(*) AS journeys FROM paths "
+        "GROUP BY path) "
+        "SELECT f.__row, CASE WHEN NOT f.never THEN 1 ELSE coalesce(g.journeys, 0) END "
+        "AS journeys FROM flagged AS f LEFT JOIN groups AS g ON f.account_id = g.account_id "
+        "WHERE NOT f.never OR g.journeys IS NOT NULL OR f.__row IN "
+        f"({_first_of('touchpoints', 'channel')}) ORDER BY f.__row")
