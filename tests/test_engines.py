@@ -201,7 +201,10 @@ def test_out_of_core_reads_only_the_rows_of_the_kpi_file(small_parts: None) -> N
         part = getattr(kept, name).drop(columns="journeys", errors="ignore")
         assert 0 < len(part) <= len(getattr(full, name)), name
         assert part.dtypes.equals(getattr(full, name).dtypes), name
-        assert part.equals(getattr(full, name).loc[part.index]), name
+        unread = list(engines.UNREAD.get(name, ()))
+        assert part[unread].isna().all().all(), f"{name}: no figure reads {unread}"
+        read = part.drop(columns=unread)
+        assert read.equals(getattr(full, name).loc[part.index, read.columns]), name
     # The never-acquired accounts' touches come as distinct paths standing for many accounts.
     assert len(kept.touchpoints) < len(full.touchpoints) / 3
     assert kept.touchpoints["journeys"].max() > 1

@@ -32,6 +32,7 @@ import pandas as pd
 
 from cac_toolkit.audit.engines.plan import (
     COLUMNS,
+    UNREAD,
     Window,
     journeys_sql,
     kpi_window,
@@ -127,10 +128,12 @@ def read_folder(folder: str | Path, params: AuditParameters, history: int = 1, *
 
 def selected_data(staged: StagedFolder, positions: dict[str, np.ndarray]) -> AuditData:
     """The :class:`AuditData` of the rows at ``positions`` of each staged table (every row of
-    the tables without positions), channels merged as over the whole folder."""
+    the tables without positions), channels merged as over the whole folder. With positions,
+    the columns that no figure reads (:data:`.plan.UNREAD`) are left empty."""
     frames: dict[str, pd.DataFrame | None] = dict.fromkeys(TABLES)
     for name, table in staged.tables.items():
-        frame = fetch_rows(table, positions.get(name))
+        frame = fetch_rows(table, positions.get(name), UNREAD.get(name, ()) if positions
+                           else ())
         if staged.channels is not None and "channel" in frame:
             frame["channel"] = frame["channel"].map(staged.channels).astype("string")
         frames[name] = frame

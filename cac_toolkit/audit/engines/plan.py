@@ -35,6 +35,9 @@ COLUMNS = {
         c for c in LEAD_DATE_COLUMNS if c not in ("created_date", "opportunity_date")),
     "touchpoints": ("account_id", "timestamp", "channel"),
 }
+#: Columns that no figure of the KPI file reads: an engine leaves them empty in the rows it
+#: selects (the ids and owners of millions of leads would take more memory than the rest).
+UNREAD = {"leads": ("lead_id", "owner", "account_id")}
 MARGIN = pd.Timedelta(days=1)
 
 

@@ -287,12 +287,17 @@ def stage_folder(folder: str | Path, work: Path, currency: str | None = None,
                         channel_mapping(pd.Series(counts, dtype="int64")))
 
 
-def fetch_rows(table: StagedTable, positions: np.ndarray | None) -> pd.DataFrame:
+def fetch_rows(table: StagedTable, positions: np.ndarray | None,
+               unread: tuple[str, ...] = ()) -> pd.DataFrame:
     """The rows of ``table`` at ``positions`` (sorted; None: every row) as the loader's
-    frame, indexed by their position, one part at a time."""
+    frame, indexed by their position, one part at a time; the ``unread`` columns are left
+    empty (typed as the loader types them), so that they take no memory."""
+    parts = sorted(table.folder.glob("part-*.parquet"))
+    empty = pq.read_schema(parts[0]).empty_table().to_pandas()
+    columns = [c for c in empty.columns if c not in unread]
     pieces, start = [], 0
-    for part in sorted(table.folder.glob("part-*.parquet")):
-        chunk = pq.read_table(part)
+    for part in parts:
+        chunk = pq.read_table(part, columns=columns)
         stop = start + chunk.num_rows
         if positions is None:
             pieces.append(chunk)
@@ -302,10 +307,14 @@ def fetch_rows(table: StagedTable, positions: np.ndarray | None) -> pd.DataFrame
                 pieces.append(chunk.take(pa.array(positions[lo:hi] - start)))
         start = stop
         del chunk
-    joined = pa.concat_tables(pieces) if pieces else pq.read_schema(
-        next(table.folder.glob("part-*.parquet"))).empty_table()
+    joined = pa.concat_tables(pieces) if pieces else pq.read_schema(parts[0]).empty_table(
+        ).select(columns)
     del pieces
-    frame = joined.to_pandas()
+    frame = joined.to_pandas(self_destruct=True, split_blocks=True)
+    del joined
+    pa.default_memory_pool().release_unused()
     index = frame.pop(ROW).to_numpy(dtype=np.int64)
     frame.index = pd.RangeIndex(len(frame)) if positions is None else pd.Index(index)
-    return frame
+    for column in unread:
+        frame[column] = pd.Series(pd.NA, index=frame.index, dtype=empty[column].dtype)
+    return frame[[c for c in empty.columns if c != ROW]]
