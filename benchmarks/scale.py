@@ -8,15 +8,25 @@ the imports (the same for every measure, pyarrow's included, so the memory ratio
 
 - ``pyarrow_csv``: ``pyarrow.csv`` reading the same files, every column as text (the floor);
 - ``load``: the strict loader (``load_folder``: parsing, checks, channel harmonisation);
-- ``kpis_<engine>``: loading plus the KPI file with ``engine`` = pandas (the size threshold
-  switched off), duckdb, and spark with ``--spark``.
+- ``kpis_pandas``: loading plus the KPI file with the pandas engine (the size threshold
+  switched off);
+- ``kpis_duckdb``: the out-of-core path of ``cac-toolkit kpis -p engine duckdb``: the folder
+  checked in parts into Parquet, the rows of the KPI file selected by DuckDB, the KPI file;
+- ``kpis_spark`` (``--spark``): loading plus the KPI file with the Spark engine.
+
+The measures held in memory (``load``, ``kpis_pandas``, ``kpis_spark``) are skipped above
+``--memory-scale`` (default 100x: the loader needs about 5 GB at 300x and more than 12 GB at
+1000x), where only ``pyarrow_csv`` and ``kpis_duckdb`` run. Above 100x the company is
+written in blocks of 100x (seeds 1, 2, ...; ids prefixed ``B01-``...), so that the generator
+itself holds one block at a time.
 
 Measurements are interleaved (A, B, C, A, B, C, ...) ``--repeats`` times; the table gives the
 median wall time, the median peak RSS, their ratios to ``pyarrow_csv`` measured in the same
 run, and the growth exponent of time and memory with size (least-squares slope of
 log(value) on log(scale); 1.0 is linear).
 
-Usage: ``nice -n 19 python benchmarks/scale.py [--scales 1 10 100] [--repeats 3] [--spark]``.
+Usage: ``nice -n 19 python benchmarks/scale.py [--scales 1 10 100 300 1000] [--repeats 3]
+[--spark] [--only kpis_duckdb]``.
 """
 
 from __future__ import annotations
@@ -41,7 +51,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pcsv
 from cac_toolkit.audit import engines
-from cac_toolkit.audit.kpis import compute_kpis
+from cac_toolkit.audit.kpis import HISTORY_PERIODS, compute_kpis
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.data.loading import load_folder
 kind, folder, params = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
@@ -53,6 +63,11 @@ if kind == "pyarrow_csv":
         table = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
             column_types={n: pa.string() for n in names}))
         rows += table.num_rows
+elif kind == "kpis_duckdb":  # out of core: checked in parts, selected by DuckDB
+    values = AuditParameters.from_mapping({**params, "engine": "duckdb"})
+    data = engines.read_folder(folder, values, HISTORY_PERIODS)
+    rows = sum(info.rows for info in data.files.values())
+    compute_kpis(data, values)
 else:
     data = load_folder(folder)
     rows = engines.total_rows(data)
@@ -136,26 +151,33 @@ def main() -> None:
     parser.add_argument("--spark", action="store_true", help="also measure engine spark")
     parser.add_argument("--cache", type=Path,
                         default=Path.home() / ".cache" / "cac-toolkit" / "scale")
+    parser.add_argument("--memory-scale", type=float, default=100,
+                        help="above this scale, skip the measures held in memory")
+    parser.add_argument("--only", nargs="+", help="measure only these (pyarrow_csv is kept)")
     args = parser.parse_args()
     kinds = ["pyarrow_csv", "load", "kpis_pandas", "kpis_duckdb"]
     if args.spark:
         kinds.append("kpis_spark")
+    if args.only:
+        kinds = ["pyarrow_csv"] + [k for k in kinds if k in args.only and k != "pyarrow_csv"]
     medians: dict[str, dict[float, tuple[float, float]]] = {k: {} for k in kinds}
     print(f"{'scale':>6} {'rows':>10} {'measure':<12} {'seconds':>8} {'peak MB':>8} "
           f"{'t/arrow':>8} {'mem/arrow':>9}")
     for scale in args.scales:
         folder = company_folder(args.cache, scale)
-        runs: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
+        here = [k for k in kinds if scale <= args.memory_scale
+                or k in ("pyarrow_csv", "kpis_duckdb")]
+        runs: dict[str, list[dict[str, float]]] = {k: [] for k in here}
         for _ in range(args.repeats):
-            for kind in kinds:  # interleaved, so that a busy moment hits every measure
+            for kind in here:  # interleaved, so that a busy moment hits every measure
                 runs[kind].append(measure(kind, folder))
-        for kind in kinds:
+        for kind in here:
             seconds = statistics.median(r["seconds"] for r in runs[kind])
             peak = statistics.median(r["peak_mb"] for r in runs[kind])
             medians[kind][scale] = (seconds, peak)
         base_t, base_m = medians["pyarrow_csv"][scale]
-        rows = int(runs["load"][0]["rows"])
-        for kind in kinds:
+        rows = int(max(r[0]["rows"] for r in runs.values()))
+        for kind in here:
             seconds, peak = medians[kind][scale]
             print(f"{scale:>5g}x {rows:>10} {kind:<12} {seconds:>8.2f} {peak:>8.0f} "
                   f"{seconds / base_t:>8.2f} {peak / base_m:>9.2f}", flush=True)
@@ -165,7 +187,8 @@ def main() -> None:
             xs = list(medians[kind])
             t = slope(xs, [medians[kind][x][0] for x in xs])
             m = slope(xs, [medians[kind][x][1] for x in xs])
-            print(f"  {kind:<12} {t:.2f}  {m:.2f}")
+            if t is not None and m is not None:
+                print(f"  {kind:<12} {t:.2f}  {m:.2f}   ({', '.join(f'{x:g}x' for x in xs)})")
 
 
 if __name__ == "__main__":

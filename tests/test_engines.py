@@ -12,6 +12,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
 import pytest
 
 from cac_toolkit.audit import engines
@@ -20,7 +22,7 @@ from cac_toolkit.audit.kpis import HISTORY_PERIODS, compute_kpis, kpis_to_json
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.core.errors import CacToolkitError, ParameterError
 from cac_toolkit.core.resources import data_path
-from cac_toolkit.data.loading import AuditData, load_folder
+from cac_toolkit.data.loading import AuditData, load_folder, sha256_of
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 EXPECTED: dict[str, dict] = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
@@ -251,3 +253,30 @@ def test_out_of_core_parts_give_the_loaders_tables_and_errors(tmp_path: Path,
         reference = reference_text(folder, SEED_QUARTER)
         assert reference.startswith("error: "), case
         assert staged_text(folder, SEED_QUARTER) == reference, case
+
+
+def test_a_table_may_be_a_folder_of_parquet_files(tmp_path: Path) -> None:
+    """``touchpoints/batch=N/part-0.parquet`` (Hive partitions): the same KPI file with
+    every engine as the CSV file, and a hash that follows every part."""
+    folder = tmp_path / "client"
+    shutil.copytree(data_path("sample_company"), folder)
+    touches = pcsv.read_csv(folder / "touchpoints.csv")
+    (folder / "touchpoints.csv").unlink()
+    step = -(-touches.num_rows // 3)
+    for batch in range(3):
+        part = folder / "touchpoints" / f"batch={batch}" / "part-0.parquet"
+        part.parent.mkdir(parents=True)
+        pq.write_table(touches.slice(batch * step, step), part)
+    values = {**SAMPLE, "attribution_model": "markov"}
+    reference = reference_text(data_path("sample_company"), values)
+    assert reference_text(folder, values) == reference.replace(
+        '"file": "touchpoints.csv"', '"file": "touchpoints"').replace(
+        load_folder(data_path("sample_company")).files["touchpoints"].sha256,
+        sha256_of(folder / "touchpoints"))
+    assert staged_text(folder, values) == reference_text(folder, values)
+    assert kpi_text(load_folder(folder), {**values, "engine": "duckdb"}) == reference_text(
+        folder, values)
+    before = sha256_of(folder / "touchpoints")
+    (folder / "touchpoints" / "batch=2" / "part-0.parquet").rename(
+        folder / "touchpoints" / "batch=2" / "part-1.parquet")
+    assert sha256_of(folder / "touchpoints") != before  # a renamed part is another table

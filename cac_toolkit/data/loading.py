@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as pads
 
 from cac_toolkit.core.errors import InputError
 from cac_toolkit.data.contract import MAX_TOTAL, TABLES, ColumnSpec, TableSpec, check_table
@@ -170,12 +171,24 @@ class _MergedCopy:
     range: str
 
 
+def parquet_parts(folder: Path) -> list[Path]:
+    """The Parquet files of a table given as a folder (``touchpoints/part-0.parquet``, Hive
+    partitions such as ``month=2025-01/part-0.parquet`` included), in the order read."""
+    return sorted(p for p in Path(folder).rglob("*") if p.is_file()
+                  and p.suffix.lower() == ".parquet" and not p.name.startswith((".", "_")))
+
+
 def sha256_of(path: Path) -> str:
-    """SHA-256 of a file's bytes, hex encoded."""
+    """SHA-256 of a file's bytes, hex encoded; for a folder of Parquet files, of each part's
+    path (relative, ``/``-separated) and bytes, in order."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    parts = parquet_parts(path) if Path(path).is_dir() else [Path(path)]
+    for part in parts:
+        if part != Path(path):
+            digest.update(part.relative_to(path).as_posix().encode() + b"\x00")
+        with open(part, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 
@@ -183,6 +196,8 @@ def read_input(path: Path) -> tuple[bytes, str]:
     """An input file's bytes, read once, and their SHA-256: the provenance of the KPI file
     then describes exactly the bytes parsed, even if the file is being written meanwhile."""
     try:
+        if path.is_dir():  # a folder of Parquet files: read by pyarrow, hashed part by part
+            return b"", sha256_of(path)
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(path.name, f"cannot be read ({exc.__class__.__name__}: "
@@ -510,6 +525,20 @@ def _unmerged(value: object) -> object:
     return value.value if isinstance(value, _MergedCopy) else value
 
 
+def _read_parquet_folder(path: Path, spec: TableSpec, *, data: bytes | None = None
+                         ) -> RawTable:
+    """A table given as a folder of Parquet files (Hive partitions become columns)."""
+    label = path.name
+    try:
+        frame = pads.dataset(path, format="parquet", partitioning="hive",
+                             ignore_prefixes=[".", "_"]).to_table().to_pandas()
+    except Exception as exc:  # any reader failure means the parts are not usable Parquet
+        raise InputError(label, f"cannot be read as a folder of Parquet files "
+                         f"({exc.__class__.__name__}); ",
+                         expected="Parquet files with the same columns") from None
+    return _parquet_raw(frame, label)
+
+
 def _read_parquet(path: Path, spec: TableSpec, *, data: bytes | None = None) -> RawTable:
     label = path.name
     data = path.read_bytes() if data is None else data
@@ -518,6 +547,11 @@ def _read_parquet(path: Path, spec: TableSpec, *, data: bytes | None = None) -> 
     except Exception as exc:  # any reader failure means the file is not usable Parquet
         raise InputError(label, f"cannot be read as Parquet ({exc.__class__.__name__}); ",
                          expected="a Parquet file") from None
+    return _parquet_raw(frame, label)
+
+
+def _parquet_raw(frame: pd.DataFrame, label: str) -> RawTable:
+    """The raw table of Parquet data: native values, records numbered from 1."""
     header = [normalise_name(c) for c in frame.columns]
     frame = frame.reset_index(drop=True)
     frame.columns = range(len(header))
@@ -562,6 +596,8 @@ def read_raw(path: Path, spec: TableSpec, sheet: str | int | None = None,
     """Read a table file's cells without interpreting them (``sheet``: Excel only); from
     ``data``, the file's bytes already read, when given (the file is then not opened again)."""
     path = Path(path)
+    if path.is_dir():
+        return _read_parquet_folder(path, spec)
     suffix = path.suffix.lower()
     readers = {".csv": _read_csv, ".txt": _read_csv, ".tsv": _read_csv, ".xlsx": _read_excel,
                ".xlsm": _read_excel, ".parquet": _read_parquet}
@@ -1117,11 +1153,15 @@ def find_table_file(folder: Path, table: str) -> Path | None:
     """The file holding ``table`` in ``folder`` (name matched case-insensitively), if any."""
     try:
         candidates = [p for p in folder.iterdir() if p.is_file() and p.stem.lower() == table]
+        # A folder named after the table holding Parquet files (part-*.parquet, Hive
+        # partitions) is the table too.
+        candidates += [p for p in folder.iterdir() if p.is_dir() and p.name.lower() == table
+                       and parquet_parts(p)]
     except OSError as exc:
         raise InputError(str(folder), f"cannot be listed ({exc.__class__.__name__}: "
                          f"{_printable(exc.strerror or exc)}); ",
                          expected="a folder you may read (check its permissions)") from None
-    matches = sorted(p for p in candidates if p.suffix.lower() in SUFFIXES)
+    matches = sorted(p for p in candidates if p.suffix.lower() in SUFFIXES or p.is_dir())
     if len(matches) > 1:
         names = ", ".join(p.name for p in matches)
         raise InputError(str(folder), f"two files for the table '{table}' ({names}); ",
