@@ -40,7 +40,12 @@ from cac_toolkit.audit.engines.plan import (
     selection_sql,
 )
 from cac_toolkit.audit.engines.sql import SqlSession, arrow_tables
-from cac_toolkit.audit.engines.staging import StagedFolder, fetch_rows, stage_folder
+from cac_toolkit.audit.engines.staging import (
+    StagedFolder,
+    fetch_rows,
+    release_memory,
+    stage_folder,
+)
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.core.errors import CacToolkitError
 from cac_toolkit.data.contract import TABLES
@@ -117,6 +122,7 @@ def read_folder(folder: str | Path, params: AuditParameters, history: int = 1, *
             session.close()
         if journeys is not None:
             positions["touchpoints"] = journeys["__row"].astype(np.int64)
+        release_memory()  # what checking the parts and the selection used
         data = selected_data(staged, positions)
         if journeys is not None:
             data.touchpoints["journeys"] = journeys["journeys"].astype(np.int64)
