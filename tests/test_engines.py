@@ -257,9 +257,10 @@ def test_out_of_core_parts_give_the_loaders_tables_and_errors(tmp_path: Path,
         assert staged_text(folder, SEED_QUARTER) == reference, case
 
 
-def test_a_table_may_be_a_folder_of_parquet_files(tmp_path: Path) -> None:
+def test_a_table_may_be_a_folder_of_parquet_files(tmp_path: Path, small_parts: None) -> None:
     """``touchpoints/batch=N/part-0.parquet`` (Hive partitions): the same KPI file with
-    every engine as the CSV file, and a hash that follows every part."""
+    every engine as the CSV file (out of core: read batch by batch), and a hash that
+    follows every part."""
     folder = tmp_path / "client"
     shutil.copytree(data_path("sample_company"), folder)
     touches = pcsv.read_csv(folder / "touchpoints.csv")

@@ -536,7 +536,7 @@ def _read_parquet_folder(path: Path, spec: TableSpec, *, data: bytes | None = No
         raise InputError(label, f"cannot be read as a folder of Parquet files "
                          f"({exc.__class__.__name__}); ",
                          expected="Parquet files with the same columns") from None
-    return _parquet_raw(frame, label)
+    return parquet_raw(frame, label)
 
 
 def _read_parquet(path: Path, spec: TableSpec, *, data: bytes | None = None) -> RawTable:
@@ -547,11 +547,12 @@ def _read_parquet(path: Path, spec: TableSpec, *, data: bytes | None = None) -> 
     except Exception as exc:  # any reader failure means the file is not usable Parquet
         raise InputError(label, f"cannot be read as Parquet ({exc.__class__.__name__}); ",
                          expected="a Parquet file") from None
-    return _parquet_raw(frame, label)
+    return parquet_raw(frame, label)
 
 
-def _parquet_raw(frame: pd.DataFrame, label: str) -> RawTable:
-    """The raw table of Parquet data: native values, records numbered from 1."""
+def parquet_raw(frame: pd.DataFrame, label: str, first_row: int = 1) -> RawTable:
+    """The raw table of Parquet data: native values, records numbered from ``first_row``
+    (1: a table has no header row; a part of a table read in parts starts further on)."""
     header = [normalise_name(c) for c in frame.columns]
     frame = frame.reset_index(drop=True)
     frame.columns = range(len(header))
@@ -562,7 +563,7 @@ def _parquet_raw(frame: pd.DataFrame, label: str) -> RawTable:
         elif isinstance(column.dtype, pd.DatetimeTZDtype):
             frame[position] = column.dt.tz_localize(None)  # the wall-clock time as written
     # Parquet has no spreadsheet rows: records are numbered from 1.
-    rows = np.arange(1, len(frame) + 1, dtype="int64")
+    rows = np.arange(first_row, first_row + len(frame), dtype="int64")
     frame = _name_columns(frame, header, label, 1, rows)
     return RawTable(label, frame, rows, 0, ".")
 

@@ -34,6 +34,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from cac_toolkit.core.errors import InputError
@@ -46,11 +47,14 @@ from cac_toolkit.data.loading import (
     currency_cells,
     find_table_file,
     load_folder,
+    parquet_parts,
+    parquet_raw,
     parse_table,
     raw_warnings,
     read_input,
     read_raw,
     refuse_reserved_channel,
+    sha256_of,
     single_currency,
 )
 from cac_toolkit.data.signals import STAGE_COLUMNS, DataWarning, stray_files
@@ -204,10 +208,35 @@ def _stage_in_parts(table: StagedTable, spec: TableSpec, chunk_bytes: int) -> No
             raw.rows = raw.rows + offset
         offset += raw.records
         table.add(raw, parse_table(raw, spec))
+    _check_across_parts(table, spec, first.decimal_hint if first else ",")
+    table.sha256 = digest.hexdigest()
+
+
+def _stage_parquet_in_parts(table: StagedTable, spec: TableSpec, chunk_bytes: int) -> None:
+    """Read and check a Parquet file or folder batch by batch (records numbered on)."""
+    dataset = pads.dataset(table.path, format="parquet", partitioning="hive",
+                           ignore_prefixes=[".", "_"])
+    rows = max(1, dataset.count_rows())
+    size = sum(p.stat().st_size for p in ([table.path] if table.path.is_file()
+                                          else parquet_parts(table.path)))
+    batch = max(1024, int(rows * chunk_bytes / max(size, 1)))
+    first = None
+    for part in dataset.to_batches(batch_size=batch):
+        raw = parquet_raw(part.to_pandas(), table.path.name, table.rows + 1)
+        if first is None:
+            first = raw
+        elif list(raw.frame.columns) != list(first.frame.columns):
+            raise _Whole
+        table.add(raw, parse_table(raw, spec))
+    _check_across_parts(table, spec, first.decimal_hint if first else ".")
+    table.sha256 = sha256_of(table.path)
+
+
+def _check_across_parts(table: StagedTable, spec: TableSpec, hint: str) -> None:
+    """What the whole table decides, checked over the parts (raises :class:`_Whole`)."""
     for marks in table.marks.values():
         shown = [m for m in marks if m]
-        if any(m != shown[0] for m in shown) or (
-                shown and "" in marks and shown[0] != first.decimal_hint):
+        if any(m != shown[0] for m in shown) or (shown and "" in marks and shown[0] != hint):
             raise _Whole  # the whole column decides (or refuses) its decimal mark
     if any(total > MAX_TOTAL for total in table.totals.values()):
         raise _Whole
@@ -219,7 +248,6 @@ def _stage_in_parts(table: StagedTable, spec: TableSpec, chunk_bytes: int) -> No
                     f"read_parquet({_quoted(table.glob())})").fetchone()
             if duplicates and duplicates[0]:
                 raise _Whole  # the loader names the first repeated id
-    table.sha256 = digest.hexdigest()
 
 
 def _quoted(text: str) -> str:
@@ -232,11 +260,14 @@ def stage_table(path: Path, name: str, folder: Path, chunk_bytes: int | None = N
     parts of ``chunk_bytes`` (:data:`CHUNK_BYTES` by default)."""
     spec = TABLES[name]
     chunk_bytes = CHUNK_BYTES if chunk_bytes is None else chunk_bytes
-    if path.suffix.lower() in TEXT_SUFFIXES and path.stat().st_size > chunk_bytes:
+    parquet = path.is_dir() or path.suffix.lower() == ".parquet"
+    size = (sum(p.stat().st_size for p in parquet_parts(path)) if path.is_dir()
+            else path.stat().st_size)
+    if (parquet or path.suffix.lower() in TEXT_SUFFIXES) and size > chunk_bytes:
         table = StagedTable(name, path, folder)
         folder.mkdir(parents=True)
         try:
-            _stage_in_parts(table, spec, chunk_bytes)
+            (_stage_parquet_in_parts if parquet else _stage_in_parts)(table, spec, chunk_bytes)
             return table
         except _Whole:
             shutil.rmtree(folder)
