@@ -131,7 +131,7 @@ def measure(kind: str, folder: Path) -> dict[str, float]:
     """One measurement in a fresh child process."""
     out = subprocess.run([sys.executable, "-c", CHILD, kind, str(folder), json.dumps(PARAMS)],
                          check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads([line for line in out.stdout.splitlines() if line.startswith("{")][-1])
 
 
 def slope(xs: list[float], ys: list[float]) -> float | None:

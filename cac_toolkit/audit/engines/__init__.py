@@ -49,7 +49,13 @@ from cac_toolkit.audit.engines.staging import (
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.core.errors import CacToolkitError
 from cac_toolkit.data.contract import TABLES
-from cac_toolkit.data.loading import AuditData, assemble, find_table_file, load_folder
+from cac_toolkit.data.loading import (
+    AuditData,
+    assemble,
+    find_table_file,
+    load_folder,
+    parquet_parts,
+)
 
 #: Above this many rows in all (every table of the folder), ``pandas`` hands over to DuckDB.
 AUTO_DUCKDB_ROWS = 1_000_000
@@ -80,7 +86,8 @@ def folder_bytes(folder: Path) -> int:
         paths = [find_table_file(folder, name) for name in TABLES]
     except CacToolkitError:
         return 0
-    return sum(p.stat().st_size for p in paths if p is not None)
+    return sum(sum(part.stat().st_size for part in (parquet_parts(p) if p.is_dir() else [p]))
+               for p in paths if p is not None)
 
 
 def folder_engine(folder: Path, params: AuditParameters) -> str:

@@ -31,6 +31,8 @@ class DuckDbSession:
     def __init__(self, tables: dict[str, pa.Table] | None = None,
                  parquet: dict[str, str] | None = None, temp: Path | None = None) -> None:
         self.connection = duckdb.connect(":memory:")
+        # No progress bar: it would write into a KPI file printed on stdout.
+        self.connection.execute("SET enable_progress_bar = false")
         self.connection.execute(f"SET memory_limit = {_quoted(MEMORY_LIMIT)}")
         if temp is not None:
             self.connection.execute(f"SET temp_directory = {_quoted(str(temp))}")

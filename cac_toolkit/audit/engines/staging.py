@@ -243,6 +243,7 @@ def _check_across_parts(table: StagedTable, spec: TableSpec, hint: str) -> None:
     if table.parts > 1:
         for column in spec.unique:
             with duckdb.connect(":memory:") as connection:
+                connection.execute("SET enable_progress_bar = false")  # stdout holds JSON
                 duplicates = connection.execute(
                     f"SELECT count(*) - count(DISTINCT {column}) FROM "
                     f"read_parquet({_quoted(table.glob())})").fetchone()
