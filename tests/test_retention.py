@@ -278,6 +278,27 @@ def test_bootstrap_is_seeded_and_brackets_the_point_estimate() -> None:
     assert tiny.ltv.low is not None and tiny.ltv.low <= tiny.ltv.high
 
 
+def test_bootstrap_weights_drawn_by_blocks_are_the_whole_matrix_to_the_bit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drawn a few rows at a time (a large audit's weights would not fit in memory), the
+    replicates are those of the whole matrix drawn at once, and so is the interval."""
+    from cac_toolkit.figures import retention
+
+    arpa = np.random.default_rng(5).gamma(2.0, 300.0, 300).round(2)
+    arpa[::7] = np.nan  # customers without MRR count for CAC, not for ARPA
+    has = np.isfinite(arpa)
+    whole = np.random.default_rng(11).poisson(1.0, size=(101, arpa.size)).astype("float64")
+    monkeypatch.setattr(retention, "_WEIGHTS_BLOCK", 1000)  # blocks of 3 rows, one of 2
+    counts, weights = retention._poisson_weights(np.random.default_rng(11), 101, has)
+    assert counts.tobytes() == whole.sum(axis=1).tobytes()
+    assert np.array_equal(weights, whole[:, has])
+    assert ((weights @ arpa[has]).tobytes() == (whole[:, has] @ arpa[has]).tobytes())
+    assert weights.sum(axis=1).tobytes() == whole[:, has].sum(axis=1).tobytes()
+    blocks = bootstrap_ltv(arpa, 30_000, 0.8, lifetime_months=24, samples=101, seed=11)
+    monkeypatch.setattr(retention, "_WEIGHTS_BLOCK", 1 << 30)  # one block: the whole matrix
+    assert blocks == bootstrap_ltv(arpa, 30_000, 0.8, lifetime_months=24, samples=101, seed=11)
+
+
 def test_bootstrap_newton_agrees_with_the_scalar_fit() -> None:
     from cac_toolkit.figures.retention import _cells, _fit_cells, _newton_many
 

