@@ -281,3 +281,12 @@ def test_a_table_may_be_a_folder_of_parquet_files(tmp_path: Path, small_parts: N
     (folder / "touchpoints" / "batch=2" / "part-0.parquet").rename(
         folder / "touchpoints" / "batch=2" / "part-1.parquet")
     assert sha256_of(folder / "touchpoints") != before  # a renamed part is another table
+
+
+def test_duckdb_out_of_memory_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cac_toolkit.audit.engines import duckdb_engine
+
+    monkeypatch.setattr(duckdb_engine, "MEMORY_LIMIT", "2MB")
+    text = staged_text(data_path("sample_company"), SAMPLE)
+    assert text.startswith("error: the DuckDB engine ran out of its memory (2MB)")
+    assert "\n" not in text

@@ -15,9 +15,15 @@ import numpy as np
 import pyarrow as pa
 
 from cac_toolkit.audit.engines.sql import sorted_positions
+from cac_toolkit.core.errors import CacToolkitError
 
-#: DuckDB's memory for the selection; beyond it, its joins and sorts spill to disk.
-MEMORY_LIMIT = "1GB"
+#: DuckDB's memory for the selection; beyond it, its joins and sorts spill to disk (the
+#: lists of the table of paths do not: at 1000x the sample company they need more than 1 GB).
+MEMORY_LIMIT = "2GB"
+
+
+class EngineError(CacToolkitError):
+    """The SQL engine could not run the selection (out of memory, a disk full...)."""
 
 
 def _quoted(text: str) -> str:
@@ -33,6 +39,7 @@ class DuckDbSession:
         self.connection = duckdb.connect(":memory:")
         # No progress bar: it would write into a KPI file printed on stdout.
         self.connection.execute("SET enable_progress_bar = false")
+        self.connection.execute("SET preserve_insertion_order = false")  # positions are sorted
         self.connection.execute(f"SET memory_limit = {_quoted(MEMORY_LIMIT)}")
         if temp is not None:
             self.connection.execute(f"SET temp_directory = {_quoted(str(temp))}")
@@ -42,15 +49,29 @@ class DuckDbSession:
             self.connection.execute(f"CREATE VIEW {name} AS SELECT * FROM "
                                     f"read_parquet({_quoted(pattern)})")
 
+    def _run(self, sql: str) -> duckdb.DuckDBPyConnection:
+        """``sql`` executed; a failure of DuckDB is a one-line :class:`EngineError`."""
+        try:
+            return self.connection.execute(sql)
+        except duckdb.OutOfMemoryException:
+            raise EngineError(f"the DuckDB engine ran out of its memory ({MEMORY_LIMIT}) while "
+                              "selecting the rows of the KPI file; free memory or give DuckDB "
+                              "more (cac_toolkit.audit.engines.duckdb_engine.MEMORY_LIMIT)"
+                              ) from None
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+            raise EngineError(f"the DuckDB engine failed while selecting the rows of the KPI "
+                              f"file: {first}") from None
+
     def positions(self, sql: str) -> np.ndarray:
-        return sorted_positions(self.connection.execute(sql).fetchnumpy()["__row"])
+        return sorted_positions(self._run(sql).fetchnumpy()["__row"])
 
     def columns(self, sql: str) -> dict[str, np.ndarray]:
         """The result of ``sql`` as NumPy arrays by column name."""
-        return self.connection.execute(sql).fetchnumpy()
+        return self._run(sql).fetchnumpy()
 
     def scalar(self, sql: str) -> object:
-        row = self.connection.execute(sql).fetchone()
+        row = self._run(sql).fetchone()
         return None if row is None else row[0]
 
     def close(self) -> None:
