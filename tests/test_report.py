@@ -493,3 +493,24 @@ def test_every_section_has_a_one_sentence_introduction():
             assert i18n.label_or(f"section.{key}.intro", "", lang), (key, lang)
     funnel = i18n.t("section.funnel.intro", "en")
     assert "counted literally" not in funnel and "new customers" in funnel
+
+
+def test_tables_keep_their_alignment_without_the_report_s_stylesheet(saas):
+    """#14: in JupyterLab (an untrusted notebook's <style> is dropped; its own rules
+    right-align every cell, fix the table layout and centre the table) the report's tables
+    keep labels left and numbers right: every cell carries its alignment inline, and the
+    table its automatic layout."""
+    frame = pd.DataFrame({"Spend": ["€1.00"], "Note": ["x"], "SHA-256": ["ab" * 32]},
+                         index=pd.Index(["Ads"], name="Channel"))
+    frame.attrs.update(numeric=["Spend"], code=["SHA-256"])
+    html = report.html_table(frame)
+    assert html.startswith(f'<table class="cac-table" style="{report.CELL_STYLES["table"]}">')
+    assert "table-layout:auto" in report.CELL_STYLES["table"]
+    cells = re.findall(r"<t([hd])((?: [^>]*)?)>", html)
+    assert len(cells) == 8 and all('style="text-align:' in attrs for _tag, attrs in cells)
+    aligned = [re.search(r"text-align:(\w+)", attrs).group(1) for _tag, attrs in cells]
+    assert aligned == ["left", "right", "left", "left", "left", "right", "left", "left"]
+    # every table of a rendered panel, not only this frame
+    panel_html = report.provenance(saas)._repr_html_()
+    assert panel_html.count("<td") == panel_html.count('<td class="cac-num" style=') + len(
+        re.findall(r'<td (?:class="cac-code" )?style="text-align:left"', panel_html))

@@ -206,6 +206,19 @@ def badge(status: str, lang: str = "en") -> str:
     return f'<span class="cac-badge cac-{status}">{_esc(t(f"status.{status}", lang))}</span>'
 
 
+#: Inline styles of the report's tables. They repeat :data:`REPORT_CSS`'s alignment on each
+#: cell because a notebook viewer may drop the ``<style>`` element (JupyterLab sanitises the
+#: HTML of an untrusted notebook) and applies its own table rules (JupyterLab: every cell
+#: right-aligned, ``table-layout: fixed``, centred tables): inline styles survive both, so
+#: labels stay left-aligned, numbers right-aligned and columns as wide as their content.
+CELL_STYLES = {
+    "table": "table-layout:auto;margin-left:0;margin-right:auto;border-collapse:collapse",
+    "left": "text-align:left",
+    "num": "text-align:right;white-space:nowrap",
+    "code": "text-align:left",
+}
+
+
 def html_table(frame: pd.DataFrame, *, index: bool = True) -> str:
     """A frame of strings as an HTML table; every header and cell is escaped.
 
@@ -218,27 +231,27 @@ def html_table(frame: pd.DataFrame, *, index: bool = True) -> str:
     status_column = frame.attrs.get("status")
     statuses = list(frame.attrs.get("statuses", ()))
     lang = frame.attrs.get("lang", "en")
+    left, num = f' style="{CELL_STYLES["left"]}"', f' class="cac-num" style="{CELL_STYLES["num"]}"'
     head = []
     if index:
-        head.append(f"<th>{_esc(frame.index.name or '')}</th>")
+        head.append(f"<th{left}>{_esc(frame.index.name or '')}</th>")
     for column in frame.columns:
-        css = ' class="cac-num"' if column in numeric else ""
-        head.append(f"<th{css}>{_esc(column)}</th>")
+        head.append(f"<th{num if column in numeric else left}>{_esc(column)}</th>")
     rows = []
     for position, (label, row) in enumerate(frame.iterrows()):
-        cells = [f"<th>{_esc(label)}</th>"] if index else []
+        cells = [f"<th{left}>{_esc(label)}</th>"] if index else []
         for column in frame.columns:
             value = row[column]
             if column == status_column and position < len(statuses):
                 raw = statuses[position]
-                cells.append(f"<td>{badge(raw, lang)}</td>" if raw else "<td></td>")
+                cells.append(f"<td{left}>{badge(raw, lang) if raw else ''}</td>")
                 continue
-            css = ' class="cac-num"' if column in numeric else (
-                ' class="cac-code"' if column in code else "")
+            css = num if column in numeric else (
+                f' class="cac-code" style="{CELL_STYLES["code"]}"' if column in code else left)
             cells.append(f"<td{css}>{_esc('' if _missing(value) else value)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return ('<table class="cac-table"><thead><tr>' + "".join(head) + "</tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")
+    return (f'<table class="cac-table" style="{CELL_STYLES["table"]}"><thead><tr>'
+            + "".join(head) + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
 @dataclass
@@ -969,8 +982,10 @@ def section_title(key: str, lang: str = "en", level: int = 2) -> str:
     return f"{'#' * level} {t(f'section.{key}', lang)}"
 
 
-#: Sections that start a new printed page: the appendix (files, hashes and parameters), so
-#: that it is never a few lines at the foot of a page nor a near-empty last page.
+#: Sections that start a new printed page (the print CSS's ``.cac-newpage`` rule). None does
+#: today: the sample audit fits its page budget with breaks left to the browser, and a forced
+#: break before the short appendix left most of a page empty; add a section key here to
+#: print it from the top of a page.
 NEW_PAGE_SECTIONS: tuple[str, ...] = ()
 
 
