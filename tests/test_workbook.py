@@ -512,3 +512,15 @@ def test_workbook_headers_align_with_their_numbers_and_widths_fit(saas_workbook)
                 assert 8 <= dim.width <= 56, (ws.title, letter, dim.width)
     # A money column is as wide as its amounts, not a fixed 18-22 characters.
     assert inputs.column_dimensions["B"].width < 18
+
+
+def test_a_note_beside_a_parameter_does_not_widen_the_money_column(sample_workbook) -> None:
+    """The lifetime's note ("from monthly_churn ...", or the measured lifetime's) sits in
+    column C, the sales-spend column of the table above: merged over the table's columns, it
+    leaves column C as wide as its amounts (LibreOffice's print of the sample showed a
+    half-page-wide column)."""
+    path, _ = sample_workbook
+    inputs = openpyxl.load_workbook(path).worksheets[0]
+    notes = [c for c in inputs["C"] if c.value == workbook_labels("en")["lifetime_from_churn"]]
+    assert len(notes) == 1 and any(notes[0].coordinate in r for r in inputs.merged_cells.ranges)
+    assert inputs.column_dimensions["C"].width < 20

@@ -215,6 +215,7 @@ CELL_STYLES = {
     "table": "table-layout:auto;margin-left:0;margin-right:auto;border-collapse:collapse",
     "left": "text-align:left",
     "num": "text-align:right;white-space:nowrap",
+    "head_num": "text-align:right",
     "code": "text-align:left",
 }
 
@@ -232,11 +233,12 @@ def html_table(frame: pd.DataFrame, *, index: bool = True) -> str:
     statuses = list(frame.attrs.get("statuses", ()))
     lang = frame.attrs.get("lang", "en")
     left, num = f' style="{CELL_STYLES["left"]}"', f' class="cac-num" style="{CELL_STYLES["num"]}"'
+    head_num = f' class="cac-num" style="{CELL_STYLES["head_num"]}"'  # a long header may wrap
     head = []
     if index:
         head.append(f"<th{left}>{_esc(frame.index.name or '')}</th>")
     for column in frame.columns:
-        head.append(f"<th{num if column in numeric else left}>{_esc(column)}</th>")
+        head.append(f"<th{head_num if column in numeric else left}>{_esc(column)}</th>")
     rows = []
     for position, (label, row) in enumerate(frame.iterrows()):
         cells = [f"<th{left}>{_esc(label)}</th>"] if index else []

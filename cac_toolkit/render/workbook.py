@@ -735,12 +735,15 @@ def _write_inputs(s: _Sheet, inputs: WorkbookInputs, params: AuditParameters,
         s.number(row, 2, float(retention["lifetime_months"]), "0.0000")
         s.text(row, 3, t["lifetime_measured"].format(horizon=retention["horizon_months"],
                                                      sheet=t["retention_sheet"]))
+        # merged over the table's columns: a note, it must not widen column C to its length
+        s.ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=6)
     elif params.lifetime is None:
         mark_input(s.text(row, 2, t["not_set"]))
     else:
         s.number(row, 2, params.lifetime, "0.00")
         if params.monthly_churn is not None:
             s.text(row, 3, t["lifetime_from_churn"])
+            s.ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=6)
     s.name("in_lifetime", s.ref(row, 2, absolute=True))
     for label, value in (("allocation_key", params.allocation_key),
                          ("attribution_model", params.attribution_model),
