@@ -634,30 +634,35 @@ def _interval(values: np.ndarray) -> Interval:
 _WEIGHTS_BLOCK = 1 << 20
 
 
-def _poisson_weights(rng: np.random.Generator, samples: int, kept: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Poisson(1) weights of ``samples`` replicates over ``kept.size`` customers:
-    ``(counts, weights)``, ``counts`` the sum of each replicate's weights over every customer
-    (float64, one per replicate) and ``weights`` the float64 matrix ``samples x kept.sum()``
-    of the customers where ``kept`` is true (column-major).
+def _poisson_sums(rng: np.random.Generator, samples: int, values: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per replicate of ``samples`` Poisson(1) weightings of ``values.size`` customers:
+    ``(counts, weights, weighted)``, where ``counts`` is the sum of the replicate's weights over
+    every customer, ``weights`` the sum over the customers whose value is finite and
+    ``weighted`` the sum of weight x value over those (float64 arrays, one entry per replicate).
 
-    The same numbers as drawing the whole ``samples x kept.size`` matrix at once from
-    ``rng`` and selecting its columns (the draws come in the same order and each row is
-    summed alike), without ever holding that matrix twice: it is drawn a block of rows at a
-    time (a million customers x 1,000 replicates would be 16 GB as integers and floats).
+    The weights are drawn a block of rows at a time (a million customers x 1,000 replicates
+    would be 8 GB as one matrix) in the order of one ``samples x values.size`` draw. Each
+    replicate's sums are taken over its own row by numpy's pairwise summation, never by a
+    BLAS product, so they do not depend on the block size, the number of BLAS threads or
+    the machine: the same seed gives the same bits everywhere.
     """
-    size = kept.size
+    size = values.size
+    kept = np.isfinite(values)
+    kept_values = values[kept]
     counts = np.empty(samples, dtype="float64")
-    # Column-major, as numpy lays out ``matrix[:, kept]``: the matrix product and the row
-    # sums then run in the same order, to the last bit.
-    weights = np.empty((samples, int(kept.sum())), dtype="float64", order="F")
+    weights = np.empty(samples, dtype="float64")
+    weighted = np.empty(samples, dtype="float64")
     step = max(1, _WEIGHTS_BLOCK // max(size, 1))
     for start in range(0, samples, step):
         stop = min(samples, start + step)
-        block = rng.poisson(1.0, size=(stop - start, size)).astype("float64")
+        block = rng.poisson(1.0, size=(stop - start, size))
         counts[start:stop] = block.sum(axis=1)
-        weights[start:stop] = block[:, kept]
-    return counts, weights
+        # C order, so that each row is summed on its own, pairwise, as a 1-D array would be.
+        chosen = np.ascontiguousarray(block[:, kept])
+        weights[start:stop] = chosen.sum(axis=1)
+        weighted[start:stop] = (chosen * kept_values).sum(axis=1)
+    return counts, weights, weighted
 
 
 def bootstrap_ltv(arpa_mrr: np.ndarray, acquisition_spend: float, gross_margin: float,
@@ -680,10 +685,9 @@ def bootstrap_ltv(arpa_mrr: np.ndarray, acquisition_spend: float, gross_margin: 
     """
     rng = np.random.default_rng(seed)
     arpa_mrr = np.asarray(arpa_mrr, dtype="float64")
-    has_mrr = np.isfinite(arpa_mrr)
-    counts, weights = _poisson_weights(rng, samples, has_mrr)
+    counts, weights, weighted = _poisson_sums(rng, samples, arpa_mrr)
     with np.errstate(invalid="ignore", divide="ignore"):
-        arpa = (weights @ arpa_mrr[has_mrr]) / weights.sum(axis=1)
+        arpa = weighted / weights
         cac = np.float64(acquisition_spend) / counts
     if lifetimes_frame is not None:
         died, alive = _cells(lifetimes_frame["periods"].to_numpy(),
