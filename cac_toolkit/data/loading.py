@@ -3,9 +3,12 @@
 Each table is one file named after it, in CSV (``,``, ``;``, tab or ``|``; decimal point or
 comma; ISO or French dates; UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252 or
 Latin-1), Excel (first sheet) or Parquet. The conventions of French exports (``1 500,50``,
-``01/07/2026``) are ours to decide, so values are parsed here, column by column with
-vectorised string operations (a million rows load in a few seconds); the rules that span
-rows are then checked by a pandera schema (``cac_toolkit.data.contract``). Every problem becomes a
+``01/07/2026``) are ours to decide, so values are parsed here. A UTF-8 text table is read in
+chunks by ``pyarrow.csv`` and its plain cells are parsed by Arrow and numpy kernels
+(:mod:`cac_toolkit.data.arrow_text`); the other cells, and every file the fast path cannot
+vouch for, go to the reference code: column by column with vectorised string operations,
+the ids checked by a pandera schema (``cac_toolkit.data.contract``). Both give the same
+frames and the same errors (``ARROW_FAST_PATH`` switches the fast path off). Every problem becomes a
 one-line :class:`InputError` naming the file, the column, the row (as a spreadsheet numbers
 it) and what was expected. Input files are only ever read. ``docs/data-format.md`` is the
 user-facing description of what is accepted.
@@ -13,11 +16,15 @@ user-facing description of what is accepted.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
 import io
+import os
+import queue
 import re
+import threading
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -31,6 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
 from cac_toolkit.core.errors import InputError
+from cac_toolkit.data import arrow_text
 from cac_toolkit.data.contract import MAX_TOTAL, TABLES, ColumnSpec, TableSpec, check_table
 from cac_toolkit.data.signals import (
     DataWarning,
@@ -46,6 +54,10 @@ UNSUPPORTED_SUFFIXES = (".xls", ".xlsb", ".ods", ".numbers", ".json", ".xml", ".
 SEPARATORS = (";", ",", "\t", "|")
 HEADER_SEARCH_ROWS = 15
 PLAUSIBLE_YEARS = (1990, 2100)
+#: Read UTF-8 text files with ``pyarrow.csv`` and parse plain columns with Arrow kernels
+#: (:mod:`cac_toolkit.data.arrow_text`), falling back to the reference code for anything
+#: else. False runs the reference code alone: the tests compare the two on the same inputs.
+ARROW_FAST_PATH = True
 
 # The patterns below run on Arrow strings (RE2) and on Python strings (re): they only use
 # syntax both engines share, with characters above U+007F written literally.
@@ -149,6 +161,8 @@ class RawTable:
     #: Records read below the header, blank ones included (a text file read in parts numbers
     #: the next part's rows from there).
     records: int = 0
+    #: Columns of the file already parsed (by the streamed reader) and left out of ``frame``.
+    parsed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -355,6 +369,10 @@ def _read_csv(path: Path, spec: TableSpec, *, fast: bool = True, data: bytes | N
               ) -> RawTable:
     label = path.name
     data = path.read_bytes() if data is None else data
+    if fast and ARROW_FAST_PATH:
+        raw = _read_csv_arrow(data, label, spec)
+        if raw is not None:
+            return raw
     text = decode_text(data, label)
     if "\x00" in text:  # a NUL in UTF-16 text
         raise InputError(label, "the file holds a NUL character, so it is not a text table; ",
@@ -387,6 +405,453 @@ def _read_csv(path: Path, spec: TableSpec, *, fast: bool = True, data: bytes | N
     return RawTable(label, frame, rows, header_index + 1, "," if sep == ";" else ".",
                     preamble=[p for p in preamble if p],
                     headers=dict(zip(header, written, strict=True)), records=records)
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+#: Bytes read before the header is searched: enough for its 65,536 first characters.
+_HEAD_BYTES = 4 * (1 << 16) + 8
+
+
+def _text_head(chunk: bytes, at_end: bool) -> tuple[str, bool] | None:
+    """The first 65,536 characters of the UTF-8 text starting ``chunk`` (the text the header
+    is searched in) and whether they are the whole text (``at_end``: the chunk ends the
+    file); None when they are not UTF-8."""
+    try:
+        text = chunk.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(chunk) - 3 or at_end:
+            return None
+        text = chunk[:exc.start].decode("utf-8")  # a character cut at the end of the chunk
+    return text[:1 << 16], at_end and len(text) <= 1 << 16
+
+
+@dataclass(frozen=True)
+class _TextLayout:
+    """Where the records of a UTF-8 text table start and how they are split."""
+
+    sep: str
+    header_index: int  # records above the header (title rows, blank lines)
+    start: int  # byte offset of the header record
+    width: int  # cells of the header record
+    head: str  # the text the header was searched in
+    names: tuple[str, ...] = ()  # the header's column names, as matched
+
+
+def _text_layout(chunk: bytes, at_end: bool, label: str, spec: TableSpec
+                 ) -> _TextLayout | None:
+    """The layout of a table whose text starts with ``chunk`` (BOM included), as
+    :func:`_read_csv` finds it; None when the reference reader must look (UTF-16, NUL
+    bytes, not UTF-8, no header among very long lines...)."""
+    if chunk.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in chunk:
+        return None
+    bom = len(_UTF8_BOM) if chunk.startswith(_UTF8_BOM) else 0
+    found = _text_head(chunk[bom:_HEAD_BYTES + bom], at_end and len(chunk) <= _HEAD_BYTES + bom)
+    if found is None:
+        return None
+    head, whole = found
+    if not head.strip() or (head.count("\n") < HEADER_SEARCH_ROWS + 1 and not whole):
+        return None
+    try:
+        sep, header_index = _find_csv_header(head, label, spec)
+        offset = _offset_after(head, sep, header_index)
+        cells = next(_csv_records(head[offset:], sep))
+    except (InputError, StopIteration, csv.Error):
+        return None
+    return _TextLayout(sep, header_index, bom + len(head[:offset].encode("utf-8")), len(cells),
+                       head, tuple(normalise_name(c) for c in cells))
+
+
+def _read_csv_arrow(data: bytes, label: str, spec: TableSpec) -> RawTable | None:
+    """The raw table of a UTF-8 text file read by Arrow (:mod:`cac_toolkit.data.arrow_text`),
+    with the same cells, row numbers and header as the reference reader; None when the
+    reference must read it (another encoding, an irregular row, a cell spanning lines...)."""
+    if b"\x00" in data:
+        return None
+    edge = _HEAD_BYTES + len(_UTF8_BOM)
+    layout = _text_layout(data[:edge], len(data) <= edge, label, spec)
+    if layout is None:
+        return None
+    sep, header_index, width, head = layout.sep, layout.header_index, layout.width, layout.head
+    table = arrow_text.read_records(data, layout.start, sep, width)
+    if table is None or table.num_rows == 0:
+        return None
+    written = [str(c).strip() for c in table.slice(0, 1).to_pylist()[0].values()]
+    header = [normalise_name(c) for c in written]
+    table = table.slice(1)
+    records = table.num_rows
+    rows = np.arange(header_index + 2, header_index + 2 + table.num_rows, dtype="int64")
+    blank = arrow_text.blank_records(table)
+    if blank.any():
+        table = table.filter(pa.array(~blank))
+        rows = rows[~blank]
+    frame = table.to_pandas()
+    frame.columns = range(width)
+    frame = _name_columns(frame, header, label, header_index + 1, rows)
+    preamble = [" ".join(c for c in cells if c.strip()) for _, cells in zip(
+        range(header_index), _csv_records(head, sep), strict=False)]
+    return RawTable(label, frame, rows, header_index + 1, "," if sep == ";" else ".",
+                    preamble=[p for p in preamble if p],
+                    headers=dict(zip(header, written, strict=True)), records=records)
+
+
+# --------------------------------------------------------------------------- streamed text
+
+
+#: Bytes of a text table read, parsed and released at a time (cut at a line end).
+_CHUNK_BYTES = 1 << 22
+
+
+def _line_chunks(handle: io.BufferedReader, digest: object, first: bytes
+                 ) -> Iterator[tuple[bytearray, int]]:
+    """The bytes of an open file from ``first`` (already read and hashed) on, in chunks of
+    about :data:`_CHUNK_BYTES` that end at a line end (the last one at the end of the file),
+    hashed as they are read: ``(buffer, end)``, the chunk being ``buffer[:end]``, valid until
+    the next chunk is asked for (one buffer is reused, so that reading allocates nothing).
+    A cut falls inside a cell only when a quoted cell spans lines, which the caller refuses
+    (the reference then reads the file whole)."""
+    buffer = bytearray(2 * _CHUNK_BYTES + len(first))
+    buffer[:len(first)] = first
+    filled = len(first)
+    while True:
+        if filled + _CHUNK_BYTES > len(buffer):  # a line longer than a chunk: a larger buffer
+            larger = bytearray(2 * len(buffer))
+            larger[:filled] = memoryview(buffer)[:filled]
+            buffer = larger
+        with memoryview(buffer) as view:
+            read = handle.readinto(view[filled:filled + _CHUNK_BYTES]) or 0
+            digest.update(view[filled:filled + read])  # type: ignore[attr-defined]
+        if not read:
+            if filled:
+                yield buffer, filled
+            return
+        filled += read
+        cut = buffer.rfind(b"\n", 0, filled) + 1 or buffer.rfind(b"\r", 0, filled - 1) + 1
+        if cut == 0:
+            continue  # no line end yet: read on
+        yield buffer, cut
+        buffer[:filled - cut] = buffer[cut:filled]
+        filled -= cut
+
+
+class _StreamedColumn:
+    """One contract column parsed batch by batch; ``add`` answers False when the reference
+    parser must read the file (a cell it might read otherwise or refuse)."""
+
+    def __init__(self, spec: ColumnSpec, capacity: int, hint: str = ".") -> None:
+        self.spec = spec
+        self.hint = hint  # the file's decimal mark when no cell shows one
+        self.assumed: str | None = None  # the mark cells showing none were read with
+        # Text, words and booleans: the parsed batches, as Arrow arrays. Numbers and dates:
+        # written straight into one array sized for the whole file (``capacity`` rows,
+        # enlarged if the estimate was short), so that no column is ever held twice.
+        self.parts: list[pa.Array] = []
+        self.values = (np.empty(capacity, dtype="float64" if spec.kind == "number"
+                                else "datetime64[ns]")
+                       if spec.kind in ("number", "date", "timestamp") else None)
+        self.length = 0
+        self.raw: list[pa.Array] = []  # the text cells as read (text columns only)
+        self.mark: str | None = None  # the decimal mark the cells show (numbers)
+        self.total = 0.0  # running total of the column (numbers)
+
+    def add(self, cells: pa.ChunkedArray, rows: np.ndarray) -> bool:
+        """Parse one batch of cells (``rows``: their row numbers)."""
+        spec = self.spec
+        if spec.kind == "text":
+            cells = cells.cast(pa.large_string())
+            plain = arrow_text.plain_text(cells)
+            if plain is None:  # accents, spaces to collapse...: the reference cleans them
+                parsed = self._reference(cells, rows)
+                if parsed is None:
+                    return False
+                plain = parsed.array.__arrow_array__()
+            elif spec.required and plain.null_count:
+                return False
+            self.parts.extend(plain.chunks)
+            self.raw.extend(cells.chunks)
+            return True
+        if spec.kind == "number":
+            return self._add_numbers(cells, rows)
+        if spec.kind in ("date", "timestamp"):
+            out = _plain_dates_array(cells, spec)
+            if out is None:  # other writings of dates: the reference reads them
+                parsed = self._reference(cells, rows)
+                if parsed is None:
+                    return False
+                self._put(parsed.to_numpy(dtype="datetime64[ns]"))
+                return True
+            self._put(out)
+            return True
+        words, codes = arrow_text.distinct_cells(cells)
+        convert = _bool_of(spec) if spec.kind == "bool" else _choice_of(spec)
+        converted = [convert(w) for w in words]
+        if any(c is None for c in converted):
+            return False
+        if spec.kind == "bool":
+            self.parts.append(pa.array(np.array(converted, dtype=bool)[codes]))
+        else:
+            self.parts.append(pa.array(converted, pa.large_string()).take(pa.array(codes)))
+        return True
+
+    def _reference(self, cells: pa.ChunkedArray, rows: np.ndarray) -> pd.Series | None:
+        """The reference parser on one batch of a text or date column, whose cells it reads
+        one by one (the same result as on the whole column); None when it refuses a cell:
+        the whole file is then read by the reference, which words the error."""
+        frame = pa.table({"cells": cells}).to_pandas()
+        part = RawTable("", frame, rows, 0, ".")
+        try:
+            return _PARSERS[self.spec.kind](part, "cells", self.spec)
+        except InputError:
+            return None
+
+    def _add_numbers(self, cells: pa.ChunkedArray, rows: np.ndarray) -> bool:
+        found = _plain_numbers_array(cells, self.spec)
+        if found is None:  # "1 500,50", "(120)"...: the reference reads the batch
+            found = self._reference_numbers(cells, rows)
+            if found is None:
+                return False
+        out, mark = found
+        if mark is not None:
+            if self.mark not in (None, mark) or self.assumed not in (None, mark):
+                return False  # two decimal marks, or earlier cells read with the other one
+            self.mark = mark
+        self.total += float(np.nansum(out))
+        if self.spec.maximum is not None and self.total > MAX_TOTAL * (1 - 1e-9):
+            return False  # near the limit: the reference adds up the column as it words it
+        self._put(out)
+        return True
+
+    def _reference_numbers(self, cells: pa.ChunkedArray, rows: np.ndarray
+                           ) -> tuple[np.ndarray, str | None] | None:
+        """The reference parser on one batch of a money column, with the decimal mark the
+        column has shown so far (else the file's); the mark this batch shows. None when it
+        refuses a cell or finds a currency mark (the reference then reads the file whole)."""
+        frame = pa.table({"cells": cells}).to_pandas()
+        mark = self.mark or self.hint
+        part = RawTable("", frame, rows, 0, mark)
+        try:
+            out = parse_number(part, "cells", self.spec).to_numpy(dtype="float64")
+        except InputError:
+            return None
+        if len(part.marks.get("cells", ())):
+            return None  # currencies are checked on the whole file by the reference
+        strings = _number_strings(_split_cells(frame["cells"]).text)[0]
+        evidence = _decimal_evidence(strings)
+        shown = evidence[evidence != ""]
+        if len(shown):
+            return out, str(shown[0])
+        if len(strings):
+            self.assumed = mark  # cells such as "1,500" were read with this mark
+        return out, None
+
+    def _put(self, values: np.ndarray) -> None:
+        """Append parsed numbers or dates to the column's array."""
+        assert self.values is not None
+        end = self.length + len(values)
+        if end > len(self.values):  # the file has more rows than its first chunk suggested
+            self.values = np.resize(self.values, max(end, 2 * len(self.values)))
+        self.values[self.length:end] = values
+        self.length = end
+
+    def series(self) -> pd.Series:
+        """The parsed column, as :func:`parse_table` gives it (the parts are released: only
+        one column is ever held twice). Dates are already cut to the day."""
+        kind, parts = self.spec.kind, self.parts
+        self.parts = []
+        if kind in ("text", "choice"):
+            chunks = pa.chunked_array(parts, pa.large_string())
+            return pd.Series(pd.arrays.ArrowStringArray(chunks))
+        if kind == "bool":
+            values = (pa.chunked_array(parts).to_numpy() if parts
+                      else np.zeros(0, dtype=bool))
+            return pd.Series(values, dtype=bool)
+        values, self.values = self.values, None
+        assert values is not None
+        if len(values) > self.length:
+            values = values[:self.length].copy()
+        return pd.Series(values, dtype=values.dtype, copy=False)
+
+
+def _stream_text_table(path: Path, spec: TableSpec
+                       ) -> tuple[pd.DataFrame, RawTable, str] | None:
+    """A UTF-8 text table read and parsed batch by batch with Arrow, its SHA-256 computed
+    on the bytes as they are read: ``(frame, raw, sha256)``, the frame equal to
+    ``parse_table(read_raw(path))``; None when the reference must read the file (anything
+    the plain fast path does not vouch for, errors included).
+
+    Only one batch of text cells is in memory at a time besides the parsed columns; the raw
+    table keeps the text columns and the columns outside the contract (for the warnings
+    and the currency), not the parsed numbers, dates and words.
+    """
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
+        return None
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below, after the stream
+    except OSError:
+        return None
+    with handle:
+        try:
+            return _stream_open_text(handle, path.name, spec)
+        except OSError:
+            return None
+        finally:
+            arrow_text.trim_heap()
+
+
+def _stream_open_text(handle: io.BufferedReader, label: str, spec: TableSpec
+                      ) -> tuple[pd.DataFrame, RawTable, str] | None:
+    digest = hashlib.sha256()
+    chunk = handle.read(_HEAD_BYTES + len(_UTF8_BOM))
+    digest.update(chunk)
+    layout = _text_layout(chunk, len(chunk) < _HEAD_BYTES + len(_UTF8_BOM), label, spec)
+    if layout is None:
+        return None
+    kept_as_text = {i for i, name in enumerate(layout.names)
+                    if name not in spec.columns or spec.columns[name].kind == "text"}
+    header: list[str] = []
+    written: list[str] = []
+    columns: dict[int, _StreamedColumn] = {}
+    kept: dict[int, list[pa.Array]] = {}  # columns outside the contract, as read
+    unnamed: list[int] = []
+    rows: list[np.ndarray] = []
+    row = layout.header_index + 1
+    for table, end in _read_ahead(handle, digest, chunk[layout.start:], layout, kept_as_text):
+        if table is None:
+            return None  # a NUL byte, an irregular row, a quote, bytes that are not UTF-8...
+        if not header:
+            if table.num_rows == 0:
+                return None
+            written = [str(c).strip() for c in table.slice(0, 1).to_pylist()[0].values()]
+            header = [normalise_name(c) for c in written]
+            plan = _stream_plan(header, spec)
+            if plan is None or tuple(header) != layout.names:
+                return None
+            capacity = _rows_estimate(handle, end, table.num_rows)
+            hint = "," if layout.sep == ";" else "."
+            columns = {i: _StreamedColumn(spec.columns[n], capacity, hint)
+                       for i, n in plan.items() if n in spec.columns}
+            kept = {i: [] for i, n in plan.items() if n not in spec.columns}
+            unnamed = [i for i, name in enumerate(header) if not name]
+            table = table.slice(1)
+            row += 1
+        numbers = np.arange(row, row + table.num_rows, dtype="int64")
+        row += table.num_rows
+        blank = arrow_text.blank_records(table)
+        if blank.any():
+            table = table.filter(pa.array(~blank))
+            numbers = numbers[~blank]
+        if any(not arrow_text.all_blank(table.column(i)) for i in unnamed):
+            return None  # values under an unnamed header cell: the reference says where
+        for position, column in columns.items():
+            if not column.add(table.column(position), numbers):
+                return None
+        for position, parts in kept.items():
+            parts.extend(table.column(position).chunks)
+        rows.append(numbers)
+        del table
+    if not header:
+        return None
+    records = row - layout.header_index - 2  # below the header, blank ones included
+    return _streamed_result(label, spec, layout, header, written, columns, kept, rows,
+                            digest.hexdigest(), records)
+
+
+_DONE = object()
+
+
+def _read_ahead(handle: io.BufferedReader, digest: object, first: bytes, layout: _TextLayout,
+                large: set[int]) -> Iterator[tuple[pa.Table | None, int]]:
+    """Arrow's table of each chunk of :func:`_line_chunks` and the chunk's size, or
+    ``(None, size)`` for a chunk Arrow cannot vouch for (then the last). The chunks are read
+    and split into cells in a thread, one ahead of the caller, which meanwhile parses the
+    previous one: reading and parsing share the cores as ``pyarrow.csv`` alone would."""
+    results: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for text, end in _line_chunks(handle, digest, first):
+                if stop.is_set():
+                    return
+                if text.find(b"\x00", 0, end) >= 0:  # the reference says where it is
+                    results.put((None, end))
+                    return
+                arrow_text.trim_heap()  # the memory of the batches parsed, for this one
+                table = arrow_text.read_records(text, 0, layout.sep, layout.width, large, end)
+                results.put((table, end))
+                if table is None:
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed over to the caller
+            results.put(exc)
+        finally:
+            results.put(_DONE)
+
+    worker = threading.Thread(target=work, name="cac-toolkit-read", daemon=True)
+    worker.start()
+    try:
+        while (item := results.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while worker.is_alive():  # let a worker blocked on a full queue finish
+            with contextlib.suppress(queue.Empty):
+                results.get(timeout=0.05)
+        worker.join()
+
+
+def _rows_estimate(handle: io.BufferedReader, chunk: int, rows: int) -> int:
+    """Rows the file holds, estimated from its size and the ``rows`` of its first ``chunk``
+    bytes (a little more, so that the arrays are rarely enlarged)."""
+    try:
+        size = os.fstat(handle.fileno()).st_size
+    except OSError:
+        size = chunk
+    return int(max(rows, size / max(chunk, 1) * rows * 1.02)) + 64
+
+
+def _stream_plan(header: list[str], spec: TableSpec) -> dict[int, str] | None:
+    """Position of each named column, or None when the reference must word a header error
+    (a column twice, a required column missing)."""
+    named = {i: name for i, name in enumerate(header) if name}
+    if len(set(named.values())) < len(named) or any(
+            c not in named.values() for c in spec.required):
+        return None
+    return named
+
+
+def _streamed_result(label: str, spec: TableSpec, layout: _TextLayout, header: list[str],
+                     written: list[str], columns: dict[int, _StreamedColumn],
+                     kept: dict[int, list[pa.Array]], rows: list[np.ndarray], sha256: str,
+                     records: int) -> tuple[pd.DataFrame, RawTable, str] | None:
+    """The frame and raw table of a streamed text table, once every batch is parsed."""
+    numbers = np.concatenate(rows) if rows else np.zeros(0, dtype="int64")
+    del rows[:]
+    parsed = {header[i]: column for i, column in columns.items()}
+    frame = pd.DataFrame(index=range(len(numbers)))
+    for name, column_spec in spec.columns.items():  # one by one: no block is consolidated
+        frame[name] = (parsed[name].series() if name in parsed
+                       else _absent(column_spec, len(numbers)))
+    if not all(_all_distinct(frame[name]) for name in spec.unique):
+        return None  # a duplicated id: the reference words it with both rows
+    raw_columns = {header[i]: pa.chunked_array(c.raw, pa.large_string())
+                   for i, c in columns.items() if c.spec.kind == "text"}
+    raw_columns.update({header[i]: pa.chunked_array(parts, pa.large_string())
+                        for i, parts in kept.items()})
+    ordered = [name for name in header if name in raw_columns]
+    raw_frame = (pa.table({n: raw_columns[n] for n in ordered}).to_pandas() if ordered
+                 else pd.DataFrame(index=range(len(numbers))))
+    preamble = [" ".join(c for c in cells if c.strip()) for _, cells in zip(
+        range(layout.header_index), _csv_records(layout.head, layout.sep), strict=False)]
+    raw = RawTable(label, raw_frame, numbers, layout.header_index + 1,
+                   "," if layout.sep == ";" else ".", preamble=[p for p in preamble if p],
+                   headers=dict(zip(header, written, strict=True)),
+                   decimal_marks={n: c.mark or "" for n, c in parsed.items()
+                                  if c.spec.kind == "number"},
+                   parsed=tuple(n for n in parsed if n not in raw_columns), records=records)
+    return frame, raw, sha256
 
 
 def _refuse_swallowed_rows(frame: pd.DataFrame, rows: np.ndarray, label: str, sep: str) -> None:
@@ -544,6 +1009,10 @@ def _read_parquet(path: Path, spec: TableSpec, *, data: bytes | None = None) -> 
     data = path.read_bytes() if data is None else data
     try:
         frame = pd.read_parquet(io.BytesIO(data))
+        for name in frame.columns:  # text that is not UTF-8 (a damaged file) is refused here
+            if isinstance(frame[name].dtype, pd.StringDtype) and (
+                    frame[name].dtype.storage == "pyarrow"):
+                frame[name].array.__arrow_array__().validate(full=True)
     except Exception as exc:  # any reader failure means the file is not usable Parquet
         raise InputError(label, f"cannot be read as Parquet ({exc.__class__.__name__}); ",
                          expected="a Parquet file") from None
@@ -627,6 +1096,16 @@ def _is_blank(value: object) -> bool:
 
 def _is_text_dtype(values: pd.Series) -> bool:
     return pd.api.types.is_string_dtype(values) and values.dtype != object
+
+
+def _arrow_cells(values: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow strings behind a column of text cells as read (no missing value), for the
+    vectorised fast path; None for other columns (Excel and Parquet cells, edited frames)."""
+    dtype = values.dtype
+    if not ARROW_FAST_PATH or not isinstance(dtype, pd.StringDtype) or dtype.storage != "pyarrow":
+        return None
+    cells = values.array.__arrow_array__()
+    return None if arrow_text.holds_nulls(cells) else cells
 
 
 def _blank_mask(values: pd.Series) -> pd.Series:
@@ -734,6 +1213,10 @@ def parse_text(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
     """Trimmed text (see :func:`clean_text`); numbers read from Excel (``1001.0``) become
     ``"1001"``; blanks are NA."""
     values = raw.frame[column]
+    arrow = _arrow_cells(values)
+    plain = arrow_text.plain_text(arrow) if arrow is not None else None
+    if plain is not None and not (spec.required and plain.null_count):
+        return pd.Series(pd.arrays.ArrowStringArray(plain), index=values.index)
     cells = _split_cells(values)
     if len(cells.text) == len(values):
         out = clean_text(cells.text).astype("string")
@@ -841,6 +1324,11 @@ def parse_number(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
     elsewhere. A column whose cells disagree is refused at the first disagreeing row.
     """
     values = raw.frame[column]
+    fast = _plain_numbers(values, spec)
+    if fast is not None:
+        raw.marks[column] = pd.Series(dtype=object)  # no currency mark in plain numbers
+        raw.decimal_marks[column] = fast[1] or ""
+        return pd.Series(fast[0], index=values.index, dtype="float64")
     cells = _split_cells(values)
     out = np.full(len(values), np.nan)
     expected = spec.expected or "a number"
@@ -881,6 +1369,44 @@ def parse_number(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
     return pd.Series(out, index=values.index, dtype="float64")
 
 
+def _plain_numbers(values: pd.Series, spec: ColumnSpec
+                   ) -> tuple[np.ndarray, str | None] | None:
+    """The numbers of a column of plain cells (``1500``, ``1500.50`` or ``1500,50`` in every
+    cell) that :func:`parse_number` would accept, read by Arrow, and the decimal mark they
+    show (None when none does); None otherwise (the general parser then reads the column
+    or words its error)."""
+    arrow = _arrow_cells(values)
+    found = _plain_numbers_array(arrow, spec) if arrow is not None else None
+    if found is None:
+        return None
+    finite = found[0][~np.isnan(found[0])]
+    if spec.maximum is not None and len(finite) and np.cumsum(finite)[-1] > MAX_TOTAL:
+        return None  # the general parser says where the running total passes the limit
+    return found
+
+
+def _plain_numbers_array(arrow: pa.ChunkedArray, spec: ColumnSpec
+                         ) -> tuple[np.ndarray, str | None] | None:
+    """The numbers of plain cells, with the decimal mark they show (None when no cell has
+    one); None when a cell is not plain, or a number is out of the column's range."""
+    for mark in (".", ","):
+        out = arrow_text.plain_numbers(arrow, mark)
+        if out is not None:
+            break
+    else:
+        return None
+    blank = np.isnan(out)
+    if spec.required and blank.any():
+        return None
+    finite = out[~blank]
+    if spec.minimum is not None and (finite < spec.minimum).any():
+        return None
+    if spec.maximum is not None and (finite > spec.maximum).any():
+        return None  # the general parser names the line
+    shown = pc.any(pc.match_substring(arrow, mark)).as_py() if len(finite) else False
+    return out, mark if shown else None
+
+
 def _as_timestamps(native: pd.Series) -> pd.Series | int:
     """Native Excel/Parquet dates as ``datetime64[us]``, or the position of a non-date."""
     if pd.api.types.is_datetime64_any_dtype(native.dtype):
@@ -917,6 +1443,30 @@ def _parse_date_text(s: pd.Series) -> pd.Series:
     return parsed
 
 
+def _plain_dates(values: pd.Series, spec: ColumnSpec) -> np.ndarray | None:
+    """The dates (``datetime64[us]``) of a column of plain cells (``2026-07-01``,
+    ``01/07/2026`` or, for a timestamp, ``2026-07-01 10:30:00`` in every cell) that
+    :func:`parse_date` would accept, read by Arrow; None otherwise."""
+    arrow = _arrow_cells(values)
+    return _plain_dates_array(arrow, spec) if arrow is not None else None
+
+
+def _plain_dates_array(arrow: pa.ChunkedArray, spec: ColumnSpec) -> np.ndarray | None:
+    """The dates of plain cells; None when a cell is not plain, a required cell is empty or
+    a year is outside the plausible range."""
+    out = arrow_text.plain_dates(arrow, spec.kind == "timestamp")
+    if out is None:
+        return None
+    missing = np.isnat(out)
+    if spec.required and missing.any():
+        return None
+    first = np.datetime64(f"{PLAUSIBLE_YEARS[0]}-01-01", "ns")
+    after = np.datetime64(f"{PLAUSIBLE_YEARS[1] + 1}-01-01", "ns")
+    if ((out < first) | (out >= after)).any():  # NaT compares False
+        return None
+    return out
+
+
 _MONTH_FIRST = re.compile(r"^\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})(?:[ T]|$)")
 
 
@@ -941,6 +1491,10 @@ def parse_date(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
     serials such as ``46023``) are refused, and so is a year outside 1990-2100.
     """
     values = raw.frame[column]
+    fast = _plain_dates(values, spec)
+    if fast is not None:
+        result = pd.Series(fast, index=values.index)
+        return result if spec.kind == "timestamp" else result.dt.normalize()
     cells = _split_cells(values)
     out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[us]")
     if len(cells.native):
@@ -985,14 +1539,18 @@ def _word(value: object) -> str | None:
 
 def _map_words(values: pd.Series, convert: object) -> pd.Series:
     """Apply ``convert`` to each distinct cell once (choice columns hold few distinct words)."""
+    arrow = _arrow_cells(values)
+    if arrow is not None:  # text cells as read: the distinct words from Arrow's dictionary
+        words, codes = arrow_text.distinct_cells(arrow)
+        converted = np.array([convert(w) for w in words] + [None], dtype=object)
+        return pd.Series(converted[codes], index=values.index, dtype=object)
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
     converted = np.array([convert(u) for u in uniques] + [convert(None)], dtype=object)
     return pd.Series(converted[codes], index=values.index, dtype=object)
 
 
-def parse_bool(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
-    """Booleans: true/false, yes/no, oui/non, vrai/faux, 1/0, x; blanks take the default."""
-    values = raw.frame[column]
+def _bool_of(spec: ColumnSpec) -> Callable[[object], object]:
+    """The boolean of one cell (None when it is not one); a blank cell takes the default."""
 
     def as_bool(v: object) -> object:
         if isinstance(v, bool | np.bool_):
@@ -1004,7 +1562,27 @@ def parse_bool(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
             return spec.default
         return True if word in _TRUE else False if word in _FALSE else None
 
-    out = _map_words(values, as_bool)
+    return as_bool
+
+
+def _choice_of(spec: ColumnSpec) -> Callable[[object], object]:
+    """The allowed word of one cell, synonyms applied (None when it is not allowed)."""
+    allowed = set(spec.choices or ())
+
+    def as_choice(v: object) -> object:
+        word = _word(v)
+        if word is None:
+            return spec.default
+        word = spec.synonyms.get(word, word)
+        return word if word in allowed else None
+
+    return as_choice
+
+
+def parse_bool(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
+    """Booleans: true/false, yes/no, oui/non, vrai/faux, 1/0, x; blanks take the default."""
+    values = raw.frame[column]
+    out = _map_words(values, _bool_of(spec))
     bad = _first(out.isna())
     if bad is not None:
         raise _fail(raw, column, bad, "true or false (also yes/no, oui/non, vrai/faux, 1/0)",
@@ -1015,16 +1593,7 @@ def parse_bool(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
 def parse_choice(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
     """One of a fixed set of words, case-insensitive, with the synonyms the spec lists."""
     values = raw.frame[column]
-    allowed = set(spec.choices or ())
-
-    def as_choice(v: object) -> object:
-        word = _word(v)
-        if word is None:
-            return spec.default
-        word = spec.synonyms.get(word, word)
-        return word if word in allowed else None
-
-    out = _map_words(values, as_choice)
+    out = _map_words(values, _choice_of(spec))
     bad = _first(out.isna())
     if bad is not None:
         raise _fail(raw, column, bad, f"one of {', '.join(spec.choices or ())}",
@@ -1073,8 +1642,17 @@ def parse_table(raw: RawTable, spec: TableSpec) -> pd.DataFrame:
             out[name] = _PARSERS[column.kind](raw, name, column)
         else:
             out[name] = _absent(column, len(raw.frame))
-    check_table(out, spec, raw.label, raw.rows)
+    if not all(_all_distinct(out[name]) for name in spec.unique):
+        check_table(out, spec, raw.label, raw.rows)  # pandera finds and words the first row
     return out.reset_index(drop=True)
+
+
+def _all_distinct(values: pd.Series) -> bool:
+    """True when no value is missing and none appears twice (the contract's id rule)."""
+    if (ARROW_FAST_PATH and isinstance(values.dtype, pd.StringDtype)
+            and values.dtype.storage == "pyarrow"):
+        return arrow_text.all_distinct(values.array.__arrow_array__())
+    return bool(values.notna().all() and values.is_unique)
 
 
 def _absent(column: ColumnSpec, length: int) -> pd.Series:
@@ -1201,6 +1779,13 @@ def load_folder(folder: str | Path, currency: str | None = None,
         from cac_toolkit.data.sources import load_sources  # the raw engine, only when asked
 
         return load_sources(root, currency=currency)
+    with arrow_text.system_memory():
+        return _load_tables(root, currency, progress)
+
+
+def _load_tables(root: Path, currency: str | None,
+                 progress: Callable[[str, int], None] | None) -> AuditData:
+    """:func:`load_folder` of a folder without ``sources.yaml``."""
     frames: dict[str, pd.DataFrame | None] = {}
     files: dict[str, FileInfo] = {}
     raws: dict[str, RawTable] = {}
@@ -1212,9 +1797,14 @@ def load_folder(folder: str | Path, currency: str | None = None,
                                  expected=f"a file {name}.csv, {name}.xlsx or {name}.parquet")
             frames[name] = None
             continue
-        data, digest = read_input(path)
-        raw = read_raw(path, spec, data=data)
-        frames[name] = parse_table(raw, spec)
+        streamed = _stream_text_table(path, spec) if ARROW_FAST_PATH else None
+        if streamed is None:
+            data, digest = read_input(path)
+            raw = read_raw(path, spec, data=data)
+            frames[name] = parse_table(raw, spec)
+            del data
+        else:
+            frames[name], raw, digest = streamed
         raws[name] = raw
         files[name] = FileInfo(name, path, digest, len(frames[name]))
         if progress is not None:
@@ -1234,12 +1824,13 @@ def raw_warnings(raws: dict[str, RawTable], filtered: set[str]) -> list[DataWarn
             if found is not None:
                 out.append(found)
         money = [c for c, s in TABLES[name].columns.items() if s.kind == "number"]
+        present = set(raw.frame.columns) | set(raw.parsed)
         for column in money:
             header = raw.headers.get(column, "")
-            if column in raw.frame.columns and says_thousands(header):
+            if column in present and says_thousands(header):
                 out.append(thousands_warning(raw.label, column, header))
         for line in raw.preamble:
-            if says_thousands(line) and any(c in raw.frame.columns for c in money):
+            if says_thousands(line) and any(c in present for c in money):
                 out.append(thousands_warning(raw.label, money[0], line.strip()[:60]))
                 break
     return out
@@ -1282,6 +1873,23 @@ def refuse_reserved_channel(frame: pd.DataFrame, table: str, raw: RawTable) -> N
                     "reserved for pooled costs in spend)", raw.frame["channel"].iloc[bad])
 
 
+def _spelling_counts(columns: list[pd.Series]) -> pd.Series:
+    """How many times each channel spelling appears in ``columns`` (missing values left
+    out), counted by Arrow on Arrow strings and by pandas on other columns."""
+    counts: dict[str, int] = {}
+    for column in columns:
+        if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+            found = pc.value_counts(column.array.__arrow_array__())
+            pairs = zip(found.field("values").to_pylist(), found.field("counts").to_pylist(),
+                        strict=True)
+        else:
+            pairs = column.dropna().astype(object).value_counts().items()
+        for spelling, n in pairs:
+            if spelling is not None:
+                counts[spelling] = counts.get(spelling, 0) + int(n)
+    return pd.Series(counts, dtype="int64")
+
+
 def channel_key(name: str) -> str:
     """The key under which channel spellings merge: case-folded cleaned text."""
     return name.casefold()
@@ -1296,9 +1904,8 @@ def harmonise_channels(frames: Iterable[pd.DataFrame]) -> list[pd.DataFrame]:
     ``Événements`` and ``Evenements`` stay two channels: an accent may carry meaning.
     """
     frames = [f.copy(deep=False) for f in frames]
-    spellings = pd.concat([f["channel"].dropna().astype(object) for f in frames
-                           if "channel" in f], ignore_index=True)
-    mapping = channel_mapping(spellings.value_counts())
+    mapping = channel_mapping(_spelling_counts([f["channel"] for f in frames
+                                                if "channel" in f]))
     if mapping is None:
         return frames  # nothing to merge
     for frame in frames:

@@ -1,0 +1,98 @@
+"""Benchmark: the strict loader against ``pyarrow.csv`` reading the same files.
+
+The sample company at 1x, 10x and 100x (``--scales``), from the cache folder of
+``benchmarks/scale.py`` (generated there on first use). Each measurement runs in a fresh
+child process, so that its peak resident memory (``ru_maxrss``) is its own; the clock starts
+after the imports (the same imports for every measure):
+
+- ``pyarrow_csv``: ``pyarrow.csv.read_csv`` of every CSV file of the folder, every column as
+  text (the floor: Arrow's reader without any check);
+- ``load``: ``load_folder`` (reading, parsing and checking every cell, channel names merged);
+- ``reference``: ``load_folder`` with the Arrow fast path switched off
+  (``loading.ARROW_FAST_PATH = False``): the reference code alone, as before the fast path.
+
+The measures are interleaved (A, B, C, A, B, C...) ``--repeats`` times; the table gives the
+median wall time and the median peak RSS of each, and their ratios to ``pyarrow_csv``
+measured in the same run. The machine may be shared: only ratios measured side by side mean
+something.
+
+Usage: ``nice -n 19 python benchmarks/loader.py [--scales 1 10 100] [--repeats 3]
+[--no-reference]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scale import company_folder  # noqa: E402 - the benchmarks folder is not a package
+
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+import pyarrow as pa
+import pyarrow.csv as pcsv
+from cac_toolkit.data import loading
+kind, folder = sys.argv[1], sys.argv[2]
+start = time.perf_counter()  # after the imports: the work only
+if kind == "pyarrow_csv":
+    rows = 0
+    for path in sorted(Path(folder).glob("*.csv")):
+        names = path.open(encoding="utf-8").readline().rstrip("\n").split(",")
+        table = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}))
+        rows += table.num_rows
+else:
+    loading.ARROW_FAST_PATH = kind == "load"
+    data = loading.load_folder(folder)
+    rows = sum(len(f) for f in (data.spend, data.deals, data.leads, data.touchpoints,
+                                data.revenue) if f is not None)
+seconds = time.perf_counter() - start
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": rows}))
+"""
+
+
+def measure(kind: str, folder: Path) -> dict[str, float]:
+    """One measurement in a fresh child process: seconds, peak MB, rows."""
+    out = subprocess.run([sys.executable, "-c", CHILD, kind, str(folder)], check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-reference", action="store_true",
+                        help="skip the reference loader (the slowest measure)")
+    parser.add_argument("--cache", type=Path,
+                        default=Path.home() / ".cache" / "cac-toolkit" / "scale")
+    args = parser.parse_args()
+    kinds = ["pyarrow_csv", "load"] + ([] if args.no_reference else ["reference"])
+    print(f"{'scale':>6} {'rows':>10} {'measure':<12} {'seconds':>8} {'peak MB':>8} "
+          f"{'t/arrow':>8} {'mem/arrow':>9}")
+    for scale in args.scales:
+        folder = company_folder(args.cache, scale)
+        runs: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
+        for _ in range(args.repeats):
+            for kind in kinds:  # interleaved, so that a busy moment hits every measure
+                runs[kind].append(measure(kind, folder))
+        medians = {k: (statistics.median(r["seconds"] for r in runs[k]),
+                       statistics.median(r["peak_mb"] for r in runs[k])) for k in kinds}
+        base_t, base_m = medians["pyarrow_csv"]
+        rows = int(runs["load"][0]["rows"])
+        for kind in kinds:
+            seconds, peak = medians[kind]
+            print(f"{scale:>5g}x {rows:>10} {kind:<12} {seconds:>8.2f} {peak:>8.0f} "
+                  f"{seconds / base_t:>8.2f} {peak / base_m:>9.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
