@@ -543,6 +543,7 @@ class _StreamedColumn:
         self.spec = spec
         self.hint = hint  # the file's decimal mark when no cell shows one
         self.assumed: str | None = None  # the mark cells showing none were read with
+        self.filled = False  # whether a number cell held a value
         # Text, words and booleans: the parsed batches, as Arrow arrays. Numbers and dates:
         # written straight into one array sized for the whole file (``capacity`` rows,
         # enlarged if the estimate was short), so that no column is ever held twice.
@@ -616,6 +617,7 @@ class _StreamedColumn:
             if self.mark not in (None, mark) or self.assumed not in (None, mark):
                 return False  # two decimal marks, or earlier cells read with the other one
             self.mark = mark
+        self.filled = self.filled or not np.isnan(out).all()
         self.total += float(np.nansum(out))
         if self.spec.maximum is not None and self.total > MAX_TOTAL * (1 - 1e-9):
             return False  # near the limit: the reference adds up the column as it words it
@@ -849,7 +851,7 @@ def _streamed_result(label: str, spec: TableSpec, layout: _TextLayout, header: l
                    "," if layout.sep == ";" else ".", preamble=[p for p in preamble if p],
                    headers=dict(zip(header, written, strict=True)),
                    decimal_marks={n: c.mark or "" for n, c in parsed.items()
-                                  if c.spec.kind == "number"},
+                                  if c.spec.kind == "number" and c.filled},
                    parsed=tuple(n for n in parsed if n not in raw_columns), records=records)
     return frame, raw, sha256
 
@@ -1327,7 +1329,8 @@ def parse_number(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
     fast = _plain_numbers(values, spec)
     if fast is not None:
         raw.marks[column] = pd.Series(dtype=object)  # no currency mark in plain numbers
-        raw.decimal_marks[column] = fast[1] or ""
+        if not np.isnan(fast[0]).all():  # as the general parser, which sees text cells
+            raw.decimal_marks[column] = fast[1] or ""
         return pd.Series(fast[0], index=values.index, dtype="float64")
     cells = _split_cells(values)
     out = np.full(len(values), np.nan)
