@@ -165,7 +165,11 @@ def journeys_sql(window: Window) -> str:
     integers, so the figures are the same, bit for bit.
     """
     sides = " + ".join(f"CAST(CAST(timestamp AS DATE) > DATE '{end.strftime('%Y-%m-%d')}' "
-                       "AS INTEGER)" for end in window.ends) or "0"
+                       "AS BIGINT)" for end in window.ends) or "0"
+    # One integer per touch: its channel's rank, its side of each period end, a missing time
+    # (distinct touches give distinct integers), so that a path is a short list of integers.
+    step = (f"dense_rank() OVER (ORDER BY channel) * {2 * (len(window.ends) + 1)} "
+            f"+ coalesce({sides}, 0) * 2 + CAST(timestamp IS NULL AS BIGINT)")
     return (
         f"WITH kept AS ({selection_sql('touchpoints', window, COLUMNS['touchpoints'])}), "
         "acquired AS (SELECT account_id FROM (" + ACQUIRING + ") AS acquiring "
@@ -173,10 +177,10 @@ def journeys_sql(window: Window) -> str:
         "flagged AS (SELECT t.__row, t.account_id, t.timestamp, t.channel, "
         "t.account_id IS NOT NULL AND t.account_id NOT IN (SELECT account_id FROM acquired) "
         "AS never FROM touchpoints AS t WHERE t.__row IN (SELECT __row FROM kept)), "
-        "paths AS (SELECT account_id, list([CAST(channel AS VARCHAR), "
-        f"CAST({sides} AS VARCHAR), CAST(timestamp IS NULL AS VARCHAR)] "
-        "ORDER BY timestamp ASC NULLS LAST, __row) AS path FROM flagged WHERE never "
-        "GROUP BY account_id), "
+        f"steps AS (SELECT account_id, __row, timestamp, {step} AS step FROM flagged "
+        "WHERE never), "
+        "paths AS (SELECT account_id, list(step ORDER BY timestamp ASC NULLS LAST, __row) "
+        "AS path FROM steps GROUP BY account_id), "
         "groups AS (SELECT min(account_id) AS account_id, count(*) AS journeys FROM paths "
         "GROUP BY path) "
         "SELECT f.__row, CASE WHEN NOT f.never THEN 1 ELSE coalesce(g.journeys, 0) END "
