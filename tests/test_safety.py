@@ -447,6 +447,8 @@ def test_the_largest_accepted_lifetime_gives_figures(client: Path,
 
 def test_each_input_is_read_once_and_hashed_from_the_bytes_parsed(
         client: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reference reader: each file read whole once, hashed and parsed from those bytes."""
+    monkeypatch.setattr(loading, "ARROW_FAST_PATH", False)
     reads: list[str] = []
     read_bytes = Path.read_bytes
     real_open = open
@@ -468,6 +470,51 @@ def test_each_input_is_read_once_and_hashed_from_the_bytes_parsed(
     for name, info in data.files.items():
         assert info.sha256 == hashlib.sha256(originals[info.path.name]).hexdigest(), name
     assert data.spend["amount"].max() < 999999
+
+
+def test_the_streamed_reader_opens_each_input_once_and_hashes_the_bytes_it_parses(
+        client: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Arrow fast path reads a file in chunks from one open handle and hashes the chunks
+    as they come: a writer appending between two reads changes nothing but what was read,
+    and the hash always describes exactly the bytes behind the figures."""
+    real_open = open
+    opened: list[str] = []
+    returned: dict[str, bytearray] = {}
+
+    class AppendedWhileRead(io.BufferedReader):
+        """A handle on spend.csv grows the file by one line after its first read."""
+
+        def _record(self, chunk: bytes) -> None:
+            got = returned.setdefault(Path(self.name).name, bytearray())
+            if not got and Path(self.name).name == "spend.csv":
+                with real_open(self.name, "ab") as writer:
+                    writer.write(b"01/03/2026;999 999,00;marketing;SEO;appended\n")
+            got.extend(chunk)
+
+        def read(self, size: int | None = -1) -> bytes:
+            chunk = super().read(size)
+            self._record(chunk)
+            return chunk
+
+        def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+            count = super().readinto(buffer)
+            self._record(bytes(memoryview(buffer)[:count or 0]))
+            return count
+
+    def counting_open(path: object, mode: str = "r", *args: object, **kwargs: object):
+        assert mode == "rb", mode
+        opened.append(Path(str(path)).name)
+        return AppendedWhileRead(io.FileIO(str(path), "rb"))
+
+    monkeypatch.setattr(loading, "open", counting_open, raising=False)
+    monkeypatch.setattr(Path, "read_bytes",
+                        lambda self: pytest.fail(f"{self.name} read a second time"))
+    data = loading.load_folder(client)
+    assert sorted(opened) == ["deals.csv", "spend.csv"]
+    for info in data.files.values():
+        assert info.sha256 == hashlib.sha256(bytes(returned[info.path.name])).hexdigest()
+    appended_read = b"appended" in returned["spend.csv"]
+    assert (data.spend["amount"].max() == 999999) == appended_read
 
 
 def test_a_file_changed_during_the_audit_is_reported_as_such(
