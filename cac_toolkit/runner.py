@@ -282,13 +282,22 @@ def _stop_kernels() -> None:
 
 @contextmanager
 def _kernel_runtime_dir() -> Iterator[Path]:
-    """A private folder for the kernel's connection file, removed whatever happens."""
+    """A private folder for the kernel's connection file, removed whatever happens.
+
+    jupyter_client writes a kernel's connection file with ``tempfile.mkstemp`` when it is
+    given no name, and removes it only on a clean shutdown: the module's temporary folder
+    points here meanwhile, so that a run interrupted at any moment (even between the file's
+    writing and the kernel's start) leaves nothing in the user's temporary folder.
+    """
     folder = Path(tempfile.mkdtemp(prefix="cac-toolkit-kernel-"))
     previous = os.environ.get("JUPYTER_RUNTIME_DIR")
+    previous_tempdir = tempfile.tempdir
     os.environ["JUPYTER_RUNTIME_DIR"] = str(folder)
+    tempfile.tempdir = str(folder)
     try:
         yield folder
     finally:
+        tempfile.tempdir = previous_tempdir
         _stop_kernels()
         if previous is None:
             os.environ.pop("JUPYTER_RUNTIME_DIR", None)

@@ -722,3 +722,18 @@ def test_an_audit_of_channels_named_with_dollars_underscores_and_backslashes(
         assert html.escape(name, quote=False) in page, name
     assert sorted(p.name for p in out.iterdir()) == sorted([MARKER, *runner.OUTPUTS])
     assert digests(client) == before
+
+
+def test_the_kernel_connection_file_is_written_in_the_private_folder() -> None:
+    """jupyter_client names an unnamed connection file with tempfile.mkstemp: during a run it
+    lands in the audit's private kernel folder, which goes whatever happens (an interruption
+    between the file's writing and the kernel's start included)."""
+    import tempfile
+
+    from jupyter_client.connect import write_connection_file
+
+    before = tempfile.tempdir
+    with runner._kernel_runtime_dir() as folder:
+        name, _ = write_connection_file()
+        assert Path(name).parent == folder
+    assert not folder.exists() and tempfile.tempdir == before
