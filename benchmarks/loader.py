@@ -29,9 +29,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from scale import company_folder  # noqa: E402 - the benchmarks folder is not a package
+from scale import ARROW_REFERENCE, company_folder  # the script's own folder is on the path
 
 CHILD = r"""
 import json, resource, sys, time
@@ -42,13 +40,7 @@ from cac_toolkit.data import loading
 kind, folder = sys.argv[1], sys.argv[2]
 start = time.perf_counter()  # after the imports: the work only
 if kind == "pyarrow_csv":
-    rows = 0
-    for path in sorted(Path(folder).glob("*.csv")):
-        names = path.open(encoding="utf-8").readline().rstrip("\n").split(",")
-        table = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
-            column_types={n: pa.string() for n in names}))
-        rows += table.num_rows
-else:
+{arrow_reference}else:
     loading.ARROW_FAST_PATH = kind == "load"
     data = loading.load_folder(folder)
     rows = sum(len(f) for f in (data.spend, data.deals, data.leads, data.touchpoints,
@@ -57,6 +49,7 @@ seconds = time.perf_counter() - start
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": rows}))
 """
+CHILD = CHILD.replace("{arrow_reference}", ARROW_REFERENCE)
 
 
 def measure(kind: str, folder: Path) -> dict[str, float]:

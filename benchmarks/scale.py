@@ -45,6 +45,16 @@ from cac_toolkit.data.generator import generate_company, write_company
 PARAMS = {"period_start": "2025-10-01", "period_end": "2025-12-31", "gross_margin": 0.75,
           "lifetime_months": 36, "attribution_model": "markov"}
 
+#: The reference every measure is compared with: ``pyarrow.csv`` reading each CSV, all columns
+#: as strings (the body of the child's ``pyarrow_csv`` branch; ``benchmarks/loader.py`` too).
+ARROW_REFERENCE = r"""    rows = 0
+    for path in sorted(Path(folder).glob("*.csv")):
+        names = path.open(encoding="utf-8").readline().rstrip("\n").split(",")
+        table = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}))
+        rows += table.num_rows
+"""
+
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
@@ -57,13 +67,7 @@ from cac_toolkit.data.loading import load_folder
 kind, folder, params = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 start = time.perf_counter()  # after the imports: the work only
 if kind == "pyarrow_csv":
-    rows = 0
-    for path in sorted(Path(folder).glob("*.csv")):
-        names = path.open(encoding="utf-8").readline().rstrip("\n").split(",")
-        table = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
-            column_types={n: pa.string() for n in names}))
-        rows += table.num_rows
-elif kind == "kpis_duckdb":  # out of core: checked in parts, selected by DuckDB
+{arrow_reference}elif kind == "kpis_duckdb":  # out of core: checked in parts, selected by DuckDB
     values = AuditParameters.from_mapping({**params, "engine": "duckdb"})
     data = engines.read_folder(folder, values, HISTORY_PERIODS)
     rows = sum(info.rows for info in data.files.values())
@@ -79,6 +83,7 @@ seconds = time.perf_counter() - start
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": rows}))
 """
+CHILD = CHILD.replace("{arrow_reference}", ARROW_REFERENCE)
 
 
 #: Above this scale the company is written in blocks of this scale, one at a time.
