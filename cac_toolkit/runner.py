@@ -29,7 +29,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from cac_toolkit.audit.kpis import compute_kpis, kpis_json_pieces
+from cac_toolkit.audit.engines import read_folder
+from cac_toolkit.audit.kpis import HISTORY_PERIODS, compute_kpis, kpis_json_pieces
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.core.errors import CacToolkitError, printable
 from cac_toolkit.core.interrupts import Interrupted, InterruptState, interruptible
@@ -48,7 +49,7 @@ from cac_toolkit.core.outputs import (
 )
 from cac_toolkit.core.resources import audit_notebook, template_dir
 from cac_toolkit.data.checked import write_checked
-from cac_toolkit.data.loading import FileInfo, load_folder, sha256_of
+from cac_toolkit.data.loading import FileInfo, sha256_of
 from cac_toolkit.render.i18n import t
 
 OUTPUTS = ("report.ipynb", "report.html", "kpis.json", "workbook.xlsx")
@@ -354,7 +355,9 @@ def _run_audit(data_dir: Path, out_dir: Path, shown: str, params: AuditParameter
         os.umask(umask)
         work.chmod(0o777 & ~umask)  # mkdtemp makes it private; the published folder should not be
         _say(f"checking the inputs in {printable(data_dir)}", progress)
-        data = load_folder(data_dir, progress=rows_read(progress))
+        # A large folder (or -p engine duckdb|spark) is checked out of core: only the rows
+        # that the KPI file reads come into memory, and on to the notebook.
+        data = read_folder(data_dir, params, HISTORY_PERIODS, progress=rows_read(progress))
         expected = _digest(kpis_json_pieces(compute_kpis(data, params)))
         run_date = run_date or dt.date.today().isoformat()
         _stage("inputs")

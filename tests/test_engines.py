@@ -219,7 +219,7 @@ def test_out_of_core_reads_only_the_rows_of_the_kpi_file(small_parts: None) -> N
     # The never-acquired accounts' touches come as distinct paths standing for many accounts.
     assert len(kept.touchpoints) < len(full.touchpoints) / 3
     assert kept.touchpoints["journeys"].max() > 1
-    assert engines.select_rows(kept, params) is kept  # selected once
+    assert engines.select_rows(kept, params, HISTORY_PERIODS) is kept  # selected once
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -299,3 +299,17 @@ def test_duckdb_out_of_memory_is_one_line(monkeypatch: pytest.MonkeyPatch) -> No
     text = staged_text(data_path("sample_company"), SAMPLE)
     assert text.startswith("error: the DuckDB engine ran out of its memory (2MB)")
     assert "\n" not in text
+
+
+def test_rows_cut_for_one_kpi_file_are_refused_for_another(small_parts: None) -> None:
+    """Out of core, the rows kept are those of one KPI file: asked for another period (whose
+    rows were left out), the figures are refused rather than computed on missing rows; asked
+    again for the same parameters, through the audit's checked tables, they are the same."""
+    folder = data_path("sample_company")
+    values = {**SAMPLE, "engine": "duckdb"}
+    data = engines.read_folder(folder, AuditParameters.from_mapping(values), HISTORY_PERIODS)
+    assert len(data.touchpoints) < len(load_folder(folder).touchpoints)  # rows left out
+    other = {**values, "period_start": "2024-01-01", "period_end": "2024-03-31"}
+    with pytest.raises(engines.SelectionMismatch, match="other parameters"):
+        compute_kpis(data, AuditParameters.from_mapping(other))
+    assert kpi_text(data, values) == reference_text(folder, SAMPLE)

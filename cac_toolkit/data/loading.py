@@ -130,6 +130,10 @@ class AuditData:
     files: dict[str, FileInfo] = field(default_factory=dict)
     currency: str | None = None
     warnings: list[DataWarning] = field(default_factory=list)
+    #: ``None``: the whole tables. Otherwise the rows were cut to those that one KPI file
+    #: reads (:func:`cac_toolkit.audit.engines.read_folder`), and this is that file's key
+    #: (:func:`cac_toolkit.audit.engines.selection_key`): other parameters are refused.
+    selected_for: str | None = None
 
     def inputs(self) -> dict[str, dict[str, object]]:
         """Provenance of every table read: ``{table: {file, sha256, rows}}``."""

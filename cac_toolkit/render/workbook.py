@@ -35,7 +35,10 @@ spreadsheet opens (a million rows of formulas would not).
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import math
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +49,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from cac_toolkit.audit.kpis import (
     allocation_weights,
@@ -1124,15 +1128,41 @@ def kpi_credits(kpis: dict[str, object], params: AuditParameters) -> pd.Series |
     return pd.Series(credits, dtype="float64")
 
 
+#: The time stamp of every member of the workbook's zip archive (the earliest zip allows):
+#: the file's bytes then depend on its content only.
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def save_reproducibly(wb: Workbook, path: Path, stamp: dt.datetime) -> None:
+    """Save ``wb`` to ``path`` so that the same workbook gives the same bytes.
+
+    openpyxl stamps the document's "modified" property with the time of saving and each zip
+    member with the clock: here both properties are ``stamp`` and the members carry
+    :data:`ZIP_TIME`, in a fixed order.
+    """
+    wb.properties.created = wb.properties.modified = stamp
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).write_data()  # save_workbook would stamp the clock
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = 0o600 << 16
+            target.writestr(member, source.read(info))
+
+
 def write_workbook(path: str | Path, data: AuditData, params: AuditParameters,
-                   kpis: dict[str, object]) -> Path:
+                   kpis: dict[str, object], run_date: str | None = None) -> Path:
     """Write the audit workbook (``.xlsx``) for ``data`` and ``params`` to ``path``.
 
     ``kpis`` is the result of :func:`cac_toolkit.audit.kpis.compute_kpis` for the same data and
     parameters (its period, provenance and notes are reused; a mismatch raises
     ``ValueError``). Inputs are recomputed with the KPI module's functions and written as
     values; every KPI is a formula, so that a recalculation gives ``kpis.json`` to the cent.
-    Returns the path written.
+    The document's dates are ``run_date`` (ISO; by default the audited period's last day),
+    so the same inputs, parameters and run date give the same bytes. Returns the path
+    written.
     """
     period = params.audited_period(last_data_day(data))
     expected_period = {"start": str(period.start.date()), "end": str(period.end.date())}
@@ -1174,5 +1204,7 @@ def write_workbook(path: str | Path, data: AuditData, params: AuditParameters,
 
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
+    stamp = dt.datetime.fromisoformat(run_date) if run_date else period.end.to_pydatetime()
+    save_reproducibly(wb, out, stamp.replace(hour=0, minute=0, second=0, microsecond=0,
+                                             tzinfo=None))
     return out

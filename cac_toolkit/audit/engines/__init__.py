@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import json
 import shutil
 import tempfile
-import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -61,8 +61,20 @@ from cac_toolkit.data.loading import (
 AUTO_DUCKDB_ROWS = 1_000_000
 #: Above this many bytes of table files, :func:`read_folder` checks the folder out of core.
 AUTO_DUCKDB_BYTES = 64 << 20
-#: The data :func:`read_folder` already cut to the rows the KPI file reads.
-_SELECTED: weakref.WeakValueDictionary[int, AuditData] = weakref.WeakValueDictionary()
+
+
+def selection_key(params: AuditParameters, history: int) -> str:
+    """What decides the rows one KPI file reads: its figure parameters and trend length.
+
+    Data cut to those rows (:attr:`AuditData.selected_for`) serve that KPI file only: the
+    rows of another period, say, were left out, so its figures would be wrong.
+    """
+    return json.dumps({"parameters": params.as_dict(), "history": history}, sort_keys=True,
+                      default=str)
+
+
+class SelectionMismatch(CacToolkitError):
+    """Data cut to the rows of one KPI file were asked for another one."""
 
 
 def total_rows(data: AuditData) -> int:
@@ -135,8 +147,7 @@ def read_folder(folder: str | Path, params: AuditParameters, history: int = 1, *
             data.touchpoints["journeys"] = journeys["journeys"].astype(np.int64)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    _SELECTED[id(data)] = data
-    return data
+    return dataclasses.replace(data, selected_for=selection_key(params, history))
 
 
 def selected_data(staged: StagedFolder, positions: dict[str, np.ndarray]) -> AuditData:
@@ -202,11 +213,18 @@ def select_rows(data: AuditData, params: AuditParameters, history: int = 1) -> A
 
     ``history`` is the number of periods of the KPI file's trend. The ``pandas`` engine
     (below the size threshold) returns ``data`` itself, and so does data that
-    :func:`read_folder` already selected. Otherwise the rows kept are exactly those of
-    ``data``, in their order, with their index and types.
+    :func:`read_folder` already selected for the same parameters (for other parameters,
+    :class:`SelectionMismatch`: rows they read were left out). Otherwise the rows kept are
+    exactly those of ``data``, in their order, with their index and types.
     """
+    if data.selected_for is not None:
+        if data.selected_for != selection_key(params, history):
+            raise SelectionMismatch(
+                "these tables hold only the rows that the KPI file of other parameters reads "
+                "(read out of core); read the folder again for these parameters")
+        return data
     engine = chosen_engine(data, params)
-    if engine == "pandas" or _SELECTED.get(id(data)) is data:
+    if engine == "pandas":
         return data
     session = open_session(engine, data, params)
     try:

@@ -35,9 +35,10 @@ COLUMNS = {
         c for c in LEAD_DATE_COLUMNS if c not in ("created_date", "opportunity_date")),
     "touchpoints": ("account_id", "timestamp", "channel"),
 }
-#: Columns that no figure of the KPI file reads: an engine leaves them empty in the rows it
-#: selects (the ids and owners of millions of leads would take more memory than the rest).
-UNREAD = {"leads": ("lead_id", "owner", "account_id")}
+#: Columns that neither the KPI file nor the audit's workbook reads (it lists the period's won
+#: leads by ``lead_id``): an engine leaves them empty in the rows it selects (the owners and
+#: accounts of millions of leads would take more memory than the rest).
+UNREAD = {"leads": ("owner", "account_id")}
 MARGIN = pd.Timedelta(days=1)
 
 
