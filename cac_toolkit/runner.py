@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cac_toolkit.audit.engines import read_folder
+from cac_toolkit.audit.engines.staging import release_memory
 from cac_toolkit.audit.kpis import HISTORY_PERIODS, compute_kpis, kpis_json_pieces
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.core.errors import CacToolkitError, printable
@@ -364,6 +365,10 @@ def _run_audit(data_dir: Path, out_dir: Path, shown: str, params: AuditParameter
         state.check()
         source = Path(notebook) if notebook else audit_notebook()
         write_checked(data, work / CHECKED)  # the notebook reads these, not the raw files
+        # The kernel holds the tables now: this process keeps only the files' provenance.
+        files = data.files
+        del data
+        release_memory()
         _say("running the audit notebook", progress)
         with _kernel_runtime_dir() as runtime:
             folder = data_dir.resolve()
@@ -379,13 +384,13 @@ def _run_audit(data_dir: Path, out_dir: Path, shown: str, params: AuditParameter
                     log_output=False)
             except papermill.PapermillExecutionError:
                 state.check()
-                changed = _changed_inputs(data.files)
+                changed = _changed_inputs(files)
                 if changed:
                     raise _changed_error(changed) from None
                 raise CacToolkitError(f"{_notebook_error(work / 'report.ipynb')} "
                                       f"({_keep_failed(work, out_dir)})") from None
         state.check()
-        changed = _changed_inputs(data.files)
+        changed = _changed_inputs(files)
         if changed:
             raise _changed_error(changed)
         _say("writing the HTML report", progress)
