@@ -193,6 +193,17 @@ def test_no_module_divides_money_outside_the_formulas() -> None:
                      and not all(isinstance(side, ast.Constant)
                                  for side in (node.left, node.right))]
         assert divisions == [], (name, divisions)
+    # The retention module's statistics divide (the sBG fit, discounting, the bootstrap's
+    # multinomial probabilities); its money figures (churn, NRR, GRR, the bootstrap's ARPA,
+    # CAC, LTV, LTV/CAC and payback) go through the formulas.
+    statistics = {"cells / n", "np.exp(betaln(a, b + t) - betaln(a, b)) / discount"}
+    tree = ast.parse((root / "figures/retention.py").read_text(encoding="utf-8"))
+    for function in tree.body:
+        if isinstance(function, ast.FunctionDef) and function.name in ("retention_figures",
+                                                                       "bootstrap_ltv"):
+            divisions = [ast.unparse(node) for node in ast.walk(function)
+                         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)]
+            assert set(divisions) <= statistics, (function.name, divisions)
 
 
 def test_public_api_offers_the_formulas_module() -> None:

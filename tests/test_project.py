@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 from pathlib import Path
@@ -69,3 +70,28 @@ def test_generator_writes_only_contract_columns() -> None:
         declared = set(CONTRACT[table].columns)
         assert set(columns) <= declared, f"{table}: {sorted(set(columns) - declared)}"
         assert set(CONTRACT[table].required) <= set(columns), table
+
+
+#: Where a module of the package may be imported inside a function: the engines of optional
+#: dependencies (DuckDB, PySpark) load only when chosen, and the command line answers --help
+#: without importing the figures. Nowhere else: a function-level import hides a cycle.
+LAZY_IMPORTS = {"cac_toolkit/cli.py": None,
+                "cac_toolkit/audit/engines/__init__.py": {"cac_toolkit.audit.engines.duckdb_engine",
+                                                          "cac_toolkit.audit.engines.spark_engine"}}
+
+
+def test_no_module_of_the_package_is_imported_inside_a_function() -> None:
+    found = []
+    for path in sorted((ROOT / "cac_toolkit").rglob("*.py")):
+        name = path.relative_to(ROOT).as_posix()
+        allowed = LAZY_IMPORTS.get(name, set())
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for inner in ast.walk(node):
+                modules = ([inner.module or ""] if isinstance(inner, ast.ImportFrom) else
+                           [a.name for a in inner.names] if isinstance(inner, ast.Import) else [])
+                found += [f"{name}:{inner.lineno} {m}" for m in modules
+                          if m.startswith("cac_toolkit") and allowed is not None
+                          and m not in allowed]
+    assert not found, found

@@ -14,6 +14,9 @@ from cac_toolkit.core.errors import CacToolkitError, InputError
 from cac_toolkit.data import loading
 from cac_toolkit.data.contract import TABLES
 from cac_toolkit.data.signals import DataWarning, stray_files
+from cac_toolkit.data.sources import folder as sources_folder
+from cac_toolkit.data.sources.config import read_sources
+from cac_toolkit.data.sources.engine import parse_source
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,6 @@ def _check_contract(root: Path) -> list[Problem]:
 
 
 def _check_sources(root: Path) -> list[Problem]:
-    from cac_toolkit.data.sources import folder as sources_folder
-    from cac_toolkit.data.sources.config import read_sources
-    from cac_toolkit.data.sources.engine import parse_source
 
     try:
         config = read_sources(root)

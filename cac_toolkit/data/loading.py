@@ -1766,6 +1766,20 @@ def load_table(path: str | Path, table: str) -> pd.DataFrame:
     return parse_table(read_raw(Path(path), spec), spec)
 
 
+#: Reads a folder through its ``sources.yaml``: (folder, currency) -> data.
+SourcesReader = Callable[[Path, str | None], AuditData]
+#: The raw-export reader that :func:`load_folder` hands a ``sources.yaml`` folder to. It is
+#: :func:`cac_toolkit.data.sources.load_sources`, which reads the raw files through this
+#: module: it plugs itself in (:func:`use_sources_reader`) when :mod:`cac_toolkit.data` is
+#: imported, so that this module does not import the one that imports it.
+_SOURCES_READERS: list[SourcesReader] = []
+
+
+def use_sources_reader(reader: SourcesReader) -> None:
+    """Make ``reader`` the one :func:`load_folder` uses for a folder with a ``sources.yaml``."""
+    _SOURCES_READERS[:] = [reader]
+
+
 def load_folder(folder: str | Path, currency: str | None = None,
                 progress: Callable[[str, int], None] | None = None) -> AuditData:
     """Read every table of an audit folder, check it, and harmonise channel names.
@@ -1783,9 +1797,7 @@ def load_folder(folder: str | Path, currency: str | None = None,
     if not root.is_dir():
         raise InputError(str(root), "", expected="a folder holding spend and deals files")
     if (root / "sources.yaml").is_file():
-        from cac_toolkit.data.sources import load_sources  # the raw engine, only when asked
-
-        return load_sources(root, currency=currency)
+        return _SOURCES_READERS[0](root, currency)
     with arrow_text.system_memory():
         return _load_tables(root, currency, progress)
 

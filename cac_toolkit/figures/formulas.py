@@ -30,14 +30,14 @@ from cac_toolkit.core.errors import UndefinedMetricError
 from cac_toolkit.core.money import allocate, divide_money
 
 __all__ = [
-    "FUNNEL_RATES", "arpa", "cac", "cac_fully_loaded", "cac_global", "cac_marketing",
-    "cac_ratio", "cac_sales", "customers_bought", "channel_cac", "conversion_rate", "cpa", "excel",
-    "first_year_revenue", "lifetime_from_churn", "lifetime_from_retention", "ltv_cac_ratio",
-    "ltv_from_annual_margin", "ltv_from_arpa", "ltv_from_churn", "ltv_from_revenue",
-    "margin_per_unit_spent", "margin_to_cac_multiple", "payback_curve", "payback_months",
-    "pro_rata",
-    "relative_change", "required_gross_margin", "required_monthly_revenue", "share",
-    "shared_allocation",
+    "FUNNEL_RATES", "arpa", "cac", "cac_fully_loaded", "cac_global", "cac_marketing", "cac_ratio",
+    "cac_sales", "channel_cac", "conversion_rate", "cpa", "customers_bought", "excel",
+    "first_year_revenue", "gross_revenue_retention", "lifetime_from_churn",
+    "lifetime_from_retention", "logo_churn", "ltv_cac_ratio", "ltv_from_annual_margin",
+    "ltv_from_arpa", "ltv_from_churn", "ltv_from_revenue", "margin_per_unit_spent",
+    "margin_to_cac_multiple", "net_revenue_retention", "payback_curve", "payback_months",
+    "pro_rata", "relative_change", "required_gross_margin", "required_monthly_revenue",
+    "revenue_churn", "share", "shared_allocation",
 ]
 
 Number = float | pd.Series
@@ -415,6 +415,37 @@ FUNNEL_RATES: dict[str, tuple[str, str]] = {
     "mql_to_sql": ("sqls", "qualified_leads"),
     "sql_to_opportunity": ("opportunities", "sqls"),
 }
+
+
+# ------------------------------------------------------------------------------ retention
+
+
+@_excel("{churned}/{active_before}")
+def logo_churn(churned: Number, active_before: Number) -> Number:
+    """Monthly logo churn: ``churned / active_before`` (dimensionless, per month), summed over
+    the months measured: accounts lost over accounts with MRR the month before."""
+    return _ratio("logo churn", churned, active_before, "no account with MRR the month before")
+
+
+@_excel("{lost_mrr}/{opening_mrr}")
+def revenue_churn(lost_mrr: Number, opening_mrr: Number) -> Number:
+    """Monthly revenue churn: ``(churn + contraction) / opening MRR`` (dimensionless, per
+    month), the MRR amounts summed over the months measured (any currency unit, cents too)."""
+    return _ratio("revenue churn", lost_mrr, opening_mrr, "no MRR the month before")
+
+
+@_excel("{mrr_now}/{mrr_base}")
+def net_revenue_retention(mrr_now: Number, mrr_base: Number) -> Number:
+    """NRR: ``MRR now of the accounts paying at the base month / their MRR then``
+    (dimensionless; above 1 when expansion outweighs churn and contraction)."""
+    return _ratio("NRR", mrr_now, mrr_base, "no MRR at the base month")
+
+
+@_excel("{mrr_kept}/{mrr_base}")
+def gross_revenue_retention(mrr_kept: Number, mrr_base: Number) -> Number:
+    """GRR: ``sum of min(MRR now, MRR at base) / MRR at base`` over the accounts paying at the
+    base month (dimensionless, at most 1: expansion left out)."""
+    return _ratio("GRR", mrr_kept, mrr_base, "no MRR at the base month")
 
 
 @_excel("{converted}/{entered}")

@@ -28,6 +28,16 @@ from scipy.optimize import minimize
 from scipy.special import betaln, digamma, polygamma
 
 from cac_toolkit.core.notes import NOTE_TEXTS, note_values
+from cac_toolkit.figures import formulas
+from cac_toolkit.figures.formulas import (
+    gross_revenue_retention,
+    logo_churn,
+    ltv_cac_ratio,
+    ltv_from_arpa,
+    net_revenue_retention,
+    payback_months,
+    revenue_churn,
+)
 
 MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
 _LOG_BOUND = 12.0  # |log alpha|, |log beta| at most 12: e^12 ~ 163,000, a geometric limit
@@ -215,12 +225,12 @@ def retention_figures(matrix: MrrMatrix, start: pd.Timestamp, end: pd.Timestamp
         if before == 0:
             fig.notes["logo_churn_monthly"] = ("not_measured.no_account_before", {})
         else:
-            fig.logo_churn_monthly = int(rows["churned"].sum()) / before
+            fig.logo_churn_monthly = logo_churn(int(rows["churned"].sum()), before)
         if opening == 0:
             fig.notes["revenue_churn_monthly"] = ("not_measured.no_mrr_before", {})
         else:
             lost = int(rows["churn"].sum()) + int(rows["contraction"].sum())
-            fig.revenue_churn_monthly = lost / opening
+            fig.revenue_churn_monthly = revenue_churn(lost, opening)
     last = months[-1]
     j_last, j_base = matrix.month_index(last), matrix.month_index(last - 12)
     if j_last is None or j_base is None:
@@ -239,8 +249,9 @@ def retention_figures(matrix: MrrMatrix, start: pd.Timestamp, end: pd.Timestamp
         fig.notes["nrr_12m"] = reason
         fig.notes["grr_12m"] = reason
         return fig
-    fig.nrr_12m = int(now[cohort].sum()) / base_total
-    fig.grr_12m = int(np.minimum(now[cohort], base[cohort]).sum()) / base_total
+    fig.nrr_12m = net_revenue_retention(int(now[cohort].sum()), base_total)
+    fig.grr_12m = gross_revenue_retention(
+        int(np.minimum(now[cohort], base[cohort]).sum()), base_total)
     return fig
 
 
@@ -687,8 +698,8 @@ def bootstrap_ltv(arpa_mrr: np.ndarray, acquisition_spend: float, gross_margin: 
     arpa_mrr = np.asarray(arpa_mrr, dtype="float64")
     counts, weights, weighted = _poisson_sums(rng, samples, arpa_mrr)
     with np.errstate(invalid="ignore", divide="ignore"):
-        arpa = weighted / weights
-        cac = np.float64(acquisition_spend) / counts
+        arpa = np.asarray(formulas.arpa(weighted, weights), dtype="float64")
+        cac = np.asarray(formulas.cac(np.float64(acquisition_spend), counts), dtype="float64")
     if lifetimes_frame is not None:
         died, alive = _cells(lifetimes_frame["periods"].to_numpy(),
                              lifetimes_frame["churned"].to_numpy())
@@ -709,11 +720,10 @@ def bootstrap_ltv(arpa_mrr: np.ndarray, acquisition_spend: float, gross_margin: 
         life = np.full(samples, float(lifetime_months))
     else:
         raise ValueError("give lifetimes_frame or lifetime_months")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        margin = arpa * float(gross_margin)
-        ltv = margin * life
-        ltv_cac = ltv / cac
-        payback = cac / margin
+    with np.errstate(invalid="ignore", divide="ignore"):  # a replicate without customers
+        ltv = ltv_from_arpa(arpa, float(gross_margin), life)
+        ltv_cac = np.asarray(ltv_cac_ratio(ltv, cac), dtype="float64")
+        payback = np.asarray(payback_months(cac, arpa, float(gross_margin)), dtype="float64")
     ok = np.isfinite(ltv) & np.isfinite(ltv_cac) & np.isfinite(payback)
     return BootstrapResult(ltv=_interval(ltv[ok]), ltv_cac=_interval(ltv_cac[ok]),
                            payback_months=_interval(payback[ok]), samples=samples,

@@ -24,6 +24,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from cac_toolkit.core.money import format_money, format_number, format_percent
 from cac_toolkit.figures import formulas, targets
+from cac_toolkit.figures.retention import sbg_survival
 from cac_toolkit.render.i18n import label_or, t
 from cac_toolkit.render.plaintext import LITERAL_RC, literal_figure
 
@@ -1068,7 +1069,6 @@ def retention_curve(retention: Mapping[str, object], lang: str = "en",
     by the audit; dashed: the constant churn fitted to the same lifetimes, ``(1 - c)^t``.
     Reads the KPI file's ``retention`` block only.
     """
-    from cac_toolkit.figures.retention import sbg_survival
 
     cohorts = retention.get("cohorts") or []
     sbg = retention.get("sbg") or {}

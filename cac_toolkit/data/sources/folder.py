@@ -48,6 +48,8 @@ from cac_toolkit.data.sources.engine import (
     finish,
     header_spec,
     parse_source,
+    required_roles,
+    roles_of,
 )
 from cac_toolkit.data.sources.presets import MONEY_COLUMNS
 from cac_toolkit.data.sources.report import report_dict, report_json, report_markdown
@@ -104,8 +106,6 @@ def read_source(folder: Path, source: Source, config: SourcesConfig) -> ReadSour
 
 
 def _first_headers(source: Source) -> list[str]:
-    from cac_toolkit.data.sources.engine import required_roles, roles_of
-
     roles = roles_of(source)
     return [roles[r][0] for r in required_roles(source)]
 
