@@ -130,6 +130,7 @@ def read_folder(folder: str | Path, params: AuditParameters, history: int = 1, *
     work = Path(tempfile.mkdtemp(prefix="cac-toolkit-staged-"))
     try:
         staged = stage_folder(root, work / "tables", currency, progress)
+        release_memory()  # what checking the parts used, before DuckDB takes its share
         session = open_staged_session(staged, work)
         try:
             window = kpi_window_of(session, params, history)
@@ -141,7 +142,7 @@ def read_folder(folder: str | Path, params: AuditParameters, history: int = 1, *
             session.close()
         if journeys is not None:
             positions["touchpoints"] = journeys["__row"].astype(np.int64)
-        release_memory()  # what checking the parts and the selection used
+        release_memory()  # what the selection used
         data = selected_data(staged, positions)
         if journeys is not None:
             data.touchpoints["journeys"] = journeys["journeys"].astype(np.int64)

@@ -87,17 +87,19 @@ def _in_range(column: str, window: Window) -> str:
 
 
 def _latest(table: str, column: str) -> str:
-    """The first rows holding the earliest and the latest value of ``column``."""
+    """The first rows holding the earliest and the latest value of ``column`` (the first row
+    of all when the column is empty; none for an empty table). Aggregates, not sorts: a
+    window ordered over every lead took more memory than the rest of the selection."""
     return " UNION ".join(
-        f"SELECT __row FROM (SELECT __row, row_number() OVER (ORDER BY {column} {order} "
-        f"NULLS LAST, __row) AS rn FROM {table}) AS {name} WHERE rn = 1"
-        for order, name in (("DESC", "latest"), ("ASC", "earliest")))
+        f"SELECT min(__row) AS __row FROM {table} WHERE {column} = (SELECT {end}({column}) "
+        f"FROM {table}) OR (SELECT {end}({column}) FROM {table}) IS NULL HAVING count(*) > 0"
+        for end in ("max", "min"))
 
 
 def _first_of(table: str, column: str) -> str:
-    """The first row of each value of ``column`` (the set of values stays whole)."""
-    return (f"SELECT __row FROM (SELECT __row, row_number() OVER (PARTITION BY {column} "
-            f"ORDER BY __row) AS rn FROM {table}) AS firsts WHERE rn = 1")
+    """The first row of each value of ``column`` (the set of values stays whole; the rows
+    without a value are one group)."""
+    return f"SELECT min(__row) AS __row FROM {table} GROUP BY {column}"
 
 
 ACQUIRING = ("SELECT __row, account_id, won_date FROM (SELECT __row, account_id, won_date, "

@@ -65,6 +65,8 @@ CHUNK_BYTES = 32 << 20
 #: same first lines as in the whole file.
 FIRST_PART_BYTES = 1 << 18
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+#: DuckDB's memory for the check that ids appear once (it spills to disk beyond it).
+CHECK_MEMORY = "512MB"
 ROW = "__row"
 
 
@@ -242,13 +244,28 @@ def _check_across_parts(table: StagedTable, spec: TableSpec, hint: str) -> None:
         raise _Whole
     if table.parts > 1:
         for column in spec.unique:
-            with duckdb.connect(":memory:") as connection:
-                connection.execute("SET enable_progress_bar = false")  # stdout holds JSON
-                duplicates = connection.execute(
-                    f"SELECT count(*) - count(DISTINCT {column}) FROM "
-                    f"read_parquet({_quoted(table.glob())})").fetchone()
-            if duplicates and duplicates[0]:
+            if _has_duplicates(table, column):
                 raise _Whole  # the loader names the first repeated id
+
+
+def _has_duplicates(table: StagedTable, column: str) -> bool:
+    """Whether a value of ``column`` appears twice in the parts of ``table``. DuckDB's
+    hash of the ids (tens of millions of strings at 1000x the sample company) is held to
+    :data:`CHECK_MEMORY` and spills into a folder beside the parts beyond it."""
+    spill = table.folder.with_name(table.folder.name + ".spill")
+    release_memory()  # what the last part used, before DuckDB takes its share
+    try:
+        with duckdb.connect(":memory:") as connection:
+            connection.execute("SET enable_progress_bar = false")  # stdout holds JSON
+            connection.execute(f"SET memory_limit = {_quoted(CHECK_MEMORY)}")
+            connection.execute(f"SET temp_directory = {_quoted(str(spill))}")
+            duplicates = connection.execute(
+                f"SELECT count(*) - count(DISTINCT {column}) FROM "
+                f"read_parquet({_quoted(table.glob())})").fetchone()
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+    release_memory()  # DuckDB's hash table, before the next table's parts
+    return bool(duplicates and duplicates[0])
 
 
 def _quoted(text: str) -> str:
