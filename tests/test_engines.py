@@ -214,7 +214,12 @@ def test_out_of_core_reads_only_the_rows_of_the_kpi_file(small_parts: None) -> N
         assert part.dtypes.equals(getattr(full, name).dtypes), name
         unread = list(engines.UNREAD.get(name, ()))
         assert part[unread].isna().all().all(), f"{name}: no figure reads {unread}"
-        read = part.drop(columns=unread)
+        where = engines.READ_WHERE.get(name, {})
+        for column, other in where.items():  # read on the rows where ``other`` is set only
+            whole = getattr(full, name).loc[part.index, column]
+            assert part[column].equals(whole.where(part[other].notna())), column
+            assert part[column].notna().any() and whole[part[other].isna()].notna().any()
+        read = part.drop(columns=unread + list(where))
         assert read.equals(getattr(full, name).loc[part.index, read.columns]), name
     # The never-acquired accounts' touches come as distinct paths standing for many accounts.
     assert len(kept.touchpoints) < len(full.touchpoints) / 3

@@ -37,6 +37,9 @@ COUNT_COLUMNS = ("leads", "qualified_leads", "sqls", "meetings", "opportunities"
                  "won", "won_with_quote")
 #: Rates of a funnel row (dimensionless, 0 to 1; NaN when the previous stage is empty).
 RATE_COLUMNS = tuple(FUNNEL_RATES)
+#: The columns of the leads table that :func:`funnel_kpis` reads.
+FUNNEL_READS = ("created_date", "mql_date", "sql_date", "meeting_date", "opportunity_date",
+                "quote_date", "won_date", "opportunity_value")
 #: The funnel rates the KPI article gives a target for.
 TARGETED_RATES = ("meeting_to_opportunity", "opportunity_to_win", "quote_conversion")
 
@@ -63,7 +66,8 @@ def funnel_kpis(leads: pd.DataFrame | None, period: Period, notes: Notes,
         notes.note(prefix, "no_leads")
         empty_delays = {"mean": None, "median": None}
         return {k: dict(empty_delays) if k.endswith("_days") else None for k in keys}
-    cohort = leads[period.contains(leads["created_date"])]
+    # The columns read, not a copy of every column of the cohort's leads.
+    cohort = leads.loc[period.contains(leads["created_date"]), list(FUNNEL_READS)]
     has = {stage: cohort[f"{stage}_date"].notna() for stage in
            ("mql", "sql", "meeting", "opportunity", "quote", "won")}
     counts = {

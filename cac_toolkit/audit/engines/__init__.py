@@ -32,6 +32,7 @@ import pandas as pd
 
 from cac_toolkit.audit.engines.plan import (
     COLUMNS,
+    READ_WHERE,
     UNREAD,
     Window,
     journeys_sql,
@@ -146,6 +147,8 @@ def read_folder(folder: str | Path, params: AuditParameters, history: int = 1, *
         data = selected_data(staged, positions)
         if journeys is not None:
             data.touchpoints["journeys"] = journeys["journeys"].astype(np.int64)
+        del journeys, positions
+        release_memory()  # the Arrow buffers of the rows, before the figures start
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return dataclasses.replace(data, selected_for=selection_key(params, history))
@@ -154,11 +157,12 @@ def read_folder(folder: str | Path, params: AuditParameters, history: int = 1, *
 def selected_data(staged: StagedFolder, positions: dict[str, np.ndarray]) -> AuditData:
     """The :class:`AuditData` of the rows at ``positions`` of each staged table (every row of
     the tables without positions), channels merged as over the whole folder. With positions,
-    the columns that no figure reads (:data:`.plan.UNREAD`) are left empty."""
+    the columns that no figure reads (:data:`.plan.UNREAD`) are left empty, and so are those
+    read on some rows only (:data:`.plan.READ_WHERE`) on the other rows."""
     frames: dict[str, pd.DataFrame | None] = dict.fromkeys(TABLES)
     for name, table in staged.tables.items():
         frame = fetch_rows(table, positions.get(name), UNREAD.get(name, ()) if positions
-                           else ())
+                           else (), READ_WHERE.get(name) if positions else None)
         if staged.channels is not None and "channel" in frame:
             frame["channel"] = frame["channel"].map(staged.channels).astype("string")
         frames[name] = frame

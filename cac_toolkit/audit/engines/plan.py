@@ -39,6 +39,11 @@ COLUMNS = {
 #: leads by ``lead_id``): an engine leaves them empty in the rows it selects (the owners and
 #: accounts of millions of leads would take more memory than the rest).
 UNREAD = {"leads": ("owner", "account_id")}
+#: Columns read on some rows only: ``{table: {column: other}}`` keeps ``column`` on the rows
+#: where ``other`` is set and leaves it empty elsewhere. The workbook lists the won leads by
+#: ``lead_id`` (no figure reads the id of a lead never won): the ids of every selected lead
+#: were a third of the out-of-core path's memory at 1000x the sample company.
+READ_WHERE = {"leads": {"lead_id": "won_date"}}
 MARGIN = pd.Timedelta(days=1)
 
 

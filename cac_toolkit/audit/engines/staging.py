@@ -34,6 +34,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
@@ -349,11 +350,24 @@ def release_memory() -> None:
         pass
 
 
+def _read_where(chunk: pa.Table, where: dict[str, str]) -> pa.Table:
+    """``chunk`` with each column of ``where`` emptied on the rows where the column it names
+    is not set (see :data:`cac_toolkit.audit.engines.plan.READ_WHERE`)."""
+    for column, other in where.items():
+        if column in chunk.column_names and other in chunk.column_names:
+            kept = pc.if_else(pc.is_valid(chunk[other]), chunk[column],
+                              pa.scalar(None, chunk.schema.field(column).type))
+            chunk = chunk.set_column(chunk.column_names.index(column), column, kept)
+    return chunk
+
+
 def fetch_rows(table: StagedTable, positions: np.ndarray | None,
-               unread: tuple[str, ...] = ()) -> pd.DataFrame:
+               unread: tuple[str, ...] = (), where: dict[str, str] | None = None
+               ) -> pd.DataFrame:
     """The rows of ``table`` at ``positions`` (sorted; None: every row) as the loader's
     frame, indexed by their position, one part at a time; the ``unread`` columns are left
-    empty (typed as the loader types them), so that they take no memory."""
+    empty (typed as the loader types them), so that they take no memory, and so are the
+    columns of ``where`` on the rows where the column each names is not set."""
     parts = sorted(table.folder.glob("part-*.parquet"))
     empty = pq.read_schema(parts[0]).empty_table().to_pandas()
     columns = [c for c in empty.columns if c not in unread]
@@ -366,7 +380,8 @@ def fetch_rows(table: StagedTable, positions: np.ndarray | None,
         else:
             lo, hi = np.searchsorted(positions, [start, stop])
             if hi > lo:
-                pieces.append(chunk.take(pa.array(positions[lo:hi] - start)))
+                pieces.append(_read_where(chunk.take(pa.array(positions[lo:hi] - start)),
+                                          where or {}))
         start = stop
         del chunk
     joined = pa.concat_tables(pieces) if pieces else pq.read_schema(parts[0]).empty_table(
