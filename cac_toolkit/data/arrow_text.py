@@ -22,6 +22,7 @@ import contextlib
 import ctypes
 import ctypes.util
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -35,7 +36,19 @@ USE_THREADS = True
 
 # Money cells read directly: digits, at most one mark followed by one or two decimals (a
 # mark followed by three digits may group thousands: the reference decides), no sign.
-_PLAIN_NUMBER = {".": r"^[0-9]{1,13}(?:\.[0-9]{1,2})?$", ",": r"^[0-9]{1,13}(?:,[0-9]{1,2})?$"}
+_NUMBER_DIGITS = 13  # digits before the mark, at most
+_NUMBER_DECIMALS = 2  # digits after it, at most
+
+
+class Numbers(NamedTuple):
+    """The numbers of a column of plain money cells."""
+
+    values: np.ndarray  # float64, NaN for an empty cell
+    filled: int  # cells holding a number
+    marked: bool  # whether a cell shows the decimal mark
+    low: float  # the smallest and largest number (NaN when no cell holds one)
+    high: float
+    total: float  # their sum (0 when none)
 
 
 def _layout(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -79,95 +92,106 @@ def _plain_text_chunk(array: pa.Array) -> pa.Array | None:
     return _nulls_where_empty(array, offsets)
 
 
-def _digits(cells: np.ndarray, positions: list[int]) -> np.ndarray | None:
-    """The number written by the digit columns ``positions`` of fixed-width cells, or None
-    when one of them is not an ASCII digit."""
-    values = cells[:, positions] - np.uint8(0x30)  # wraps above 9 for anything but a digit
-    if (values > 9).any():
-        return None
-    out = np.zeros(len(cells), dtype=np.int64)
-    for column in range(len(positions)):
-        out = out * 10 + values[:, column]
-    return out
-
-
-# Fixed-width date shapes: (width, separators {position: allowed bytes}, year, month, day
-# digit positions, hour, minute, second digit positions or None).
-_DATE_SHAPES = {
-    "iso": (10, {4: b"-", 7: b"-"}, [0, 1, 2, 3], [5, 6], [8, 9], None),
-    "french": (10, {2: b"/", 5: b"/"}, [6, 7, 8, 9], [3, 4], [0, 1], None),
-    "iso_minutes": (16, {4: b"-", 7: b"-", 10: b" T", 13: b":"}, [0, 1, 2, 3], [5, 6],
-                    [8, 9], ([11, 12], [14, 15], None)),
-    "iso_seconds": (19, {4: b"-", 7: b"-", 10: b" T", 13: b":", 16: b":"}, [0, 1, 2, 3],
-                    [5, 6], [8, 9], ([11, 12], [14, 15], [17, 18])),
+# Fixed-width date shapes: (width, separators {position: allowed bytes}, and the byte order
+# that rewrites the shape as ISO 8601, None when Arrow's ISO parser reads it as written).
+_DATE_SHAPES: dict[str, tuple[int, dict[int, bytes], list[int] | None]] = {
+    "iso": (10, {4: b"-", 7: b"-"}, None),
+    "french": (10, {2: b"/", 5: b"/"}, [6, 7, 8, 9, 2, 3, 4, 5, 0, 1]),
+    "iso_minutes": (16, {4: b"-", 7: b"-", 10: b" T", 13: b":"}, None),
+    "iso_seconds": (19, {4: b"-", 7: b"-", 10: b" T", 13: b":", 16: b":"}, None),
 }
+_NANOSECONDS = 10**9
+_NAT = np.iinfo(np.int64).min  # NaT's integer
 
 
-_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
-_NANOSECONDS_PER_DAY = 86_400 * 10**9
+def _seconds_of_year(year: int) -> int:
+    """Seconds from 1970-01-01 to the first of January of ``year``."""
+    return int(np.datetime64(f"{year:04d}-01-01", "s").astype(np.int64))
 
 
-def _days_since_1970(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Days from 1970-01-01 to each (valid) proleptic Gregorian date (H. Hinnant's
-    ``days_from_civil``), in integers: no conversion of numpy datetimes."""
-    year = year - (month <= 2)
-    era = np.floor_divide(year, 400)
-    of_era = year - era * 400
-    day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
-    of_cycle = of_era * 365 + of_era // 4 - of_era // 100 + day_of_year
-    return era * 146_097 + of_cycle - 719_468
-
-
-def _fixed_dates(cells: np.ndarray, shape: tuple) -> np.ndarray | None:  # type: ignore[type-arg]
-    """``datetime64[ns]`` of fixed-width date cells of ``shape``, None when one is not a
-    real day and time in that shape."""
-    _, separators, y, m, d, clock = shape
+def _separated(cells: np.ndarray, separators: dict[int, bytes]) -> bool:
+    """True when every fixed-width cell has one of the allowed bytes at each position."""
     for position, allowed in separators.items():
         column = cells[:, position]
         found = column == allowed[0]
         for other in allowed[1:]:
             found |= column == other
         if not found.all():
-            return None
-    year, month, day = _digits(cells, y), _digits(cells, m), _digits(cells, d)
-    if year is None or month is None or day is None:
-        return None
-    if ((month < 1) | (month > 12) | (day < 1) | (year < 1678) | (year > 2261)).any():
-        return None  # beyond the years nanoseconds count (the reference refuses them too)
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    if (day > _DAYS_IN_MONTH[month - 1] + (leap & (month == 2))).any():
-        return None
-    stamps = _days_since_1970(year, month, day) * _NANOSECONDS_PER_DAY
-    if clock is not None:
-        hours, minutes = _digits(cells, clock[0]), _digits(cells, clock[1])
-        seconds = _digits(cells, clock[2]) if clock[2] else np.zeros(len(cells), dtype=np.int64)
-        if hours is None or minutes is None or seconds is None:
-            return None
-        if ((hours > 23) | (minutes > 59) | (seconds > 59)).any():
-            return None
-        stamps += ((hours * 60 + minutes) * 60 + seconds) * 10**9
-    return stamps.view("datetime64[ns]")
+            return False
+    return True
 
 
-def _plain_dates_chunk(array: pa.Array, with_time: bool) -> np.ndarray | None:
+def _iso_strings(cells: np.ndarray, order: list[int]) -> pa.Array:
+    """Fixed-width cells rewritten as ISO dates (``order``: the bytes of year, month and day
+    of each cell; the separators become ``-``), as one Arrow string array."""
+    iso = np.ascontiguousarray(cells[:, order])  # advanced indexing may give F order
+    iso[:, 4] = iso[:, 7] = ord("-")
+    width = iso.shape[1]
+    offsets = np.arange(0, width * len(iso) + 1, width, dtype=np.int64)
+    return pa.Array.from_buffers(pa.large_string(), len(iso),
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(iso)])
+
+
+def _int64_values(array: pa.Array) -> np.ndarray:
+    """The 64-bit values of a primitive array (no copy; a missing value's slot is unset)."""
+    return np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:
+                                                             array.offset + len(array)]
+
+
+def _plain_dates_chunk(array: pa.Array, with_time: bool, bounds: tuple[int, int],
+                       required: bool, out: np.ndarray) -> bool:
+    """Write the nanoseconds (NaT for an empty cell) of one chunk of fixed-width date cells
+    into ``out`` (int64, one slot per cell); False when a cell has another shape, is not a
+    real day and time, is empty though ``required``, or falls outside ``bounds`` (seconds
+    since 1970, the upper one excluded).
+
+    The shape's separators are checked here; Arrow's ISO 8601 parser (a C++ cast to
+    seconds) then checks the digits, the day of the month and the clock.
+    """
     offsets, data = _layout(array)
     lengths = np.diff(offsets)
     filled = lengths != 0
-    out = np.full(len(array), np.datetime64("NaT"), dtype="datetime64[ns]")
-    if not filled.any():
-        return out
-    width = int(lengths[filled][0])
-    if not (lengths[filled] == width).all():
-        return None
+    count = int(np.count_nonzero(filled))
+    if count < len(array) and required:
+        return False
+    if count == 0:
+        out[:] = _NAT
+        return True
+    width = int(lengths[int(np.argmax(filled))])
+    if count < len(array):
+        if not ((lengths == width) | ~filled).all():
+            return False
+    elif not (lengths == width).all():
+        return False
     cells = data.reshape(-1, width)
     names = ["iso", "french"] + (["iso_minutes", "iso_seconds"] if with_time else [])
     for name in names:
-        if _DATE_SHAPES[name][0] == width:
-            stamps = _fixed_dates(cells, _DATE_SHAPES[name])
-            if stamps is not None:
-                out[filled] = stamps
-                return out
-    return None
+        shape_width, separators, order = _DATE_SHAPES[name]
+        if shape_width == width and _separated(cells, separators):
+            break
+    else:
+        return False  # another shape
+    # ISO cells are cast where they are (empty ones as missing); others are rewritten first
+    strings = (_nulls_where_empty(array, offsets) if order is None
+               else _iso_strings(cells, order))
+    try:
+        seconds = pc.cast(strings, pa.timestamp("s"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False  # a digit that is not one, an impossible day or time
+    low, high = pc.min_max(seconds).values()
+    if low.value < bounds[0] or high.value >= bounds[1]:
+        return False
+    values = _int64_values(seconds)
+    if order is None:
+        np.multiply(values, _NANOSECONDS, out=out)
+        if count < len(array):
+            out[~filled] = _NAT
+    elif count < len(array):
+        out[:] = _NAT
+        out[filled] = values * _NANOSECONDS
+    else:
+        np.multiply(values, _NANOSECONDS, out=out)
+    return True
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
@@ -295,8 +319,24 @@ def blank_records(table: pa.Table | pa.RecordBatch) -> np.ndarray:
 
 def _blank_cells(column: pa.ChunkedArray) -> np.ndarray:
     """Cells that are empty once white space is trimmed (as the reference trims them)."""
-    empty = pc.equal(pc.binary_length(pc.utf8_trim_whitespace(column)), 0)
-    return np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
+    return np.concatenate([_blank_chunk(c) for c in column.chunks]) if column.num_chunks \
+        else np.zeros(0, dtype=bool)
+
+
+def _blank_chunk(array: pa.Array) -> np.ndarray:
+    """:func:`_blank_cells` of one chunk. Only cells that are empty or start with a byte
+    other than printable ASCII (white space, or a character that may be) are trimmed and
+    measured by Arrow: a cell starting with a visible ASCII character is not blank."""
+    offsets, data = _layout(array)
+    lengths = np.diff(offsets)
+    blank = lengths == 0
+    starts = offsets[:-1][~blank] - offsets[0]
+    first = data[starts] - np.uint8(0x21)  # wraps below "!": visible ASCII is 0 to 0x5d
+    doubtful = np.flatnonzero(~blank)[first > 0x5D]
+    if len(doubtful):
+        trimmed = pc.utf8_trim_whitespace(array.take(pa.array(doubtful)))
+        blank[doubtful[np.asarray(pc.equal(pc.binary_length(trimmed), 0))]] = True
+    return blank
 
 
 def holds_nulls(column: pa.ChunkedArray) -> bool:
@@ -318,36 +358,111 @@ def plain_text(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
     return pa.chunked_array(chunks, column.type)
 
 
-def plain_numbers(column: pa.ChunkedArray, mark: str) -> np.ndarray | None:
+def _plain_number_marks(offsets: np.ndarray, data: np.ndarray, lengths: np.ndarray,
+                        mark: int) -> np.ndarray | None:
+    """Positions (in ``data``) of the decimal marks of a chunk of money cells, when every
+    cell is digits with at most one ``mark`` followed by one or two digits; else None."""
+    marks = data == mark
+    if not (((data - np.uint8(0x30)) < 10) | marks).all():  # wraps above 9 unless a digit
+        return None
+    positions = np.flatnonzero(marks)
+    starts = offsets[:-1] - offsets[0]
+    unmarked = lengths
+    if len(positions):
+        cell = np.searchsorted(starts, positions, side="right") - 1  # the cell holding each
+        if (np.diff(cell) == 0).any():
+            return None  # two marks in one cell
+        before = positions - starts[cell]
+        after = lengths[cell] - before - 1
+        if ((before < 1) | (before > _NUMBER_DIGITS) | (after < 1)
+                | (after > _NUMBER_DECIMALS)).any():
+            return None
+        unmarked = lengths.copy()
+        unmarked[cell] = 0
+    if (unmarked > _NUMBER_DIGITS).any():
+        return None
+    return positions
+
+
+def _with_point(array: pa.Array, offsets: np.ndarray, data: np.ndarray,
+                positions: np.ndarray) -> pa.Array:
+    """The cells of ``array`` with the bytes at ``positions`` (decimal commas) made points."""
+    text = data.copy()
+    text[positions] = ord(".")
+    kind = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    rebased = (offsets - offsets[0]).astype(kind, copy=False)
+    return pa.Array.from_buffers(array.type, len(array),
+                                 [None, pa.py_buffer(rebased), pa.py_buffer(text)])
+
+
+def plain_numbers(column: pa.ChunkedArray, mark: str, out: np.ndarray | None = None
+                  ) -> Numbers | None:
     """The numbers of a column whose non-empty cells are all digits with at most one decimal
     ``mark`` followed by one or two digits (``1500``, ``1500.5``, ``0.00``), NaN for empty
-    cells; None when a cell has another shape."""
+    cells; None when a cell has another shape. ``out``, when given, receives the numbers.
+
+    The shape is checked on the bytes with numpy; Arrow's C++ cast reads the numbers.
+    """
     if holds_nulls(column):
         return None
-    empty = pc.equal(pc.binary_length(column), 0)
-    shaped = pc.match_substring_regex(column, _PLAIN_NUMBER[mark])
-    if not pc.all(pc.or_(empty, shaped)).as_py():
-        return None
-    text = pc.if_else(empty, pa.scalar(None, pa.string()), column)
-    if mark == ",":
-        text = pc.replace_substring(text, ",", ".")
-    return np.asarray(pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False),
-                      dtype="float64")
-
-
-def plain_dates(column: pa.ChunkedArray, with_time: bool) -> np.ndarray | None:
-    """The dates (``datetime64[ns]``, NaT for empty cells) of a column whose non-empty cells
-    all have one shape: ``2026-07-01``, ``01/07/2026`` or, when ``with_time``, also
-    ``2026-07-01 10:30:00``; None when a cell has another shape or is not a real day."""
-    if holds_nulls(column):
-        return None
-    parts = []
+    if out is None:
+        out = np.empty(len(column), dtype="float64")
+    filled, marked, low, high, total = 0, False, np.nan, np.nan, 0.0
+    start = 0
     for chunk in column.chunks:
-        part = _plain_dates_chunk(chunk, with_time)
-        if part is None:
+        end = start + len(chunk)
+        offsets, data = _layout(chunk)
+        lengths = np.diff(offsets)
+        positions = _plain_number_marks(offsets, data, lengths, ord(mark))
+        if positions is None:
+            return None
+        part = out[start:end]
+        start = end
+        empty = lengths == 0
+        count = len(chunk) - int(np.count_nonzero(empty))
+        if count == 0:
+            part[:] = np.nan
+            continue
+        text = chunk if mark == "." or not len(positions) else _with_point(
+            chunk, offsets, data, positions)
+        if count < len(chunk):  # empty cells read as missing, then NaN
+            text = _nulls_where_empty(text, _layout(text)[0])
+        numbers = pc.cast(text, pa.float64())
+        part[:] = np.frombuffer(numbers.buffers()[1], dtype=np.float64)[
+            numbers.offset:numbers.offset + len(numbers)]
+        if count < len(chunk):
+            part[empty] = np.nan
+        extremes = pc.min_max(numbers)
+        low = np.fmin(low, extremes["min"].as_py())
+        high = np.fmax(high, extremes["max"].as_py())
+        total += pc.sum(numbers).as_py()
+        filled += count
+        marked = marked or bool(len(positions))
+    return Numbers(out, filled, marked, float(low), float(high), total)
+
+
+def plain_dates(column: pa.ChunkedArray, with_time: bool, years: tuple[int, int] = (1678, 2261),
+                required: bool = False, out: np.ndarray | None = None) -> np.ndarray | None:
+    """The dates (``datetime64[ns]``, NaT for empty cells) of a column whose non-empty cells
+    all have one shape per chunk: ``2026-07-01``, ``01/07/2026`` or, when ``with_time``, also
+    ``2026-07-01 10:30`` and ``2026-07-01 10:30:00``; None when a cell has another shape, is
+    not a real day, is empty though ``required``, or its year is outside ``years`` (first and
+    last, within the years nanoseconds count). ``out``, when given, receives the dates (one
+    slot per cell) and is returned.
+    """
+    if holds_nulls(column):
+        return None
+    if out is None:
+        out = np.empty(len(column), dtype="datetime64[ns]")
+    bounds = (_seconds_of_year(max(years[0], 1678)), _seconds_of_year(min(years[1], 2261) + 1))
+    slots = out.view(np.int64)
+    start = 0
+    for chunk in column.chunks:
+        end = start + len(chunk)
+        if not _plain_dates_chunk(chunk, with_time, bounds, required, slots[start:end]):
             return None  # another shape, or an impossible day: the reference names it
-        parts.append(part)
-    return np.concatenate(parts) if parts else np.zeros(0, dtype="datetime64[ns]")
+        start = end
+    return out
 
 
 def distinct_cells(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
@@ -381,6 +496,8 @@ def all_distinct(column: pa.ChunkedArray) -> bool:
     if width == 0:
         return len(column) <= 1
     keys = np.concatenate([_padded(c, width) for c in chunks]).view(f"S{width}").ravel()
+    if (keys[1:] > keys[:-1]).all():
+        return True  # already in strictly increasing order (ids as exported): no sort
     keys.sort()
     return not bool((keys[1:] == keys[:-1]).any())
 

@@ -579,14 +579,13 @@ class _StreamedColumn:
         if spec.kind == "number":
             return self._add_numbers(cells, rows)
         if spec.kind in ("date", "timestamp"):
-            out = _plain_dates_array(cells, spec)
-            if out is None:  # other writings of dates: the reference reads them
+            if _plain_dates_array(cells, spec, self._slot(len(cells))) is None:
+                # other writings of dates: the reference reads them
                 parsed = self._reference(cells, rows)
                 if parsed is None:
                     return False
-                self._put(parsed.to_numpy(dtype="datetime64[ns]"))
-                return True
-            self._put(out)
+                self._slot(len(cells))[:] = parsed.to_numpy(dtype="datetime64[ns]")
+            self.length += len(cells)
             return True
         words, codes = arrow_text.distinct_cells(cells)
         convert = _bool_of(spec) if spec.kind == "bool" else _choice_of(spec)
@@ -611,21 +610,25 @@ class _StreamedColumn:
             return None
 
     def _add_numbers(self, cells: pa.ChunkedArray, rows: np.ndarray) -> bool:
-        found = _plain_numbers_array(cells, self.spec)
-        if found is None:  # "1 500,50", "(120)"...: the reference reads the batch
-            found = self._reference_numbers(cells, rows)
-            if found is None:
+        slot = self._slot(len(cells))
+        found = _plain_numbers_array(cells, self.spec, slot)
+        if found is not None:
+            mark, filled, total = found[1], found[0].filled > 0, found[0].total
+        else:  # "1 500,50", "(120)"...: the reference reads the batch
+            reference = self._reference_numbers(cells, rows)
+            if reference is None:
                 return False
-        out, mark = found
+            slot[:], mark = reference
+            filled, total = not np.isnan(slot).all(), float(np.nansum(slot))
         if mark is not None:
             if self.mark not in (None, mark) or self.assumed not in (None, mark):
                 return False  # two decimal marks, or earlier cells read with the other one
             self.mark = mark
-        self.filled = self.filled or not np.isnan(out).all()
-        self.total += float(np.nansum(out))
+        self.filled = self.filled or filled
+        self.total += total
         if self.spec.maximum is not None and self.total > MAX_TOTAL * (1 - 1e-9):
             return False  # near the limit: the reference adds up the column as it words it
-        self._put(out)
+        self.length += len(cells)
         return True
 
     def _reference_numbers(self, cells: pa.ChunkedArray, rows: np.ndarray
@@ -651,14 +654,14 @@ class _StreamedColumn:
             self.assumed = mark  # cells such as "1,500" were read with this mark
         return out, None
 
-    def _put(self, values: np.ndarray) -> None:
-        """Append parsed numbers or dates to the column's array."""
+    def _slot(self, count: int) -> np.ndarray:
+        """The next ``count`` free places of the column's array (enlarged when the file has
+        more rows than its first chunk suggested), filled in place by the caller."""
         assert self.values is not None
-        end = self.length + len(values)
-        if end > len(self.values):  # the file has more rows than its first chunk suggested
+        end = self.length + count
+        if end > len(self.values):
             self.values = np.resize(self.values, max(end, 2 * len(self.values)))
-        self.values[self.length:end] = values
-        self.length = end
+        return self.values[self.length:end]
 
     def series(self) -> pd.Series:
         """The parsed column, as :func:`parse_table` gives it (the parts are released: only
@@ -674,8 +677,8 @@ class _StreamedColumn:
             return pd.Series(values, dtype=bool)
         values, self.values = self.values, None
         assert values is not None
-        if len(values) > self.length:
-            values = values[:self.length].copy()
+        if len(values) > self.length:  # shrunk where it is (realloc): no second copy
+            values.resize(self.length, refcheck=False)
         return pd.Series(values, dtype=values.dtype, copy=False)
 
 
@@ -1333,9 +1336,9 @@ def parse_number(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
     fast = _plain_numbers(values, spec)
     if fast is not None:
         raw.marks[column] = pd.Series(dtype=object)  # no currency mark in plain numbers
-        if not np.isnan(fast[0]).all():  # as the general parser, which sees text cells
+        if fast[0].filled:  # as the general parser, which sees text cells
             raw.decimal_marks[column] = fast[1] or ""
-        return pd.Series(fast[0], index=values.index, dtype="float64")
+        return pd.Series(fast[0].values, index=values.index, dtype="float64")
     cells = _split_cells(values)
     out = np.full(len(values), np.nan)
     expected = spec.expected or "a number"
@@ -1377,7 +1380,7 @@ def parse_number(raw: RawTable, column: str, spec: ColumnSpec) -> pd.Series:
 
 
 def _plain_numbers(values: pd.Series, spec: ColumnSpec
-                   ) -> tuple[np.ndarray, str | None] | None:
+                   ) -> tuple[arrow_text.Numbers, str | None] | None:
     """The numbers of a column of plain cells (``1500``, ``1500.50`` or ``1500,50`` in every
     cell) that :func:`parse_number` would accept, read by Arrow, and the decimal mark they
     show (None when none does); None otherwise (the general parser then reads the column
@@ -1386,32 +1389,31 @@ def _plain_numbers(values: pd.Series, spec: ColumnSpec
     found = _plain_numbers_array(arrow, spec) if arrow is not None else None
     if found is None:
         return None
-    finite = found[0][~np.isnan(found[0])]
+    numbers = found[0].values
+    finite = numbers[~np.isnan(numbers)]
     if spec.maximum is not None and len(finite) and np.cumsum(finite)[-1] > MAX_TOTAL:
         return None  # the general parser says where the running total passes the limit
     return found
 
 
-def _plain_numbers_array(arrow: pa.ChunkedArray, spec: ColumnSpec
-                         ) -> tuple[np.ndarray, str | None] | None:
-    """The numbers of plain cells, with the decimal mark they show (None when no cell has
-    one); None when a cell is not plain, or a number is out of the column's range."""
+def _plain_numbers_array(arrow: pa.ChunkedArray, spec: ColumnSpec, out: np.ndarray | None = None
+                         ) -> tuple[arrow_text.Numbers, str | None] | None:
+    """The numbers of plain cells (written into ``out`` when given), with the decimal mark
+    they show (None when no cell has one); None when a cell is not plain, or a number is out
+    of the column's range."""
     for mark in (".", ","):
-        out = arrow_text.plain_numbers(arrow, mark)
-        if out is not None:
+        found = arrow_text.plain_numbers(arrow, mark, out)
+        if found is not None:
             break
     else:
         return None
-    blank = np.isnan(out)
-    if spec.required and blank.any():
+    if spec.required and found.filled < len(arrow):
         return None
-    finite = out[~blank]
-    if spec.minimum is not None and (finite < spec.minimum).any():
+    if spec.minimum is not None and found.low < spec.minimum:  # NaN compares False
         return None
-    if spec.maximum is not None and (finite > spec.maximum).any():
+    if spec.maximum is not None and found.high > spec.maximum:
         return None  # the general parser names the line
-    shown = pc.any(pc.match_substring(arrow, mark)).as_py() if len(finite) else False
-    return out, mark if shown else None
+    return found, mark if found.marked else None
 
 
 def _as_timestamps(native: pd.Series) -> pd.Series | int:
@@ -1458,20 +1460,12 @@ def _plain_dates(values: pd.Series, spec: ColumnSpec) -> np.ndarray | None:
     return _plain_dates_array(arrow, spec) if arrow is not None else None
 
 
-def _plain_dates_array(arrow: pa.ChunkedArray, spec: ColumnSpec) -> np.ndarray | None:
-    """The dates of plain cells; None when a cell is not plain, a required cell is empty or
-    a year is outside the plausible range."""
-    out = arrow_text.plain_dates(arrow, spec.kind == "timestamp")
-    if out is None:
-        return None
-    missing = np.isnat(out)
-    if spec.required and missing.any():
-        return None
-    first = np.datetime64(f"{PLAUSIBLE_YEARS[0]}-01-01", "ns")
-    after = np.datetime64(f"{PLAUSIBLE_YEARS[1] + 1}-01-01", "ns")
-    if ((out < first) | (out >= after)).any():  # NaT compares False
-        return None
-    return out
+def _plain_dates_array(arrow: pa.ChunkedArray, spec: ColumnSpec, out: np.ndarray | None = None
+                       ) -> np.ndarray | None:
+    """The dates of plain cells (written into ``out`` when given); None when a cell is not
+    plain, a required cell is empty or a year is outside the plausible range."""
+    return arrow_text.plain_dates(arrow, spec.kind == "timestamp", PLAUSIBLE_YEARS,
+                                  spec.required, out)
 
 
 _MONTH_FIRST = re.compile(r"^\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})(?:[ T]|$)")
