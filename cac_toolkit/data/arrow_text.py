@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 #: Bytes of text Arrow splits into cells per block (blocks of a chunk go to its threads).
-BLOCK_BYTES = 1 << 22
+BLOCK_BYTES = 1 << 20
 #: Whether Arrow splits the blocks of a chunk on several threads.
 USE_THREADS = True
 
@@ -77,19 +77,26 @@ def _nulls_where_empty(array: pa.Array, offsets: np.ndarray) -> pa.Array:
 
 
 def _plain_text_chunk(array: pa.Array) -> pa.Array | None:
+    offsets, _ = _layout(array)
+    return _nulls_where_empty(array, offsets) if _is_plain_chunk(array) else None
+
+
+def _is_plain_chunk(array: pa.Array) -> bool:
+    """True when every cell is printable ASCII without a leading, trailing or doubled
+    space (text the reference's cleaning leaves as it is)."""
     offsets, data = _layout(array)
-    if len(data) and ((data < 0x20) | (data > 0x7E)).any():
-        return None
+    if len(data) and (data.min() < 0x20 or data.max() > 0x7E):
+        return False
     spaces = data == 0x20
     if spaces.any():
         if (spaces[1:] & spaces[:-1]).any():
-            return None
+            return False
         lengths = np.diff(offsets)
         starts = offsets[:-1][lengths != 0] - offsets[0]
         ends = offsets[1:][lengths != 0] - offsets[0] - 1
         if spaces[starts].any() or spaces[ends].any():
-            return None
-    return _nulls_where_empty(array, offsets)
+            return False
+    return True
 
 
 # Fixed-width date shapes: (width, separators {position: allowed bytes}, and the byte order
@@ -235,10 +242,15 @@ def system_memory() -> Iterator[None]:
 
 
 def read_records(data: bytes | bytearray, start: int, sep: str, width: int,
-                 large: set[int] | None = None, end: int | None = None) -> pa.Table | None:
+                 large: set[int] | None = None, end: int | None = None,
+                 days: frozenset[int] = frozenset()) -> pa.Table | None:
     """The records of ``data[start:end]`` (UTF-8 text, the header record first) as strings,
     one column ``f0``, ``f1``... per header cell; ``None`` when Arrow could read them
     differently from the reference reader.
+
+    ``days``: positions read as ISO dates (``date32``, empty cells missing) by Arrow's CSV
+    reader itself, on its threads, instead of as text; a chunk holding another writing of a
+    date (or a header) there is refused (``None``), and the caller reads it as text.
 
     Blank lines stay records of empty cells, as in the reference, so that a record's index is
     its row number. Refused (``None``): bytes that are not UTF-8, a record with more or fewer
@@ -252,7 +264,7 @@ def read_records(data: bytes | bytearray, start: int, sep: str, width: int,
     if quoted and odd_last_line(bytes(data[max(start, end - 4096):end])):
         return None
     read, parse, convert = _options(sep, width, quoted,
-                                    set(range(width)) if large is None else large)
+                                    set(range(width)) if large is None else large, days)
     try:
         table = pcsv.read_csv(pa.BufferReader(body), read_options=read,
                               parse_options=parse, convert_options=convert)
@@ -260,25 +272,33 @@ def read_records(data: bytes | bytearray, start: int, sep: str, width: int,
         return None
     if quoted:
         for column in table.columns:
-            if pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py():
+            if is_text(column) and pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py():
                 return None
     return table
 
 
-def _options(sep: str, width: int, newlines: bool, large: set[int] | None = None
+def is_text(column: pa.ChunkedArray | pa.Array) -> bool:
+    """True for a column of text cells (not one Arrow's reader already read as dates)."""
+    return pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+
+
+def _options(sep: str, width: int, newlines: bool, large: set[int] | None = None,
+             days: frozenset[int] = frozenset()
              ) -> tuple[pcsv.ReadOptions, pcsv.ParseOptions, pcsv.ConvertOptions]:
     """Arrow's options: every cell a string (``large``: the positions read as
-    ``large_string``, the type of pandas' Arrow strings, so that they need no copy)."""
+    ``large_string``, the type of pandas' Arrow strings, so that they need no copy), but
+    the ``days`` positions, read as ISO dates (an empty cell missing; Arrow's date parser
+    takes exactly ``YYYY-MM-DD`` with a real day, spaces and tabs around it trimmed)."""
     names = [f"f{i}" for i in range(width)]
-    types = {n: pa.large_string() if i in (large or ()) else pa.string()
-             for i, n in enumerate(names)}
+    types = {n: pa.date32() if i in days else pa.large_string() if i in (large or ())
+             else pa.string() for i, n in enumerate(names)}
     return (pcsv.ReadOptions(column_names=names, block_size=BLOCK_BYTES, use_threads=USE_THREADS),
             pcsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True,
                               escape_char=False, newlines_in_values=newlines,
                               ignore_empty_lines=False),
             pcsv.ConvertOptions(column_types=types,
                                 strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                null_values=[]))
+                                null_values=[""] if days else []))
 
 
 def spans_lines(batch: pa.Table) -> bool:
@@ -318,7 +338,10 @@ def blank_records(table: pa.Table | pa.RecordBatch) -> np.ndarray:
 
 
 def _blank_cells(column: pa.ChunkedArray) -> np.ndarray:
-    """Cells that are empty once white space is trimmed (as the reference trims them)."""
+    """Cells that are empty once white space is trimmed (as the reference trims them); in a
+    column read as dates, the missing ones."""
+    if not is_text(column):
+        return np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     return np.concatenate([_blank_chunk(c) for c in column.chunks]) if column.num_chunks \
         else np.zeros(0, dtype=bool)
 
@@ -342,6 +365,12 @@ def _blank_chunk(array: pa.Array) -> np.ndarray:
 def holds_nulls(column: pa.ChunkedArray) -> bool:
     """True when the array has missing values (not a column of read text cells)."""
     return column.null_count > 0
+
+
+def is_plain_text(column: pa.ChunkedArray) -> bool:
+    """True when no cell is missing or needs the reference's text cleaning (printable
+    ASCII, no leading, trailing or doubled space)."""
+    return not holds_nulls(column) and all(_is_plain_chunk(c) for c in column.chunks)
 
 
 def plain_text(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
@@ -465,6 +494,38 @@ def plain_dates(column: pa.ChunkedArray, with_time: bool, years: tuple[int, int]
     return out
 
 
+_NANOSECONDS_PER_DAY = 86_400 * _NANOSECONDS
+
+
+def days_into(column: pa.ChunkedArray, years: tuple[int, int], required: bool,
+              out: np.ndarray) -> bool:
+    """Write the ``date32`` days of ``column`` (as Arrow's reader read them, a missing day
+    for an empty cell) into ``out`` as ``datetime64[ns]`` (NaT for a missing day); False
+    when a day is missing though ``required`` or its year is outside ``years`` (first and
+    last, within the years nanoseconds count)."""
+    if required and column.null_count:
+        return False
+    if column.null_count < len(column):
+        low, high = pc.min_max(column).values()
+        first = np.datetime64(f"{max(years[0], 1678):04d}-01-01", "D").astype(np.int64)
+        after = np.datetime64(f"{min(years[1], 2261) + 1:04d}-01-01", "D").astype(np.int64)
+        if low.value < first or high.value >= after:
+            return False
+    slots = out.view(np.int64)
+    start = 0
+    for chunk in column.chunks:
+        end = start + len(chunk)
+        days = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:
+                                                                 chunk.offset + len(chunk)]
+        np.multiply(days, np.int64(_NANOSECONDS_PER_DAY), out=slots[start:end])
+        if chunk.null_count:
+            valid = np.unpackbits(np.frombuffer(chunk.buffers()[0], dtype=np.uint8),
+                                  count=chunk.offset + len(chunk), bitorder="little")
+            slots[start:end][valid[chunk.offset:] == 0] = _NAT
+        start = end
+    return True
+
+
 def distinct_cells(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
     """``(words, codes)``: the distinct cells of an array without missing values and, per
     cell, the index of its word."""
@@ -474,6 +535,77 @@ def distinct_cells(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
     words = encoded.dictionary.to_pylist()
     codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype="int64")
     return words, codes
+
+
+def text_bytes(column: pa.ChunkedArray) -> int:
+    """Bytes of text the cells of a string column hold (0 for another type)."""
+    if not is_text(column):
+        return 0
+    return sum(int(offsets[-1] - offsets[0]) for offsets, _ in map(_layout, column.chunks)
+               if len(offsets))
+
+
+class TextBuilder:
+    """Text cells appended chunk after chunk into one contiguous ``large_string`` array.
+
+    A large file's cells arrive as many small arrays from Arrow's reader. Keeping those
+    would leave long-lived buffers scattered among the reader's short-lived ones: a heap the
+    C library can neither reuse nor give back without trimming it after every chunk, which
+    costs more than the parse. Copying each chunk's bytes into one buffer sized for the
+    whole file (``rows`` cells, ``size`` bytes; enlarged if the estimate was short) leaves
+    the reader's memory free for the next chunk.
+    """
+
+    def __init__(self, rows: int, size: int) -> None:
+        self.offsets = np.empty(rows + 1, dtype=np.int64)
+        self.offsets[0] = 0
+        self.data = np.empty(max(size, 1), dtype=np.uint8)
+        self.filled = np.empty(max(rows, 1), dtype=bool)  # per cell: not empty
+        self.rows = 0
+        self.size = 0
+
+    def append(self, array: pa.Array) -> None:
+        """Add the cells of one chunk (text without missing values)."""
+        offsets, data = _layout(array)
+        count = len(array)
+        self._reserve(count, len(data))
+        rows, size = self.rows, self.size
+        np.subtract(offsets[1:], np.int64(int(offsets[0]) - size),
+                    out=self.offsets[rows + 1:rows + 1 + count])
+        self.data[size:size + len(data)] = data
+        np.not_equal(offsets[1:], offsets[:-1], out=self.filled[rows:rows + count])
+        self.rows, self.size = rows + count, size + len(data)
+
+    def _reserve(self, rows: int, size: int) -> None:
+        """Room for ``rows`` more cells of ``size`` more bytes (half as much again)."""
+        if self.rows + rows >= len(self.filled):
+            cells = max(self.rows + rows, len(self.filled) * 3 // 2) + 1
+            self.offsets = grown(self.offsets, self.rows + 1, cells + 1)
+            self.filled = grown(self.filled, self.rows, cells)
+        if self.size + size > len(self.data):
+            self.data = grown(self.data, self.size,
+                               max(self.size + size, len(self.data) * 3 // 2))
+
+    def finish(self) -> tuple[pa.Array, pa.Array]:
+        """``(cells, cells with the empty ones missing)``: two arrays over the same buffers
+        (the builder's, cut to what they hold; the builder is spent)."""
+        rows = self.rows
+        offsets, data, filled = self.offsets, self.data, self.filled[:rows]
+        offsets.resize(rows + 1, refcheck=False)  # shrunk where it is: no copy
+        data.resize(max(self.size, 1), refcheck=False)
+        buffers = [pa.py_buffer(offsets), pa.py_buffer(data)]
+        cells = pa.Array.from_buffers(pa.large_string(), rows, [None, *buffers])
+        if filled.all():
+            return cells, cells
+        validity = pa.py_buffer(np.packbits(filled, bitorder="little"))
+        return cells, pa.Array.from_buffers(pa.large_string(), rows, [validity, *buffers])
+
+
+def grown(values: np.ndarray, used: int, size: int) -> np.ndarray:
+    """A larger array holding the first ``used`` values of ``values``."""
+    out = np.empty(size, dtype=values.dtype)
+    out[:used] = values[:used]
+    return out
 
 
 #: Longest cell :func:`all_distinct` sorts as fixed-width bytes (longer: Arrow's hash table).

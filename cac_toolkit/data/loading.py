@@ -503,8 +503,14 @@ def _read_csv_arrow(data: bytes, label: str, spec: TableSpec) -> RawTable | None
 # --------------------------------------------------------------------------- streamed text
 
 
-#: Bytes of a text table read, parsed and released at a time (cut at a line end).
-_CHUNK_BYTES = 1 << 22
+#: Bytes of a text table read, parsed and released at a time (cut at a line end). What
+#: parsing a chunk allocates and frees stays in the C library's heaps (several times the
+#: chunk): at 100 times the sample company the peak memory was about 45 MB higher with
+#: chunks of 4 MiB than of 1 MiB, for the same time.
+_CHUNK_BYTES = 1 << 20
+#: Chunks parsed between two trims of the heap (:func:`arrow_text.trim_heap`): rarely, as
+#: the pages given back must be faulted in again by the next chunks.
+_TRIM_CHUNKS = 32
 
 
 def _line_chunks(handle: io.BufferedReader, digest: object, first: bytes
@@ -543,20 +549,26 @@ class _StreamedColumn:
     """One contract column parsed batch by batch; ``add`` answers False when the reference
     parser must read the file (a cell it might read otherwise or refuse)."""
 
-    def __init__(self, spec: ColumnSpec, capacity: int, hint: str = ".") -> None:
+    def __init__(self, spec: ColumnSpec, capacity: int, hint: str = ".", size: int = 0
+                 ) -> None:
         self.spec = spec
         self.hint = hint  # the file's decimal mark when no cell shows one
         self.assumed: str | None = None  # the mark cells showing none were read with
         self.filled = False  # whether a number cell held a value
-        # Text, words and booleans: the parsed batches, as Arrow arrays. Numbers and dates:
-        # written straight into one array sized for the whole file (``capacity`` rows,
-        # enlarged if the estimate was short), so that no column is ever held twice.
-        self.parts: list[pa.Array] = []
-        self.values = (np.empty(capacity, dtype="float64" if spec.kind == "number"
-                                else "datetime64[ns]")
-                       if spec.kind in ("number", "date", "timestamp") else None)
+        # Every kind is written straight into one buffer sized for the whole file
+        # (``capacity`` rows, ``size`` bytes of text; enlarged if the estimate was short),
+        # so that no column is ever held twice and the reader's memory is reused from chunk
+        # to chunk: numbers, dates and booleans as their values, words as codes into
+        # ``words``, text cells as read in a :class:`~arrow_text.TextBuilder`.
+        kinds = {"number": "float64", "date": "datetime64[ns]", "timestamp": "datetime64[ns]",
+                 "bool": "bool", "choice": "int32"}
+        self.values = (np.empty(capacity, dtype=kinds[spec.kind]) if spec.kind in kinds
+                       else None)
         self.length = 0
-        self.raw: list[pa.Array] = []  # the text cells as read (text columns only)
+        self.text = arrow_text.TextBuilder(capacity, size) if spec.kind == "text" else None
+        self.cleaned: list[tuple[int, pa.ChunkedArray]] = []  # (first row, cells) cleaned
+        self.words: dict[str, int] = {}  # choice words, by code
+        self.finished: tuple[pa.Array, pa.Array] | None = None  # text: (as read, parsed)
         self.mark: str | None = None  # the decimal mark the cells show (numbers)
         self.total = 0.0  # running total of the column (numbers)
 
@@ -564,27 +576,31 @@ class _StreamedColumn:
         """Parse one batch of cells (``rows``: their row numbers)."""
         spec = self.spec
         if spec.kind == "text":
-            cells = cells.cast(pa.large_string())
-            plain = arrow_text.plain_text(cells)
-            if plain is None:  # accents, spaces to collapse...: the reference cleans them
-                parsed = self._reference(cells, rows)
+            assert self.text is not None
+            start = self.text.rows
+            for chunk in cells.chunks:
+                self.text.append(chunk)
+            if not arrow_text.is_plain_text(cells):  # accents, spaces to collapse...
+                parsed = self._reference(cells, rows)  # the reference cleans them
                 if parsed is None:
                     return False
-                plain = parsed.array.__arrow_array__()
-            elif spec.required and plain.null_count:
+                self.cleaned.append((start, parsed.array.__arrow_array__()))
+            elif spec.required and not self.text.filled[start:self.text.rows].all():
                 return False
-            self.parts.extend(plain.chunks)
-            self.raw.extend(cells.chunks)
             return True
         if spec.kind == "number":
             return self._add_numbers(cells, rows)
+        slot = self._slot(len(cells))
         if spec.kind in ("date", "timestamp"):
-            if _plain_dates_array(cells, spec, self._slot(len(cells))) is None:
+            if not arrow_text.is_text(cells):  # ISO days, read by Arrow's reader
+                if not arrow_text.days_into(cells, PLAUSIBLE_YEARS, spec.required, slot):
+                    return False  # the reference refuses the same cell and says where
+            elif _plain_dates_array(cells, spec, slot) is None:
                 # other writings of dates: the reference reads them
                 parsed = self._reference(cells, rows)
                 if parsed is None:
                     return False
-                self._slot(len(cells))[:] = parsed.to_numpy(dtype="datetime64[ns]")
+                slot[:] = parsed.to_numpy(dtype="datetime64[ns]")
             self.length += len(cells)
             return True
         words, codes = arrow_text.distinct_cells(cells)
@@ -593,9 +609,12 @@ class _StreamedColumn:
         if any(c is None for c in converted):
             return False
         if spec.kind == "bool":
-            self.parts.append(pa.array(np.array(converted, dtype=bool)[codes]))
+            slot[:] = np.array(converted, dtype=bool)[codes]
         else:
-            self.parts.append(pa.array(converted, pa.large_string()).take(pa.array(codes)))
+            known = np.array([self.words.setdefault(str(c), len(self.words))
+                              for c in converted], dtype=np.int32)
+            slot[:] = known[codes]
+        self.length += len(cells)
         return True
 
     def _reference(self, cells: pa.ChunkedArray, rows: np.ndarray) -> pd.Series | None:
@@ -664,22 +683,44 @@ class _StreamedColumn:
         return self.values[self.length:end]
 
     def series(self) -> pd.Series:
-        """The parsed column, as :func:`parse_table` gives it (the parts are released: only
-        one column is ever held twice). Dates are already cut to the day."""
-        kind, parts = self.spec.kind, self.parts
-        self.parts = []
-        if kind in ("text", "choice"):
-            chunks = pa.chunked_array(parts, pa.large_string())
-            return pd.Series(pd.arrays.ArrowStringArray(chunks))
-        if kind == "bool":
-            values = (pa.chunked_array(parts).to_numpy() if parts
-                      else np.zeros(0, dtype=bool))
-            return pd.Series(values, dtype=bool)
+        """The parsed column, as :func:`parse_table` gives it (the buffers are handed over:
+        no column is ever held twice). Dates are already cut to the day."""
+        kind = self.spec.kind
+        if kind == "text":
+            return pd.Series(pd.arrays.ArrowStringArray(self._text()[1]))
         values, self.values = self.values, None
         assert values is not None
         if len(values) > self.length:  # shrunk where it is (realloc): no second copy
             values.resize(self.length, refcheck=False)
+        if kind == "choice":
+            words = pa.array(list(self.words), pa.large_string()).take(pa.array(values))
+            return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([words])))
         return pd.Series(values, dtype=values.dtype, copy=False)
+
+    def cells(self) -> pa.ChunkedArray:
+        """The text cells as read (text columns)."""
+        return self._text()[0]
+
+    def _text(self) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+        """``(cells as read, parsed cells)`` of a text column: one buffer for both, the
+        cells the reference cleaned in their place."""
+        if self.finished is None:
+            assert self.text is not None
+            raw, plain = self.text.finish()
+            self.text = None
+            pieces: list[pa.Array] = []
+            done = 0
+            for start, cleaned in self.cleaned:
+                if start > done:
+                    pieces.append(plain.slice(done, start - done))
+                pieces.extend(cleaned.chunks)
+                done = start + len(cleaned)
+            if done < len(plain) or not pieces:
+                pieces.append(plain.slice(done))
+            self.cleaned = []
+            self.finished = (pa.chunked_array([raw]),
+                             pa.chunked_array(pieces, pa.large_string()))
+        return self.finished
 
 
 def _stream_text_table(path: Path, spec: TableSpec
@@ -718,14 +759,18 @@ def _stream_open_text(handle: io.BufferedReader, label: str, spec: TableSpec
         return None
     kept_as_text = {i for i, name in enumerate(layout.names)
                     if name not in spec.columns or spec.columns[name].kind == "text"}
+    days = frozenset(i for i, name in enumerate(layout.names)
+                     if name in spec.columns and spec.columns[name].kind == "date")
     header: list[str] = []
     written: list[str] = []
     columns: dict[int, _StreamedColumn] = {}
-    kept: dict[int, list[pa.Array]] = {}  # columns outside the contract, as read
+    kept: dict[int, arrow_text.TextBuilder] = {}  # columns outside the contract, as read
     unnamed: list[int] = []
-    rows: list[np.ndarray] = []
+    rows = np.zeros(0, dtype="int64")  # the row number of each record kept
+    count = chunks = 0
     row = layout.header_index + 1
-    for table, end in _read_ahead(handle, digest, chunk[layout.start:], layout, kept_as_text):
+    for table, end in _read_ahead(handle, digest, chunk[layout.start:], layout, kept_as_text,
+                                  days):
         if table is None:
             return None  # a NUL byte, an irregular row, a quote, bytes that are not UTF-8...
         if not header:
@@ -737,14 +782,19 @@ def _stream_open_text(handle: io.BufferedReader, label: str, spec: TableSpec
             if plan is None or tuple(header) != layout.names:
                 return None
             capacity = _rows_estimate(handle, end, table.num_rows)
+            scale = capacity / table.num_rows * 1.02
             hint = "," if layout.sep == ";" else "."
-            columns = {i: _StreamedColumn(spec.columns[n], capacity, hint)
+            columns = {i: _StreamedColumn(spec.columns[n], capacity, hint,
+                                          int(arrow_text.text_bytes(table.column(i)) * scale))
                        for i, n in plan.items() if n in spec.columns}
-            kept = {i: [] for i, n in plan.items() if n not in spec.columns}
+            kept = {i: arrow_text.TextBuilder(
+                capacity, int(arrow_text.text_bytes(table.column(i)) * scale))
+                for i, n in plan.items() if n not in spec.columns}
             unnamed = [i for i, name in enumerate(header) if not name]
+            rows = np.empty(capacity, dtype=_row_numbers(handle))
             table = table.slice(1)
             row += 1
-        numbers = np.arange(row, row + table.num_rows, dtype="int64")
+        numbers = np.arange(row, row + table.num_rows, dtype=rows.dtype)
         row += table.num_rows
         blank = arrow_text.blank_records(table)
         if blank.any():
@@ -755,12 +805,20 @@ def _stream_open_text(handle: io.BufferedReader, label: str, spec: TableSpec
         for position, column in columns.items():
             if not column.add(table.column(position), numbers):
                 return None
-        for position, parts in kept.items():
-            parts.extend(table.column(position).chunks)
-        rows.append(numbers)
+        for position, builder in kept.items():
+            for part in table.column(position).chunks:
+                builder.append(part)
+        if count + len(numbers) > len(rows):
+            rows = arrow_text.grown(rows, count, max(count + len(numbers), 2 * len(rows)))
+        rows[count:count + len(numbers)] = numbers
+        count += len(numbers)
         del table
+        chunks += 1
+        if chunks % _TRIM_CHUNKS == 0:
+            arrow_text.trim_heap()  # what the last chunks freed, given back to the system
     if not header:
         return None
+    rows.resize(count, refcheck=False)
     records = row - layout.header_index - 2  # below the header, blank ones included
     return _streamed_result(label, spec, layout, header, written, columns, kept, rows,
                             digest.hexdigest(), records)
@@ -770,15 +828,22 @@ _DONE = object()
 
 
 def _read_ahead(handle: io.BufferedReader, digest: object, first: bytes, layout: _TextLayout,
-                large: set[int]) -> Iterator[tuple[pa.Table | None, int]]:
+                large: set[int], days: frozenset[int] = frozenset()
+                ) -> Iterator[tuple[pa.Table | None, int]]:
     """Arrow's table of each chunk of :func:`_line_chunks` and the chunk's size, or
     ``(None, size)`` for a chunk Arrow cannot vouch for (then the last). The chunks are read
     and split into cells in a thread, one ahead of the caller, which meanwhile parses the
-    previous one: reading and parsing share the cores as ``pyarrow.csv`` alone would."""
+    previous one: reading and parsing share the cores as ``pyarrow.csv`` alone would.
+
+    The ``days`` columns are read as ISO dates by Arrow's reader after the first chunk (which
+    holds the header); from a chunk where one does not read so on, the file's dates are
+    read as text, which the caller parses or hands to the reference."""
     results: queue.Queue[object] = queue.Queue(maxsize=1)
     stop = threading.Event()
 
     def work() -> None:
+        dated = True  # whether Arrow's reader still reads the dates
+        typed: frozenset[int] = frozenset()  # the header's chunk: text
         try:
             for text, end in _line_chunks(handle, digest, first):
                 if stop.is_set():
@@ -786,11 +851,16 @@ def _read_ahead(handle: io.BufferedReader, digest: object, first: bytes, layout:
                 if text.find(b"\x00", 0, end) >= 0:  # the reference says where it is
                     results.put((None, end))
                     return
-                arrow_text.trim_heap()  # the memory of the batches parsed, for this one
-                table = arrow_text.read_records(text, 0, layout.sep, layout.width, large, end)
+                table = arrow_text.read_records(text, 0, layout.sep, layout.width, large, end,
+                                                typed)
+                if table is None and typed:  # another writing of a date: text from here on
+                    dated = False
+                    table = arrow_text.read_records(text, 0, layout.sep, layout.width, large,
+                                                    end)
                 results.put((table, end))
                 if table is None:
                     return
+                typed = days if dated else frozenset()
         except BaseException as exc:  # noqa: BLE001 - handed over to the caller
             results.put(exc)
         finally:
@@ -821,6 +891,16 @@ def _rows_estimate(handle: io.BufferedReader, chunk: int, rows: int) -> int:
     return int(max(rows, size / max(chunk, 1) * rows * 1.02)) + 64
 
 
+def _row_numbers(handle: io.BufferedReader) -> type[np.signedinteger]:
+    """The integer type that holds every row number of the open file: 32 bits (half the
+    memory) unless the file has 2**31 bytes or more (a record takes at least one byte)."""
+    try:
+        size = os.fstat(handle.fileno()).st_size
+    except OSError:
+        return np.int64
+    return np.int32 if size < 2**31 - 2 * HEADER_SEARCH_ROWS - 2 else np.int64
+
+
 def _stream_plan(header: list[str], spec: TableSpec) -> dict[int, str] | None:
     """Position of each named column, or None when the reference must word a header error
     (a column twice, a required column missing)."""
@@ -833,11 +913,9 @@ def _stream_plan(header: list[str], spec: TableSpec) -> dict[int, str] | None:
 
 def _streamed_result(label: str, spec: TableSpec, layout: _TextLayout, header: list[str],
                      written: list[str], columns: dict[int, _StreamedColumn],
-                     kept: dict[int, list[pa.Array]], rows: list[np.ndarray], sha256: str,
-                     records: int) -> tuple[pd.DataFrame, RawTable, str] | None:
+                     kept: dict[int, arrow_text.TextBuilder], numbers: np.ndarray,
+                     sha256: str, records: int) -> tuple[pd.DataFrame, RawTable, str] | None:
     """The frame and raw table of a streamed text table, once every batch is parsed."""
-    numbers = np.concatenate(rows) if rows else np.zeros(0, dtype="int64")
-    del rows[:]
     parsed = {header[i]: column for i, column in columns.items()}
     frame = pd.DataFrame(index=range(len(numbers)))
     for name, column_spec in spec.columns.items():  # one by one: no block is consolidated
@@ -845,10 +923,9 @@ def _streamed_result(label: str, spec: TableSpec, layout: _TextLayout, header: l
                        else _absent(column_spec, len(numbers)))
     if not all(_all_distinct(frame[name]) for name in spec.unique):
         return None  # a duplicated id: the reference words it with both rows
-    raw_columns = {header[i]: pa.chunked_array(c.raw, pa.large_string())
-                   for i, c in columns.items() if c.spec.kind == "text"}
-    raw_columns.update({header[i]: pa.chunked_array(parts, pa.large_string())
-                        for i, parts in kept.items()})
+    raw_columns = {header[i]: c.cells() for i, c in columns.items() if c.spec.kind == "text"}
+    raw_columns.update({header[i]: pa.chunked_array([builder.finish()[0]])
+                        for i, builder in kept.items()})
     ordered = [name for name in header if name in raw_columns]
     raw_frame = (pa.table({n: raw_columns[n] for n in ordered}).to_pandas() if ordered
                  else pd.DataFrame(index=range(len(numbers))))
