@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
@@ -111,9 +112,14 @@ _NANOSECONDS = 10**9
 _NAT = np.iinfo(np.int64).min  # NaT's integer
 
 
-def _seconds_of_year(year: int) -> int:
-    """Seconds from 1970-01-01 to the first of January of ``year``."""
-    return int(np.datetime64(f"{year:04d}-01-01", "s").astype(np.int64))
+@functools.lru_cache(maxsize=8)
+def _second_bounds(years: tuple[int, int]) -> tuple[int, int]:
+    """Seconds from 1970-01-01 to the first of January of ``years`` and to the first of
+    January after the last (within the years nanoseconds count)."""
+    def start(year: int) -> int:
+        return int(np.datetime64(f"{year:04d}-01-01", "s").astype(np.int64))
+
+    return start(max(years[0], 1678)), start(min(years[1], 2261) + 1)
 
 
 def _separated(cells: np.ndarray, separators: dict[int, bytes]) -> bool:
@@ -483,7 +489,7 @@ def plain_dates(column: pa.ChunkedArray, with_time: bool, years: tuple[int, int]
         return None
     if out is None:
         out = np.empty(len(column), dtype="datetime64[ns]")
-    bounds = (_seconds_of_year(max(years[0], 1678)), _seconds_of_year(min(years[1], 2261) + 1))
+    bounds = _second_bounds(years)
     slots = out.view(np.int64)
     start = 0
     for chunk in column.chunks:
@@ -497,6 +503,13 @@ def plain_dates(column: pa.ChunkedArray, with_time: bool, years: tuple[int, int]
 _NANOSECONDS_PER_DAY = 86_400 * _NANOSECONDS
 
 
+@functools.lru_cache(maxsize=8)
+def _day_bounds(years: tuple[int, int]) -> tuple[int, int]:
+    """Days from 1970-01-01 to the first day of ``years`` and to the day after the last."""
+    return (int(np.datetime64(f"{max(years[0], 1678):04d}-01-01", "D").astype(np.int64)),
+            int(np.datetime64(f"{min(years[1], 2261) + 1:04d}-01-01", "D").astype(np.int64)))
+
+
 def days_into(column: pa.ChunkedArray, years: tuple[int, int], required: bool,
               out: np.ndarray) -> bool:
     """Write the ``date32`` days of ``column`` (as Arrow's reader read them, a missing day
@@ -507,8 +520,7 @@ def days_into(column: pa.ChunkedArray, years: tuple[int, int], required: bool,
         return False
     if column.null_count < len(column):
         low, high = pc.min_max(column).values()
-        first = np.datetime64(f"{max(years[0], 1678):04d}-01-01", "D").astype(np.int64)
-        after = np.datetime64(f"{min(years[1], 2261) + 1:04d}-01-01", "D").astype(np.int64)
+        first, after = _day_bounds(years)
         if low.value < first or high.value >= after:
             return False
     slots = out.view(np.int64)

@@ -1944,7 +1944,7 @@ def assemble(frames: dict[str, pd.DataFrame | None], raws: dict[str, RawTable | 
         frames[name] = frame
     spend = frames["spend"]
     spend["channel"] = spend["channel"].fillna("shared")
-    spend.loc[spend["channel"].str.casefold() == "shared", "channel"] = "shared"
+    spend.loc[_folds_to(spend["channel"], "shared"), "channel"] = "shared"
     revenue = frames["revenue"]
     if revenue is not None:  # a date stands for its calendar month: kept as the month's 1st
         revenue["month"] = revenue["month"].dt.to_period("M").dt.to_timestamp()
@@ -1953,11 +1953,21 @@ def assemble(frames: dict[str, pd.DataFrame | None], raws: dict[str, RawTable | 
                      currency=found, warnings=warnings_)
 
 
+def _folds_to(values: pd.Series, word: str) -> np.ndarray:
+    """Per cell: True when its case-folded text is ``word`` (False for a missing or
+    non-text cell), as ``(values.str.casefold() == word).fillna(False)``; each distinct
+    cell is case-folded once, not each row."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    hits = np.array([isinstance(u, str) and u.casefold() == word for u in uniques] + [False],
+                    dtype=bool)
+    return hits[codes]  # the sentinel -1 picks the last entry: False
+
+
 def refuse_reserved_channel(frame: pd.DataFrame, table: str, raw: RawTable) -> None:
     """``shared`` names pooled costs; an acquiring channel cannot be called that."""
     if table != "deals":
         return
-    bad = _first((frame["channel"].str.casefold() == "shared").fillna(False))
+    bad = _first(_folds_to(frame["channel"], "shared"))
     if bad is not None:
         raise _fail(raw, "channel", bad, "the channel that brought the deal ('shared' is "
                     "reserved for pooled costs in spend)", raw.frame["channel"].iloc[bad])
