@@ -15,7 +15,9 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -260,3 +262,70 @@ def test_plain_sample_company_takes_the_fast_path(tmp_path: Path) -> None:
         loading._stream_text_table = original
     assert calls and all(c.endswith(":arrow") for c in calls), calls
     _same(fast, _load(tmp_path, fast=False))
+
+
+def test_dates_read_by_arrow_fall_back_to_text_mid_file(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    """ISO date columns are read as dates by Arrow's reader after the header's chunk; a
+    chunk with another writing (here French dates, then an impossible day) switches the file
+    back to text cells, and the frames and errors stay the reference's."""
+    from cac_toolkit.data import arrow_text
+    from cac_toolkit.data.generator import generate_company, write_company
+
+    write_company(generate_company(scale=0.05), tmp_path, "csv")
+    leads = (tmp_path / "leads.csv").read_text(encoding="utf-8").splitlines()
+    middle = len(leads) // 2
+    for i in range(middle, len(leads)):  # the second half in French dates
+        cells = leads[i].split(",")
+        cells[1] = dt.date.fromisoformat(cells[1]).strftime("%d/%m/%Y")
+        leads[i] = ",".join(cells)
+    (tmp_path / "leads.csv").write_text("\n".join(leads) + "\n", encoding="utf-8")
+    monkeypatch.setattr(loading, "_CHUNK_BYTES", 4096)
+    monkeypatch.setattr(loading, "_HEAD_BYTES", 4096)  # the header's chunk: the first 4 kB
+    typed: list[bool] = []
+    original = arrow_text.read_records
+
+    def spy(*args: object, **kwargs: object) -> object:
+        found = original(*args, **kwargs)  # type: ignore[arg-type]
+        typed.append(bool(args[6] if len(args) > 6 else kwargs.get("days")) and found is not None)
+        return found
+
+    monkeypatch.setattr(arrow_text, "read_records", spy)
+    _same(_load(tmp_path, fast=True), _load(tmp_path, fast=False))
+    assert any(typed) and not all(typed)  # dates read by Arrow, then as text
+    cells = leads[middle - 5].split(",")
+    cells[1] = "2025-02-30"  # an impossible day, in a chunk read as dates
+    leads[middle - 5] = ",".join(cells)
+    (tmp_path / "leads.csv").write_text("\n".join(leads) + "\n", encoding="utf-8")
+    error = _load(tmp_path, fast=True)
+    assert isinstance(error, str) and "leads.csv" in error
+    assert error == _load(tmp_path, fast=False)
+
+
+@pytest.mark.parametrize("template", ["2024-02-29", "29/02/2024", "2024-12-31 23:59",
+                                      "2023-01-09T08:52:36"])
+def test_plain_dates_accept_only_what_the_reference_reads_the_same(template: str) -> None:
+    """Every one-byte change of a fixed-width date (digits, separators, other bytes) is
+    either read by the fast path as the reference reads it, or left to the reference."""
+    from cac_toolkit.data import arrow_text
+    from cac_toolkit.data.contract import ColumnSpec
+
+    spec = ColumnSpec("timestamp")
+    cells = [template[:i] + c + template[i + 1:] for i in range(len(template))
+             for c in "0123456789-/:T .+Za\u00e9"]
+    for cell in cells:
+        fast = arrow_text.plain_dates(pa.chunked_array([pa.array([cell, ""])]), True)
+        if fast is None:
+            continue
+        raw = loading.RawTable("t.csv", pd.DataFrame({"d": [cell, ""]}), np.arange(2, 4), 1,
+                               ".")
+        loading.ARROW_FAST_PATH = False
+        try:
+            reference = loading.parse_date(raw, "d", spec).to_numpy()
+        except CacToolkitError:
+            reference = None
+        finally:
+            loading.ARROW_FAST_PATH = True
+        if 1990 <= int(fast.astype("datetime64[Y]").astype(int)[0]) + 1970 <= 2100:
+            assert reference is not None and (fast[:1] == reference[:1]).all(), cell

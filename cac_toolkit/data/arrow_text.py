@@ -6,8 +6,10 @@ parser (or Python's ``csv`` module) and parses each column with the general rule
 ``docs/data-format.md``. This module splits the file's UTF-8 bytes into cells with
 ``pyarrow.csv`` (no Python string is made) and reads the cells of the common plain shapes
 (``1500.50``, ``1500,50``; ``2026-07-01``, ``01/07/2026``, ``2026-07-01 10:30:00``; printable
-ASCII text without stray spaces) with numpy on Arrow's buffers: fixed-width dates by their
-digits and integer calendar arithmetic, text by its bytes, ids sorted as fixed-width bytes.
+ASCII text without stray spaces) with numpy and Arrow's C++ kernels on Arrow's buffers:
+fixed-width dates checked by their separators and read by Arrow's ISO 8601 parser (ISO date
+columns of a large file by its CSV reader itself), amounts checked on their bytes and read by
+Arrow's cast, text by its bytes, ids compared as fixed-width bytes.
 
 Every function here answers ``None`` (or False) when it cannot vouch for the reference's
 answer: a row Arrow would split differently (a quote left open, a row longer or shorter
@@ -221,9 +223,11 @@ _TRIM = _malloc_trim()
 def trim_heap() -> None:
     """Give the heap's free memory back to the system (glibc; nothing elsewhere).
 
-    Parsing a batch frees most of what it allocates, in pieces the C library keeps between
-    the parsed columns; trimming before each batch keeps the peak memory of a large folder
-    near the size of what it holds (about a seventh lower at 100 times the sample company).
+    Parsing a chunk frees most of what it allocates, in pieces the C library keeps (in the
+    heap of each thread). The streamed reader keeps none of a chunk's arrays, so that those
+    pieces serve the next chunk, and trims the heaps after each file and every few chunks:
+    not after every chunk, as the pages given back are faulted in again by the next one
+    (trimming after every chunk cost about a second of CPU at 100 times the sample company).
     """
     if _TRIM is not None:
         _TRIM(0)
