@@ -562,7 +562,7 @@ class _StreamedColumn:
         # ``words``, text cells as read in a :class:`~arrow_text.TextBuilder`.
         kinds = {"number": "float64", "date": "datetime64[ns]", "timestamp": "datetime64[ns]",
                  "bool": "bool", "choice": "int32"}
-        self.values = (np.empty(capacity, dtype=kinds[spec.kind]) if spec.kind in kinds
+        self.values = (arrow_text.empty(capacity, kinds[spec.kind]) if spec.kind in kinds
                        else None)
         self.length = 0
         self.text = arrow_text.TextBuilder(capacity, size) if spec.kind == "text" else None
@@ -679,7 +679,7 @@ class _StreamedColumn:
         assert self.values is not None
         end = self.length + count
         if end > len(self.values):
-            self.values = np.resize(self.values, max(end, 2 * len(self.values)))
+            self.values = arrow_text.grown(self.values, self.length, max(end, 2 * len(self.values)))
         return self.values[self.length:end]
 
     def series(self) -> pd.Series:
@@ -691,7 +691,7 @@ class _StreamedColumn:
         values, self.values = self.values, None
         assert values is not None
         if len(values) > self.length:  # shrunk where it is (realloc): no second copy
-            values.resize(self.length, refcheck=False)
+            values = arrow_text.shrunk(values, self.length)
         if kind == "choice":
             words = pa.array(list(self.words), pa.large_string()).take(pa.array(values))
             return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([words])))
@@ -791,7 +791,7 @@ def _stream_open_text(handle: io.BufferedReader, label: str, spec: TableSpec
                 capacity, int(arrow_text.text_bytes(table.column(i)) * scale))
                 for i, n in plan.items() if n not in spec.columns}
             unnamed = [i for i, name in enumerate(header) if not name]
-            rows = np.empty(capacity, dtype=_row_numbers(handle))
+            rows = arrow_text.empty(capacity, _row_numbers(handle))
             table = table.slice(1)
             row += 1
         numbers = np.arange(row, row + table.num_rows, dtype=rows.dtype)
@@ -818,7 +818,7 @@ def _stream_open_text(handle: io.BufferedReader, label: str, spec: TableSpec
             arrow_text.trim_heap()  # what the last chunks freed, given back to the system
     if not header:
         return None
-    rows.resize(count, refcheck=False)
+    rows = arrow_text.shrunk(rows, count)
     records = row - layout.header_index - 2  # below the header, blank ones included
     return _streamed_result(label, spec, layout, header, written, columns, kept, rows,
                             digest.hexdigest(), records)
