@@ -1,4 +1,5 @@
-"""Engines: DuckDB and Spark choose the rows, the figures stay those of the pandas engine.
+"""Engines: DuckDB chooses the rows, the figures stay those of the pandas engine (Spark: see
+test_spark.py).
 
 ``kpis.json`` must be the same text, byte for byte, whatever ``engine`` says, on every folder
 of data/ and of the hostile corpus that loads (a folder that does not load fails before any
@@ -7,7 +8,6 @@ engine runs), with the same one-line errors when the figures refuse the folder.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -132,28 +132,6 @@ def test_duckdb_gives_the_same_one_line_errors() -> None:
         reference = kpi_text(data, values)
         assert reference.startswith("error: ") and "\n" not in reference
         assert kpi_text(data, {**values, "engine": "duckdb"}) == reference
-
-
-def _spark_missing() -> str | None:
-    if importlib.util.find_spec("pyspark") is None:
-        return "pyspark is not installed (pip install 'cac-toolkit[spark]')"
-    if shutil.which("java") is None:
-        return "no Java runtime on this machine (Spark needs Java 17)"
-    return None
-
-
-@pytest.mark.skipif(_spark_missing() is not None, reason=str(_spark_missing()))
-@pytest.mark.parametrize(("folder", "values"), [
-    ("sample_company", {**SAMPLE, "attribution_model": "markov"}),
-    ("sample_company", {**SAMPLE, "attribution_model": "time_decay",
-                        "allocation_key": "pipeline"}),
-    ("saas_quarter", SEED_QUARTER),
-])
-def test_spark_kpi_file_is_byte_identical(folder: str, values: dict[str, object]) -> None:
-    data = load_folder(data_path(folder))
-    reference = kpi_text(data, values)
-    assert not reference.startswith("error")
-    assert kpi_text(data, {**values, "engine": "spark", "spark_master": "local[2]"}) == reference
 
 
 @pytest.mark.parametrize("values", [

@@ -126,18 +126,18 @@ def read_folder(folder: str | Path, params: AuditParameters, history: int = 1, *
     """
     root = Path(folder)
     engine = folder_engine(root, params) if root.is_dir() else "pandas"
-    if engine != "duckdb" or (root / "sources.yaml").is_file():
+    if engine not in ("duckdb", "spark") or (root / "sources.yaml").is_file():
         return load_folder(root, currency=currency, progress=progress)
     work = Path(tempfile.mkdtemp(prefix="cac-toolkit-staged-"))
     try:
         staged = stage_folder(root, work / "tables", currency, progress)
         release_memory()  # what checking the parts used, before DuckDB takes its share
-        session = open_staged_session(staged, work)
+        session = open_staged_session(staged, work, engine, params.spark_master)
         try:
             window = kpi_window_of(session, params, history)
             positions = {name: session.positions(selection_sql(name, window, COLUMNS[name]))
                          for name in ("spend", "deals", "leads") if name in staged.tables}
-            journeys = (session.columns(journeys_sql(window)) if "touchpoints" in
+            journeys = (session.columns(journeys_sql(window, engine)) if "touchpoints" in
                         staged.tables else None)
         finally:
             session.close()
@@ -170,12 +170,18 @@ def selected_data(staged: StagedFolder, positions: dict[str, np.ndarray]) -> Aud
     return assemble(frames, {}, staged.files, staged.currency, staged.warnings)
 
 
-def open_staged_session(staged: StagedFolder, temp: Path) -> SqlSession:
-    """A DuckDB session over the Parquet parts of ``staged`` (spilling into ``temp``)."""
+def open_staged_session(staged: StagedFolder, temp: Path, engine: str = "duckdb",
+                        spark_master: str = "local[*]") -> SqlSession:
+    """A session of ``engine`` over the Parquet parts of ``staged``: DuckDB (spilling into
+    ``temp``) or Spark on ``spark_master`` (whose executors read the parts)."""
+    parquet = {n: t.glob() for n, t in staged.tables.items() if n in COLUMNS}
+    if engine == "spark":
+        from cac_toolkit.audit.engines.spark_engine import SparkSession
+
+        return SparkSession.over_parquet(parquet, spark_master)
     from cac_toolkit.audit.engines.duckdb_engine import DuckDbSession
 
-    return DuckDbSession(parquet={n: t.glob() for n, t in staged.tables.items()
-                                  if n in COLUMNS}, temp=temp)
+    return DuckDbSession(parquet=parquet, temp=temp)
 
 
 def open_session(engine: str, data: AuditData, params: AuditParameters) -> SqlSession:

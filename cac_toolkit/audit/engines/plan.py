@@ -159,7 +159,27 @@ def selection_sql(table: str, window: Window, columns: tuple[str, ...]) -> str:
     raise ValueError(f"no selection for the table {table!r}")
 
 
-def journeys_sql(window: Window) -> str:
+#: A never-acquired account's steps as one list, by time (missing times last), then row.
+#: Spark has no ordered aggregate: the steps are sorted as (time missing, time, row, step).
+PATH_OF_STEPS = {
+    "duckdb": "list(step ORDER BY timestamp ASC NULLS LAST, __row)",
+    "spark": ("transform(array_sort(collect_list(struct(timestamp IS NULL AS late, timestamp, "
+              "__row, step))), s -> s.step)"),
+}
+#: Whether a touch ``t`` is of an account never acquired. Spark runs no IN subquery in a
+#: column, so it joins the acquired accounts (one row each) instead.
+NEVER_ACQUIRED = {
+    "duckdb": ("t.account_id IS NOT NULL AND t.account_id NOT IN (SELECT account_id FROM "
+               "acquired)"),
+    "spark": "t.account_id IS NOT NULL AND a.account_id IS NULL",
+}
+NEVER_ACQUIRED_JOIN = {
+    "duckdb": "",
+    "spark": "LEFT JOIN acquired AS a ON t.account_id = a.account_id ",
+}
+
+
+def journeys_sql(window: Window, dialect: str = "duckdb") -> str:
     """The touchpoints to keep, with ``journeys``: how many accounts each row stands for.
 
     The touches of accounts never acquired are the Markov chain's non-converting paths, most
@@ -171,7 +191,12 @@ def journeys_sql(window: Window) -> str:
     (0). Every other touch stands for itself (1). See the ``journeys`` column in
     :mod:`cac_toolkit.figures.attribution`: the chain's transition counts are the same
     integers, so the figures are the same, bit for bit.
+
+    ``dialect`` is ``duckdb`` or ``spark``: the same query, but for the two places where
+    their SQL differs (:data:`PATH_OF_STEPS`, :data:`NEVER_ACQUIRED`).
     """
+    if dialect not in PATH_OF_STEPS:
+        raise ValueError(f"no SQL dialect {dialect!r}")
     sides = " + ".join(f"CAST(CAST(timestamp AS DATE) > DATE '{end.strftime('%Y-%m-%d')}' "
                        "AS BIGINT)" for end in window.ends) or "0"
     # One integer per touch: its channel's rank, its side of each period end, a missing time
@@ -182,12 +207,12 @@ def journeys_sql(window: Window) -> str:
         f"WITH kept AS ({selection_sql('touchpoints', window, COLUMNS['touchpoints'])}), "
         "acquired AS (SELECT account_id FROM (" + ACQUIRING + ") AS acquiring "
         "WHERE account_id IS NOT NULL), "
-        "flagged AS (SELECT t.__row, t.account_id, t.timestamp, t.channel, "
-        "t.account_id IS NOT NULL AND t.account_id NOT IN (SELECT account_id FROM acquired) "
-        "AS never FROM touchpoints AS t WHERE t.__row IN (SELECT __row FROM kept)), "
+        f"flagged AS (SELECT t.__row, t.account_id, t.timestamp, t.channel, "
+        f"{NEVER_ACQUIRED[dialect]} AS never FROM touchpoints AS t "
+        f"{NEVER_ACQUIRED_JOIN[dialect]}WHERE t.__row IN (SELECT __row FROM kept)), "
         f"steps AS (SELECT account_id, __row, timestamp, {step} AS step FROM flagged "
         "WHERE never), "
-        "paths AS (SELECT account_id, list(step ORDER BY timestamp ASC NULLS LAST, __row) "
+        f"paths AS (SELECT account_id, {PATH_OF_STEPS[dialect]} "
         "AS path FROM steps GROUP BY account_id), "
         "groups AS (SELECT min(account_id) AS account_id, count(*) AS journeys FROM paths "
         "GROUP BY path) "

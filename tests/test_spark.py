@@ -1,0 +1,167 @@
+"""The Spark engine: the selection and the table of paths run in Spark SQL, the figures stay
+those of the pandas engine.
+
+Out of core (:func:`cac_toolkit.audit.engines.read_folder`), Spark reads the Parquet parts
+of the checked folder and hands back the positions and the table of distinct paths; on
+tables in memory (:func:`cac_toolkit.audit.engines.select_rows`) it hands back positions.
+Either way ``kpis.json`` is the pandas engine's, byte for byte. Every test of this module
+shares one Spark session (started once per process, on ``local[2]``), and few folders: a
+Spark query costs seconds whatever the size of the data.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+import pytest
+
+from cac_toolkit.audit import engines
+from cac_toolkit.audit.engines import spark_engine, staging
+from cac_toolkit.audit.engines.duckdb_engine import EngineError
+from cac_toolkit.audit.kpis import HISTORY_PERIODS, compute_kpis, kpis_to_json
+from cac_toolkit.audit.params import AuditParameters
+from cac_toolkit.core.errors import CacToolkitError
+from cac_toolkit.core.resources import data_path
+from cac_toolkit.data.loading import AuditData, load_folder
+
+SAMPLE = {"period_start": "2025-01-01", "period_end": "2025-12-31", "gross_margin": "0.75",
+          "lifetime_months": "36"}
+SEED_QUARTER = {"period_start": "2026-01-01", "period_end": "2026-03-31",
+                "gross_margin": "0.7", "lifetime_months": "30"}
+SPARK = {"engine": "spark", "spark_master": "local[2]"}
+
+
+def _spark_missing() -> str | None:
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark is not installed (pip install 'cac-toolkit[spark]')"
+    if shutil.which("java") is None:
+        return "no Java runtime on this machine (Spark needs Java 17)"
+    return None
+
+
+needs_spark = pytest.mark.skipif(_spark_missing() is not None, reason=str(_spark_missing()))
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts of 64 KiB, so that the sample company's tables are read in several parts."""
+    monkeypatch.setattr(staging, "CHUNK_BYTES", 64 << 10)
+    monkeypatch.setattr(staging, "FIRST_PART_BYTES", 64 << 10)
+
+
+def kpi_text(data: AuditData, params: AuditParameters) -> str:
+    """The KPI file's text, or the one-line error."""
+    try:
+        return kpis_to_json(compute_kpis(data, params))
+    except CacToolkitError as exc:
+        return f"error: {exc}"
+
+
+def reference_text(folder: Path, values: dict[str, object]) -> str:
+    """The pandas engine's KPI file of ``folder``."""
+    return kpi_text(load_folder(folder), AuditParameters.from_mapping(values))
+
+
+def read(folder: Path, values: dict[str, object]) -> tuple[AuditData, AuditParameters]:
+    """The rows that the out-of-core path of ``values``' engine reads, and the parameters."""
+    params = AuditParameters.from_mapping(values)
+    return engines.read_folder(folder, params, HISTORY_PERIODS), params
+
+
+@needs_spark
+def test_spark_selects_on_the_parquet_parts_as_duckdb_does(small_parts: None) -> None:
+    """Out of core, Spark's positions and table of paths are DuckDB's, row for row, and
+    ``kpis.json`` is the pandas engine's."""
+    folder, values = data_path("sample_company"), {**SAMPLE, "attribution_model": "markov"}
+    on_spark, params = read(folder, {**values, **SPARK})
+    on_duckdb, _ = read(folder, {**values, "engine": "duckdb"})
+    for name in ("spend", "deals", "leads", "touchpoints"):
+        assert getattr(on_spark, name).equals(getattr(on_duckdb, name)), name
+    # The never-acquired accounts' touches came back as distinct paths.
+    assert on_spark.touchpoints["journeys"].max() > 1
+    assert len(on_spark.touchpoints) < on_spark.touchpoints["journeys"].sum()
+    assert kpi_text(on_spark, params) == reference_text(folder, values)
+    assert engines.select_rows(on_spark, params) is on_spark  # selected once, in Spark
+
+
+@needs_spark
+def test_spark_out_of_core_kpi_file_is_byte_identical_on_the_seed_quarter() -> None:
+    folder = data_path("saas_quarter")
+    reference = reference_text(folder, SEED_QUARTER)
+    assert not reference.startswith("error")
+    data, params = read(folder, {**SEED_QUARTER, **SPARK})
+    assert kpi_text(data, params) == reference
+
+
+@needs_spark
+def test_spark_on_tables_in_memory_is_byte_identical() -> None:
+    """``select_rows``: Spark on the loader's tables (what a caller holding them uses)."""
+    data = load_folder(data_path("sample_company"))
+    values = {**SAMPLE, "attribution_model": "time_decay", "allocation_key": "pipeline"}
+    reference = kpi_text(data, AuditParameters.from_mapping(values))
+    assert not reference.startswith("error")
+    assert kpi_text(data, AuditParameters.from_mapping({**values, **SPARK})) == reference
+
+
+def test_the_loader_reads_times_to_the_microsecond(tmp_path: Path) -> None:
+    """What lets Spark (microseconds) read the checked tables exactly: a nanosecond time of
+    a Parquet input is read to the microsecond, whatever the engine."""
+    folder = tmp_path / "client"
+    shutil.copytree(data_path("sample_company"), folder)
+    touches = pcsv.read_csv(folder / "touchpoints.csv")
+    (folder / "touchpoints.csv").unlink()
+    stamps = touches.column("timestamp").cast(pa.timestamp("ns")).to_numpy().copy()
+    stamps[7] += np.timedelta64(1_001, "ns")
+    pq.write_table(touches.set_column(touches.schema.get_field_index("timestamp"),
+                                      "timestamp", pa.array(stamps)),
+                   folder / "touchpoints.parquet")
+    loaded = load_folder(folder).touchpoints["timestamp"]
+    assert loaded.iloc[7] == pd.Timestamp(stamps[7]).floor("us") != pd.Timestamp(stamps[7])
+    assert (loaded.to_numpy().astype(np.int64) % 1000 == 0).all()
+
+
+def test_a_table_in_memory_with_a_finer_time_is_refused() -> None:
+    fine = pa.table({"timestamp": pa.array(np.array([1_000, 2_001], dtype="datetime64[ns]"))})
+    with pytest.raises(EngineError, match="^the Spark engine reads times to the microsecond, "
+                       "and the column timestamp of touchpoints holds a finer time; run it "
+                       "with -p engine duckdb$"):
+        spark_engine._microseconds(fine, "touchpoints")
+    exact = spark_engine._microseconds(fine.slice(0, 1), "touchpoints")
+    assert exact.column(0).type == pa.timestamp("us") and exact.column(0)[0].value == 1
+
+
+@needs_spark
+def test_nanosecond_parquet_times_are_read_exactly_or_refused(tmp_path: Path) -> None:
+    """The staged parts' nanosecond times become Spark times exactly; a finer time fails
+    the query that reads it, in one line."""
+    stamps = np.array(["2025-03-31T23:59:59.999999", "NaT", "1969-12-31T23:59:59.000001"],
+                      dtype="datetime64[ns]")
+    pq.write_table(pa.table({"timestamp": stamps, "__row": [0, 1, 2]}),
+                   tmp_path / "part-00000.parquet")
+    finer = tmp_path / "finer"
+    finer.mkdir()
+    pq.write_table(pa.table({"timestamp": stamps + np.timedelta64(1, "ns"), "__row": [0, 1, 2]}),
+                   finer / "part-00000.parquet")
+    session = spark_engine.SparkSession.over_parquet(
+        {"touchpoints": str(tmp_path / "part-*.parquet"), "spend": str(finer / "part-*")},
+        SPARK["spark_master"])
+    try:
+        assert session.scalar("SELECT CAST(max(timestamp) AS STRING) FROM touchpoints") == (
+            "2025-03-31 23:59:59.999999")
+        assert session.positions("SELECT __row FROM touchpoints WHERE timestamp < "
+                                 "TIMESTAMP '1970-01-01 00:00:00'").tolist() == [2]
+        assert session.scalar("SELECT count(*) FROM spend") == 3  # the times are not read
+        with pytest.raises(EngineError) as refused:
+            session.scalar("SELECT max(timestamp) FROM spend")
+    finally:
+        session.close()
+    assert str(refused.value) == (
+        "the Spark engine reads times to the microsecond, and the column timestamp of spend "
+        "holds a finer time; run it with -p engine duckdb")
