@@ -88,7 +88,7 @@ def test_spark_selects_on_the_parquet_parts_as_duckdb_does(small_parts: None) ->
     assert on_spark.touchpoints["journeys"].max() > 1
     assert len(on_spark.touchpoints) < on_spark.touchpoints["journeys"].sum()
     assert kpi_text(on_spark, params) == reference_text(folder, values)
-    assert engines.select_rows(on_spark, params) is on_spark  # selected once, in Spark
+    assert engines.select_rows(on_spark, params, HISTORY_PERIODS) is on_spark  # selected once
 
 
 @needs_spark
