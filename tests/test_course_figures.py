@@ -21,7 +21,7 @@ from cac_toolkit.core.periods import Period
 from cac_toolkit.core.resources import data_path, notebooks_path
 from cac_toolkit.course import scenarios
 from cac_toolkit.course.examples import SEED_FIGURES
-from cac_toolkit.course.levers import lever_scenarios
+from cac_toolkit.course.levers import article_levers, lever_scenarios
 from cac_toolkit.data.loading import load_folder
 from cac_toolkit.figures import counting, targets
 from tests.conftest import QUARTER, kpis_for
@@ -113,7 +113,9 @@ def test_notebook_02_saas_quarter(saas_quarter_kpis: dict) -> None:
     assert round(totals.cac_after, 2) == 1_285.71
     assert scenarios.breakeven_multiplier(direct, customers, "Ads", "SEO") == pytest.approx(3.5)
     levers = lever_scenarios(SAAS["cac"], SAAS["mrr"], SAAS["gross_margin"],
-                             SAAS["lifetime_months"]).set_index("scenario")
+                             SAAS["lifetime_months"],
+                             article_levers(SAAS["cac"], SAAS["fully_loaded"]["Ads"])
+                             ).set_index("scenario")
     assert levers.loc["Baseline", "ltv_cac"] == pytest.approx(2.8)
     assert (levers["ltv_cac"].drop("Baseline") > 3).all()
 

@@ -296,7 +296,8 @@ def test_course_charts_draw() -> None:
         plots.allocation_keys(by_key),
         plots.budget_reallocation(move),
         plots.reallocation_sensitivity(sensitivity, 1_500),
-        plots.ltv_cac_bars(levers.lever_scenarios(1_500, 200, 0.7, 30)),
+        plots.ltv_cac_bars(levers.lever_scenarios(1_500, 200, 0.7, 30,
+                                                  levers.article_levers(1_500, 2_100))),
         plots.ratio_by_revenue({"out": sc.ratio_by_monthly_revenue(2_000, [100, 500], 36, 0.7)},
                                reference=6.3, reference_label="in"),
     ]

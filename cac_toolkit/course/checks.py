@@ -41,7 +41,13 @@ from cac_toolkit.core.notes import Notes as _Notes
 from cac_toolkit.core.periods import Period
 from cac_toolkit.core.resources import data_path
 from cac_toolkit.course import capstone
-from cac_toolkit.course.levers import blended_cac
+from cac_toolkit.course.levers import (
+    DIGITAL_CHANNEL,
+    REFERRAL_SHARE,
+    REFERRAL_TIMES_CHEAPER,
+    blended_cac,
+    referral_blended_cac,
+)
 from cac_toolkit.data.loading import AuditData, load_folder
 from cac_toolkit.figures import attribution, formulas, retention, targets
 from cac_toolkit.figures.cohorts import lead_cohorts, monthly_cac
@@ -63,7 +69,8 @@ EX3 = {"mrr": 180.0, "gross_margin": 0.75, "lifetime_months": 40.0, "cac": 1_650
        "churn_margin": 0.78, "monthly_churn": 0.025, "target_ratio": 3.0}
 #: Exercise 6: the referral programme of the CAC article (15 % of the new customers after six
 #: months, at a CAC five times lower than the digital campaigns') and its 30/50/20 mix.
-EX6 = {"referral_share": 0.15, "cost_ratio": 5.0, "digital_channel": "Ads",
+EX6 = {"referral_share": REFERRAL_SHARE, "cost_ratio": REFERRAL_TIMES_CHEAPER,
+       "digital_channel": DIGITAL_CHANNEL,
        "mix": {"SEO": 0.30, "Ads": 0.50, "Outbound": 0.20}}
 #: Exercise 5: the parameters used for the margin multiple.
 EX5 = {"gross_margin": 0.78, "lifetime_months": 36.0}
@@ -1201,15 +1208,16 @@ def check_referral() -> Expected:
     ads = kpis["channels"][EX6["digital_channel"]]
     ads_cac, ads_direct = ads["cac_fully_loaded"], ads["cac_direct"]
     s, ratio = EX6["referral_share"], EX6["cost_ratio"]
-    expected = (1 - s) * cac + s * ads_cac / ratio
+    expected = referral_blended_cac(cac, ads_cac, s, ratio)
     return Expected("number", expected, f"{1 - expected / cac:.1%} below today's {money(cac)};"
                     f" a referred customer costs {money(ads_cac / ratio)}, a fifth of Ads' "
                     f"{money(ads_cac)}.", (
-        Mistake((1 - s) * cac + s * cac / ratio, "you priced the referred customers at a fifth "
-                "of the global CAC; the article's referral customers cost five times less than "
-                "its digital campaigns (the Ads channel)."),
-        Mistake((1 - s) * cac + s * ads_direct / ratio, "you used Ads' direct CAC; compare like "
-                "with like: the global CAC is fully loaded, so take Ads' fully loaded CAC."),
+        Mistake(referral_blended_cac(cac, cac, s, ratio), "you priced the referred customers at "
+                "a fifth of the global CAC; the article's referral customers cost five times "
+                "less than its digital campaigns (the Ads channel)."),
+        Mistake(referral_blended_cac(cac, ads_direct, s, ratio), "you used Ads' direct CAC; "
+                "compare like with like: the global CAC is fully loaded, so take Ads' fully "
+                "loaded CAC."),
         Mistake(s * ads_cac / ratio, "that is only the referred customers' part; add the 85 % "
                 "who keep today's CAC."),
         Mistake(ads_cac / ratio, "that would be every customer at the referral cost; only "

@@ -207,8 +207,9 @@ GLOSSARY: tuple[Term, ...] = (
     Term("Warning signal", "Signal d'alerte", "A trend that erodes acquisition: CAC outgrowing "
          "the basket, a longer conversion delay, dependence on one channel.",
          "08_dashboard_and_levers"),
-    Term("Referral programme", "Programme ambassadeur", "Customers who recommend the offer; the "
-         "article's case: 15 % of new customers at a fifth of the digital campaigns' CAC.",
+    Term("Referral programme", "Programme ambassadeur (parrainage)", "Customers who recommend "
+         "the offer; the article's case: within six months, 15 % of new customers by word of "
+         "mouth (bouche-à-oreille), five times cheaper than its digital (Ads) campaigns.",
          "08_dashboard_and_levers"),
     Term("Ledger", "Grand livre", "The accounting export of cost lines.", "09_your_own_data"),
     Term("MRR movements", "Mouvements de MRR", "A month's new, reactivation, expansion, "

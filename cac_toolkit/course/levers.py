@@ -5,8 +5,8 @@ Two readings of the same model:
 
 - on the unit economics, :func:`lever_scenarios` applies each lever (and all of them
   together) to a baseline CAC, ARPA, margin and lifetime and gives LTV, LTV/CAC and payback
-  (:func:`cac_toolkit.course.scenarios.unit_economics`); :data:`ARTICLE_LEVERS` are the
-  improvements the article quotes as percentages;
+  (:func:`cac_toolkit.course.scenarios.unit_economics`); :func:`article_levers` gives the
+  improvements the article quotes, for a quarter's global and digital (Ads) CAC;
 - on the CAC alone, the mechanism models below return a :class:`LeverResult` (the CAC before
   and after, and the assumptions used), which :func:`chain` turns into a waterfall; a result
   is a lever whose CAC factor is ``cac_after / cac_before`` (:meth:`LeverResult.as_lever`),
@@ -19,9 +19,12 @@ The mechanism models' default arguments are the article's examples:
   :func:`implied_qualification_share`);
 - channel mix: 30 % SEO, 50 % paid inbound, 20 % outbound (:func:`channel_mix`,
   :func:`remix`);
-- any lever quoted as a CAC factor, such as the article's unified CRM (-25 % in a year) or
-  referral programme (:func:`referral_cac_factor`), enters a chain
-  through :meth:`LeverResult.from_factor`, and :func:`ramp` draws its build-up over months.
+- referral: within six months 15 % of new customers by word of mouth, five times cheaper
+  than the digital campaigns (:func:`referral`, :func:`referral_blended_cac`,
+  :func:`referral_cac_factor`);
+- any lever quoted as a CAC factor, such as the article's unified CRM (-25 % in a year),
+  enters a chain through :meth:`LeverResult.from_factor`, and :func:`ramp` draws its build-up
+  over months.
 
 These are first-order models: a channel keeps its CAC when its budget changes (no saturation),
 and chained levers multiply their relative effects (:func:`chain`), as if independent.
@@ -57,32 +60,89 @@ class Lever:
     lifetime_factor: float = 1.0
 
 
-def referral_cac_factor(referral_share: float, relative_cost: float) -> float:
-    """Blended CAC factor when ``referral_share`` of new customers cost ``relative_cost`` x CAC.
+#: The CAC article's referral programme (*programme ambassadeur*): within six months, 15 % of
+#: the new customers came by word of mouth (*bouche-à-oreille*), at an acquisition cost five
+#: times lower than its digital campaigns' (the ``Ads`` channel here). The share by referral:
+REFERRAL_SHARE: float = 0.15
+#: How many times cheaper than the digital campaigns a referred customer is (the article: 5).
+REFERRAL_TIMES_CHEAPER: float = 5.0
+#: The channel of the KPI file that holds the digital campaigns.
+DIGITAL_CHANNEL = "Ads"
 
-    ``(1 - share) + share x relative_cost``, the other customers keeping today's CAC:
-    15 % of customers at a fifth of the cost gives 0.88 (CAC down 12 %).
+
+def referral_blended_cac(global_cac: float, digital_cac: float,
+                         referral_share: float = REFERRAL_SHARE,
+                         times_cheaper: float = REFERRAL_TIMES_CHEAPER) -> float:
+    """Blended CAC (currency per new customer) once ``referral_share`` of the new customers
+    come by referral at ``times_cheaper`` times less than the digital campaigns' CAC.
+
+    ``(1 - s) x global_cac + s x digital_cac / k``: the other customers keep today's global
+    CAC. Both CACs are fully loaded, in the same currency, from the same period; ``s`` is a
+    share of new customers (0.15), ``k`` a multiple (5: five times cheaper than the digital
+    campaigns, not than the global CAC).
     """
     if not 0 <= referral_share <= 1:
         raise ValueError("referral_share must be between 0 and 1")
-    return (1 - referral_share) + referral_share * relative_cost
+    if times_cheaper <= 0:
+        raise ValueError("times_cheaper must be > 0")
+    if digital_cac < 0:
+        raise ValueError("digital_cac must be >= 0")
+    return (1 - referral_share) * global_cac + referral_share * digital_cac / times_cheaper
 
 
-#: The improvements the CAC article quotes, as factors (the last one is an assumption).
-ARTICLE_LEVERS: tuple[Lever, ...] = (
-    Lever("Unified CRM (marketing-sales alignment)", "article: CAC -25 % in a year",
-          cac_factor=0.75),
-    Lever("Prospecting automation", "article: average CAC -18 %", cac_factor=0.82),
-    Lever("Referral programme", "article: 15 % of new customers at a fifth of the cost",
-          cac_factor=referral_cac_factor(0.15, 1 / 5)),
-    Lever("Retention and upsell", "assumption: +10 % ARPA, +6 months on 30",
-          arpa_factor=1.10, lifetime_factor=36 / 30),
-)
+def referral_cac_factor(global_cac: float, digital_cac: float,
+                        referral_share: float = REFERRAL_SHARE,
+                        times_cheaper: float = REFERRAL_TIMES_CHEAPER) -> float:
+    """The referral programme as a factor on the global CAC (no unit; 1: unchanged).
+
+    ``(1 - s) + s x (digital_cac / k) / global_cac``, that is
+    :func:`referral_blended_cac` over ``global_cac``. In the article's SaaS quarter (global
+    CAC 1,500, Ads fully loaded 2,100) it is 0.85 + 0.15 x 420 / 1,500 = 0.892: the CAC falls
+    by 10.8 %, not the 12 % a fifth of the *global* CAC would give.
+    """
+    if global_cac <= 0:
+        raise UndefinedMetricError("referral CAC factor", "the global CAC is not positive")
+    return referral_blended_cac(global_cac, digital_cac, referral_share,
+                                times_cheaper) / global_cac
+
+
+def referral(global_cac: float, digital_cac: float,
+             referral_share: float = REFERRAL_SHARE,
+             times_cheaper: float = REFERRAL_TIMES_CHEAPER) -> LeverResult:
+    """The referral programme as a :class:`LeverResult` on ``global_cac``
+    (:func:`referral_blended_cac`); the assumptions keep the share, the multiple and the
+    digital campaigns' CAC."""
+    return LeverResult("referral", global_cac,
+                       referral_blended_cac(global_cac, digital_cac, referral_share,
+                                            times_cheaper),
+                       {"referral_share": referral_share, "times_cheaper": times_cheaper,
+                        "digital_cac": digital_cac})
+
+
+def article_levers(global_cac: float, digital_cac: float) -> tuple[Lever, ...]:
+    """The improvements the CAC article quotes, as factors, for a quarter whose global CAC is
+    ``global_cac`` and whose digital campaigns' (``Ads``) CAC is ``digital_cac`` (both fully
+    loaded, currency per new customer; only the referral factor depends on them).
+
+    The unified CRM (-25 % in a year), prospecting automation (-18 %), the referral
+    programme (:func:`referral_cac_factor`) and a retention assumption (+10 % ARPA, +6 months
+    on 30, not from the article).
+    """
+    s, k = REFERRAL_SHARE, REFERRAL_TIMES_CHEAPER
+    return (
+        Lever("Unified CRM (marketing-sales alignment)", "article: CAC -25 % in a year",
+              cac_factor=0.75),
+        Lever("Prospecting automation", "article: average CAC -18 %", cac_factor=0.82),
+        Lever("Referral programme", f"article: within six months {s:.0%} of new customers "
+              f"by referral, {k:g} times cheaper than the digital campaigns (Ads)",
+              cac_factor=referral_cac_factor(global_cac, digital_cac, s, k)),
+        Lever("Retention and upsell", "assumption: +10 % ARPA, +6 months on 30",
+              arpa_factor=1.10, lifetime_factor=36 / 30),
+    )
 
 
 def lever_scenarios(cac: float, arpa: float, gross_margin: float, lifetime_months: float,
-                    levers: Sequence[Lever | LeverResult] = ARTICLE_LEVERS,
-                    combined: bool = True) -> pd.DataFrame:
+                    levers: Sequence[Lever | LeverResult], combined: bool = True) -> pd.DataFrame:
     """The baseline, each lever alone, and (``combined``) all levers together.
 
     Each row recomputes :func:`cac_toolkit.course.scenarios.unit_economics` with ``cac x

@@ -272,11 +272,12 @@ def describe_levers(steps: pd.DataFrame, currency: str = "EUR", lang: str = "en"
 
 
 def lever_explorer(cac: float, qualification_share: float, volume_share: float,
-                   mix: levers.LeverResult | None = None, crm: float = 0.25,
-                   time_saved: float = 0.40, lead_factor: float = 0.5,
-                   conversion_factor: float = 2.0, referral_share: float = 0.15,
-                   referral_cost: float = 1 / 5, currency: str = "EUR",
-                   lang: str = "en") -> Explorer:
+                   digital_cac: float, mix: levers.LeverResult | None = None,
+                   crm: float = 0.25, time_saved: float = 0.40, lead_factor: float = 0.5,
+                   conversion_factor: float = 2.0,
+                   referral_share: float = levers.REFERRAL_SHARE,
+                   times_cheaper: float = levers.REFERRAL_TIMES_CHEAPER,
+                   currency: str = "EUR", lang: str = "en") -> Explorer:
     """Chain the article's levers with your own assumptions and see the waterfall.
 
     Levers, in this order: a unified CRM cutting the CAC by ``crm``
@@ -284,8 +285,10 @@ def lever_explorer(cac: float, qualification_share: float, volume_share: float,
     ``time_saved`` of the qualification work, which is ``qualification_share`` of the CAC
     (:func:`~cac_toolkit.course.levers.automation`), fewer better leads
     (:func:`~cac_toolkit.course.levers.lead_quality` on the ``volume_share`` of the spend that
-    grows with leads), a referral programme bringing ``referral_share`` of the customers at
-    ``referral_cost`` x the CAC (:func:`~cac_toolkit.course.levers.referral_cac_factor`) and,
+    grows with leads), a referral programme bringing ``referral_share`` of the new customers
+    at a CAC ``times_cheaper`` times lower than the digital campaigns' fully loaded CAC
+    ``digital_cac`` (:func:`~cac_toolkit.course.levers.referral`; ``cac`` is fully loaded
+    too, both in ``currency`` per new customer) and,
     when given, the channel ``mix`` (:func:`~cac_toolkit.course.levers.remix`), switched by a
     checkbox. Defaults: the article's figures.
     """
@@ -310,6 +313,9 @@ def lever_explorer(cac: float, qualification_share: float, volume_share: float,
                                               step=0.05, readout_format=".0%",
                                               description=t("widget.referral", lang),
                                               style=style, layout=layout),
+        "times_cheaper": widgets.FloatSlider(value=times_cheaper, min=1.0, max=10.0, step=0.5,
+                                             description=t("widget.referral_times", lang),
+                                             style=style, layout=layout),
     }
     if mix is not None:
         controls["remix"] = widgets.Checkbox(value=True, description=t("widget.mix", lang))
@@ -324,9 +330,8 @@ def lever_explorer(cac: float, qualification_share: float, volume_share: float,
             levers.automation(cac, qualification_share, values["time_saved"]),
             levers.lead_quality(cac, volume_share, values["lead_factor"],
                                 values["conversion_factor"]),
-            levers.LeverResult.from_factor(
-                "referral", cac, levers.referral_cac_factor(values["referral_share"],
-                                                            referral_cost)),
+            levers.referral(cac, digital_cac, values["referral_share"],
+                            values["times_cheaper"]),
         ]
         if mix is not None and values["remix"]:
             chosen.append(mix)

@@ -108,6 +108,7 @@ LABELS: dict[str, str] = {
     "widget.leads_kept": "leads kept (x)",
     "widget.conversion": "lead conversion (x)",
     "widget.referral": "customers by referral",
+    "widget.referral_times": "referral: x cheaper than digital",
     "widget.mix": "30/50/20 channel mix",
     "from_to": "{start} to {end}",
     # statuses of targets.Verdict and of warning signals
