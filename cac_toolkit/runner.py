@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from cac_toolkit.audit.engines import read_folder
+from cac_toolkit.audit.engines import in_place_sources, read_folder
 from cac_toolkit.audit.engines.staging import release_memory
 from cac_toolkit.audit.kpis import HISTORY_PERIODS, compute_kpis, kpis_json_pieces
 from cac_toolkit.audit.params import AuditParameters
@@ -356,6 +356,11 @@ def _run_audit(data_dir: Path, out_dir: Path, shown: str, params: AuditParameter
         os.umask(umask)
         work.chmod(0o777 & ~umask)  # mkdtemp makes it private; the published folder should not be
         _say(f"checking the inputs in {printable(data_dir)}", progress)
+        if (data_dir / "sources.yaml").is_file() and in_place_sources(data_dir):
+            # The notebook verifies each input file's hash: such a table has no file here.
+            raise CacToolkitError("cac-toolkit audit cannot yet read a table located outside "
+                                  "the folder (sources.yaml); cac-toolkit kpis and table "
+                                  "read it with -p engine spark")
         # A large folder (or -p engine duckdb|spark) is checked out of core: only the rows
         # that the KPI file reads come into memory, and on to the notebook.
         data = read_folder(data_dir, params, HISTORY_PERIODS, progress=rows_read(progress))

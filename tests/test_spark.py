@@ -11,7 +11,9 @@ Spark query costs seconds whatever the size of the data.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+import os
 import shutil
 from pathlib import Path
 
@@ -23,12 +25,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from cac_toolkit.audit import engines
-from cac_toolkit.audit.engines import spark_engine, staging
+from cac_toolkit.audit.engines import in_place, spark_engine, staging
 from cac_toolkit.audit.engines.duckdb_engine import EngineError
 from cac_toolkit.audit.kpis import HISTORY_PERIODS, compute_kpis, kpis_to_json
 from cac_toolkit.audit.params import AuditParameters
-from cac_toolkit.core.errors import CacToolkitError
+from cac_toolkit.core.errors import CacToolkitError, InputError
 from cac_toolkit.core.resources import data_path
+from cac_toolkit.data import loading
+from cac_toolkit.data.contract import TABLES, ColumnSpec
 from cac_toolkit.data.loading import AuditData, load_folder
 
 SAMPLE = {"period_start": "2025-01-01", "period_end": "2025-12-31", "gross_margin": "0.75",
@@ -165,3 +169,124 @@ def test_nanosecond_parquet_times_are_read_exactly_or_refused(tmp_path: Path) ->
     assert str(refused.value) == (
         "the Spark engine reads times to the microsecond, and the column timestamp of spend "
         "holds a finer time; run it with -p engine duckdb")
+
+
+def located_folder(root: Path, parts: int = 3) -> tuple[Path, Path, Path]:
+    """The sample company with its touchpoints as ``parts`` Parquet files outside the folder,
+    named by a ``file://`` URL in ``sources.yaml``; the same data as a contract folder (the
+    Parquet folder inside it, for the pandas engine); and the outside folder."""
+    folder, reference, lake = root / "client", root / "reference", root / "lake" / "touchpoints"
+    shutil.copytree(data_path("sample_company"), folder)
+    (folder / "touchpoints.csv").unlink()
+    touches = pcsv.read_csv(data_path("sample_company") / "touchpoints.csv")
+    lake.mkdir(parents=True)
+    cuts = np.linspace(0, len(touches), parts + 1).astype(int)
+    for number, (start, stop) in enumerate(zip(cuts[:-1], cuts[1:], strict=True)):
+        pq.write_table(touches.slice(start, stop - start), lake / f"part-{number:05d}.parquet")
+    shutil.copytree(folder, reference)
+    shutil.copytree(lake, reference / "touchpoints")
+    (folder / "sources.yaml").write_text(f"touchpoints: {lake.as_uri()}/\n", encoding="utf-8")
+    return folder, reference, lake
+
+
+@needs_spark
+def test_a_parquet_folder_located_in_sources_yaml_is_read_by_spark_in_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spark lists, reads and checks the located touchpoints where they are (neither the
+    strict loader nor the staging reads them), and the KPI file is the pandas engine's on
+    the same data, byte for byte, but for the inputs of the touchpoints (the listing's hash)
+    and ``sources.yaml``."""
+    folder, reference_folder, lake = located_folder(tmp_path)
+    values = {**SAMPLE, "attribution_model": "markov"}
+    reference = compute_kpis(load_folder(reference_folder), AuditParameters.from_mapping(values))
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the located table was read on this machine")
+
+    monkeypatch.setattr(loading, "_read_parquet_folder", refuse)
+    monkeypatch.setattr(loading, "_read_parquet", refuse)
+    monkeypatch.setattr(engines, "stage_folder", refuse)
+    data, params = read(folder, {**values, **SPARK})
+    assert data.touchpoints["journeys"].max() > 1  # the never-acquired paths came as a table
+    kpis = compute_kpis(data, params)
+    parts, is_folder = in_place.list_parts(spark_engine.spark_session(SPARK["spark_master"]),
+                                           f"{lake.as_uri()}/")
+    assert is_folder and len(parts) == 3
+    expected = dict(reference)
+    expected["inputs"] = {**reference["inputs"], "sources.yaml": data.inputs()["sources.yaml"],
+                          "touchpoints": {"file": f"{lake.as_uri()}/",
+                                          "sha256": in_place.listing_sha256(parts),
+                                          "rows": 23212, "sha256_of": "listing"}}
+    assert kpis_to_json(kpis) == kpis_to_json(expected)
+    stamp = (lake / "part-00001.parquet").stat().st_mtime
+    os.utime(lake / "part-00001.parquet", (stamp + 10, stamp + 10))  # a part rewritten
+    changed, _ = in_place.list_parts(spark_engine.spark_session(SPARK["spark_master"]),
+                                     f"{lake.as_uri()}/")
+    assert in_place.listing_sha256(changed) != in_place.listing_sha256(parts)
+
+
+def _located_part(tmp_path: Path, column: str, position: int, value: object) -> Path:
+    """A located folder of two parts whose second part holds ``value`` in ``column`` at
+    ``position``; the path of that part."""
+    touches = pcsv.read_csv(data_path("sample_company") / "touchpoints.csv").slice(0, 40)
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    pq.write_table(touches.slice(0, 20), lake / "part-00000.parquet")
+    second = touches.slice(20, 20).to_pandas()
+    second[column] = second[column].astype(object)
+    second.loc[position, column] = value
+    pq.write_table(pa.Table.from_pandas(second, preserve_index=False),
+                   lake / "part-00001.parquet")
+    return lake
+
+
+@needs_spark
+def test_a_located_part_with_an_empty_required_cell_is_refused_in_one_line(
+        tmp_path: Path) -> None:
+    lake = _located_part(tmp_path, "account_id", 5, "  \u200b ")  # blank once cleaned
+    with pytest.raises(InputError) as refused:
+        in_place.read_in_place("touchpoints", lake.as_uri(), SPARK["spark_master"])
+    assert str(refused.value) == (
+        f"{(lake / 'part-00001.parquet').as_uri()}, column 'account_id', row 6: expected a "
+        "non-empty text, got an empty cell")
+
+
+@needs_spark
+def test_a_located_part_with_a_wrong_choice_is_refused_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks are the contract's: a choice column declared in it is checked in place,
+    with the loader's synonyms."""
+    spec = TABLES["touchpoints"]
+    kind = ColumnSpec("choice", choices=("inbound", "outbound"), default="inbound",
+                      synonyms={"entrant": "inbound"})
+    monkeypatch.setitem(in_place.TABLES, "touchpoints", dataclasses.replace(
+        spec, columns={**spec.columns, "motion": kind}))
+    touches = pcsv.read_csv(data_path("sample_company") / "touchpoints.csv").slice(0, 40)
+    motion = ["Entrant", None, "outbound", "inbound"] * 10
+    motion[27] = "sideways"
+    touches = touches.append_column("motion", pa.array(motion))
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    pq.write_table(touches.slice(0, 20), lake / "part-00000.parquet")
+    pq.write_table(touches.slice(20, 20), lake / "part-00001.parquet")
+    with pytest.raises(InputError) as refused:
+        in_place.read_in_place("touchpoints", lake.as_uri(), SPARK["spark_master"])
+    assert str(refused.value) == (
+        f"{(lake / 'part-00001.parquet').as_uri()}, column 'motion', row 8: expected one of "
+        "inbound, outbound, got 'sideways'")
+
+
+def test_a_located_table_is_refused_in_one_line_by_the_duckdb_engine(tmp_path: Path) -> None:
+    lake = tmp_path / "lake" / "touchpoints"
+    lake.mkdir(parents=True)
+    folder = tmp_path / "client"
+    shutil.copytree(data_path("sample_company"), folder)
+    (folder / "touchpoints.csv").unlink()
+    (folder / "sources.yaml").write_text(f"touchpoints:\n  file: {lake.as_uri()}/\n",
+                                         encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        read(folder, {**SAMPLE, "engine": "duckdb"})
+    assert str(refused.value) == (
+        f"sources.yaml, line 2: touchpoints.file: '{lake.as_uri()}/' is read in place by "
+        "the Spark engine only; expected -p engine spark (or a local path to the Parquet "
+        "files)")

@@ -126,6 +126,10 @@ def read_folder(folder: str | Path, params: AuditParameters, history: int = 1, *
     """
     root = Path(folder)
     engine = folder_engine(root, params) if root.is_dir() else "pandas"
+    if engine == "spark" and (root / "sources.yaml").is_file():
+        located = in_place_sources(root)
+        if located:
+            return read_in_place_folder(root, located, params, history, currency, progress)
     if engine not in ("duckdb", "spark") or (root / "sources.yaml").is_file():
         return load_folder(root, currency=currency, progress=progress)
     work = Path(tempfile.mkdtemp(prefix="cac-toolkit-staged-"))
@@ -152,6 +156,79 @@ def read_folder(folder: str | Path, params: AuditParameters, history: int = 1, *
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return dataclasses.replace(data, selected_for=selection_key(params, history))
+
+
+def in_place_sources(root: Path) -> dict[str, str]:
+    """The tables that ``root/sources.yaml`` locates outside the folder: table -> location
+    (:func:`cac_toolkit.data.sources.config.is_location`)."""
+    from cac_toolkit.data.sources.config import is_location, read_sources
+
+    return {s.table: s.file for s in read_sources(root).sources if is_location(s.file)}
+
+
+#: The query of the kept touchpoints with their ``journeys`` and their columns, on a table
+#: read in place (whose rows come back only through this query).
+IN_PLACE_TOUCHES = ("SELECT j.__row, j.journeys, t.account_id, t.timestamp, t.channel FROM "
+                    "({journeys}) AS j JOIN touchpoints AS t ON j.__row = t.__row "
+                    "ORDER BY j.__row")
+
+
+def read_in_place_folder(root: Path, located: dict[str, str], params: AuditParameters,
+                         history: int, currency: str | None,
+                         progress: Callable[[str, int], None] | None) -> AuditData:
+    """:func:`read_folder` of a folder whose ``sources.yaml`` locates the touchpoints
+    elsewhere (``located``), with the Spark engine: Spark lists, reads and checks them in
+    place (:func:`.in_place.read_in_place`); the folder's own tables are read by the
+    sources reader, their channel spellings merged with the located table's; Spark then
+    selects the rows of the KPI file of ``params`` and the table of paths, and only the kept
+    touches (with their ``journeys``) come back to this machine."""
+    from pyspark.sql import functions as F
+
+    from cac_toolkit.audit.engines.in_place import InPlaceFileInfo, read_in_place
+    from cac_toolkit.audit.engines.spark_engine import SparkSession
+    from cac_toolkit.data.sources import folder as sources_folder
+
+    tables = {name: read_in_place(name, location, params.spark_master)
+              for name, location in located.items()}
+    touches = tables["touchpoints"]
+    if progress is not None:
+        progress(touches.location, touches.rows)
+    loaded = sources_folder.read_folder(root, currency, {n: t.channels for n, t in
+                                                         tables.items()})
+    data = loaded.data
+    frame = touches.frame
+    if loaded.channels is not None:
+        spark = frame.sparkSession
+        side = F.broadcast(spark.createDataFrame(list(loaded.channels.items()),
+                                                 "__spelling string, __name string"))
+        frame = frame.join(side, frame["channel"] == side["__spelling"], "left").withColumn(
+            "channel", F.coalesce(F.col("__name"), F.col("channel"))).drop("__spelling",
+                                                                           "__name")
+    session = SparkSession(arrow_tables(data, {n: COLUMNS[n] for n in ("spend", "deals",
+                                                                       "leads")}),
+                           params.spark_master)
+    try:
+        session.add_view("touchpoints", frame.select(*COLUMNS["touchpoints"], "__row"))
+        present = {name: tuple(c for c in COLUMNS[name] if c in getattr(data, name))
+                   for name in ("spend", "deals", "leads") if getattr(data, name) is not None}
+        window = kpi_window_of(session, params, history)
+        positions = {name: session.positions(selection_sql(name, window, columns))
+                     for name, columns in present.items()}
+        kept = session.columns(IN_PLACE_TOUCHES.format(journeys=journeys_sql(window, "spark")))
+    finally:
+        session.close()
+        touches.frame.unpersist()
+    touchpoints = pd.DataFrame({
+        "account_id": pd.array(kept["account_id"], dtype="string"),
+        "timestamp": pd.to_datetime(kept["timestamp"]).astype("datetime64[ns]"),
+        "channel": pd.array(kept["channel"], dtype="string"),
+        "journeys": np.asarray(kept["journeys"], dtype=np.int64)})
+    files = dict(data.files)
+    files["touchpoints"] = InPlaceFileInfo("touchpoints", Path(touches.location),
+                                           touches.sha256, touches.rows, touches.location)
+    rows = {name: getattr(data, name).iloc[positions[name]] for name in positions}
+    return dataclasses.replace(data, **rows, touchpoints=touchpoints, files=files,
+                               selected_for=selection_key(params, history))
 
 
 def selected_data(staged: StagedFolder, positions: dict[str, np.ndarray]) -> AuditData:

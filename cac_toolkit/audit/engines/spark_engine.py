@@ -129,6 +129,11 @@ class SparkSession:
             raise
         return self
 
+    def add_view(self, name: str, frame) -> None:  # noqa: ANN001 - a pyspark DataFrame
+        """``frame`` (read elsewhere, say in place: :mod:`.in_place`) as the view ``name``."""
+        frame.createOrReplaceTempView(name)
+        self.views.append(name)
+
     def _view(self, name: str, path: str, nanos: list[str]) -> None:
         """The view ``name`` over the Parquet files of ``path`` (a file or a glob pattern);
         the ``nanos`` columns (integers of nanoseconds) become microsecond times, exactly:

@@ -22,6 +22,22 @@ from cac_toolkit.data.sources.presets import AMOUNT_KINDS, COMMON_KEYS, DATE_ORD
 
 SOURCES_FILE = "sources.yaml"
 _TOP_KEYS = (*TABLES, "channels")
+#: The tables whose ``file`` may be a location outside the folder, read in place by the
+#: Spark engine (:mod:`cac_toolkit.audit.engines.in_place`): only the rows and aggregates
+#: of the selection come back from them.
+IN_PLACE_TABLES = ("touchpoints",)
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_url(file: str) -> bool:
+    """Whether a source's ``file`` is a URL (``s3a://...``, ``file:///...``)."""
+    return bool(_URL.match(file))
+
+
+def is_location(file: str) -> bool:
+    """Whether a source's ``file`` names a table outside the folder: a URL or an absolute
+    path (``/data/lake/touchpoints/``), rather than a glob relative to the folder."""
+    return is_url(file) or file.startswith("/")
 
 
 @dataclass
@@ -206,6 +222,15 @@ def _source(table: str, node: _Node, index: int | None) -> Source:
         raise _error(node.line, f"{what}: ", "a file (a name or a glob such as "
                      "'hubspot-crm-exports-*.csv')")
     source = Source(table, _text(keys["file"], f"{what}.file"), node.line, preset, lines=lines)
+    if is_location(source.file):
+        if table not in IN_PLACE_TABLES or index is not None:
+            raise _error(lines["file"], f"{what}.file: a location outside the folder; ",
+                         "a file of the folder (only a single touchpoints source may be a "
+                         "location)", source.file)
+        extra = sorted(set(lines) - {"file"})
+        if extra:
+            raise _error(lines[extra[0]], f"{what}: a location holds the contract's columns "
+                         "(Parquet), read as they are; ", "only file:", extra[0])
     if index is not None:
         source.options["index"] = index
     if "sheet" in keys:

@@ -23,7 +23,7 @@ from cac_toolkit.core.errors import InputError
 from cac_toolkit.data import loading
 from cac_toolkit.data.contract import TABLES, ColumnSpec, TableSpec
 from cac_toolkit.data.signals import DataWarning
-from cac_toolkit.data.sources.config import Source, SourcesConfig
+from cac_toolkit.data.sources.config import Source, SourcesConfig, is_location, is_url
 from cac_toolkit.data.sources.presets import FOOTER_PREFIXES, MONEY_COLUMNS
 
 
@@ -72,7 +72,20 @@ class ReadSource:
 
 
 def find_file(folder: Path, source: Source) -> Path:
-    """The one file the source's glob names (an error for none or several)."""
+    """The one file the source's glob names (an error for none or several); a location
+    outside the folder (:func:`~cac_toolkit.data.sources.config.is_location`) is that file
+    or Parquet folder when it is a local path, and refused when it is a URL (the Spark
+    engine reads it in place)."""
+    if is_url(source.file):
+        raise InputError(source.where("file"), f"{source.name}.file: '{source.file}' is read "
+                         "in place by the Spark engine only; ", expected="-p engine spark "
+                         "(or a local path to the Parquet files)")
+    if is_location(source.file):
+        path = Path(source.file)
+        if not (path.is_file() or path.is_dir()):
+            raise InputError(source.where("file"), f"{source.name}.file: no file or folder "
+                             f"'{source.file}'; ", expected="a Parquet file or folder")
+        return path
     matches = sorted(p for p in folder.glob(source.file) if p.is_file())
     if not matches:
         raise InputError(source.where("file"), f"{source.name}.file: no file matches "

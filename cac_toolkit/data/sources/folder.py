@@ -36,7 +36,13 @@ from cac_toolkit.data.signals import (
     thousands_warning,
 )
 from cac_toolkit.data.sources import ads, billing, crm, fec
-from cac_toolkit.data.sources.config import SOURCES_FILE, Source, SourcesConfig, read_sources
+from cac_toolkit.data.sources.config import (
+    SOURCES_FILE,
+    Source,
+    SourcesConfig,
+    is_location,
+    read_sources,
+)
 from cac_toolkit.data.sources.engine import (
     ReadSource,
     SourceReport,
@@ -66,6 +72,8 @@ class Loaded:
     reports: list[SourceReport] = field(default_factory=list)
     reconciliation: list[dict] = field(default_factory=list)
     notices: list[DataWarning] = field(default_factory=list)  # facts for ``check`` only
+    #: With tables read elsewhere: each channel spelling's merged name (None: no merge).
+    channels: dict[str, str] | None = None
 
     def mapping_report(self) -> dict[str, object]:
         return report_dict([r.as_dict() for r in self.reports], self.data.warnings,
@@ -134,11 +142,20 @@ def _source_warnings(read: ReadSource, original: pd.DataFrame, raw: loading.RawT
     return out
 
 
-def read_folder(folder: str | Path, currency: str | None = None) -> Loaded:
-    """Read a client folder through its ``sources.yaml`` (see the module docstring)."""
+def read_folder(folder: str | Path, currency: str | None = None,
+                in_place: dict[str, pd.Series] | None = None) -> Loaded:
+    """Read a client folder through its ``sources.yaml`` (see the module docstring).
+
+    ``in_place`` names the tables read elsewhere (by Spark, at the location ``sources.yaml``
+    gives: :mod:`cac_toolkit.audit.engines.in_place`) with their rows per channel spelling:
+    those tables are left out (``None``), and the channel spellings are merged over every
+    table, theirs included (:attr:`Loaded.channels`, the mapping to apply to them).
+    """
     root = Path(folder)
     config = read_sources(root)
-    reads: list[ReadSource] = [read_source(root, s, config) for s in config.sources]
+    skipped = set(in_place or ())
+    reads: list[ReadSource] = [read_source(root, s, config) for s in config.sources
+                               if s.table not in skipped or not is_location(s.file)]
     frames: dict[str, pd.DataFrame | None] = {}
     raws: dict[str, loading.RawTable | list[loading.RawTable]] = {}
     files: dict[str, loading.FileInfo] = {}
@@ -158,6 +175,9 @@ def read_folder(folder: str | Path, currency: str | None = None) -> Loaded:
     for table, spec in TABLES.items():
         mine = [i for i, r in enumerate(reads) if r.source.table == table
                 and not r.source.reconcile]
+        if table in skipped:
+            frames[table] = None
+            continue
         if not mine:
             path = loading.find_table_file(root, table)
             if path is None:
@@ -191,6 +211,7 @@ def read_folder(folder: str | Path, currency: str | None = None) -> Loaded:
     files[SOURCES_FILE] = loading.FileInfo("sources", config.path,
                                            loading.sha256_of(config.path), lines)
     warnings += stray_files(root, read_paths)
+    channels = _merge_in_place(frames, in_place) if in_place else None
     data = loading.assemble(frames, raws, files, currency, warnings)
     reconciliation: list[dict] = []
     ledger = data.spend
@@ -206,7 +227,26 @@ def read_folder(folder: str | Path, currency: str | None = None) -> Loaded:
                     "reconcile_gap", file=read.path.name, gaps=len(gaps), rows=len(rows),
                     month=worst["month"], channel=worst["channel"],
                     platform=worst["platform"], ledger=worst["ledger"], gap=worst["gap"]))
-    return Loaded(data, [r.report for r in reads], reconciliation, notices)
+    return Loaded(data, [r.report for r in reads], reconciliation, notices, channels)
+
+
+def _merge_in_place(frames: dict[str, pd.DataFrame | None], in_place: dict[str, pd.Series]
+                    ) -> dict[str, str] | None:
+    """Merge the channel spellings of ``frames`` (in place) with those of the tables read
+    elsewhere (``in_place``: rows per spelling), as :func:`~cac_toolkit.data.loading.
+    harmonise_channels` merges them over every table; the mapping, None when nothing
+    merges. Once merged, each spelling is its channel's name: the loader's own merge then
+    changes nothing."""
+    counts = [frame["channel"].dropna().astype(object).value_counts()
+              for frame in frames.values() if frame is not None and "channel" in frame]
+    counts += list(in_place.values())
+    total = pd.concat(counts).groupby(level=0).sum() if counts else pd.Series(dtype="int64")
+    mapping = loading.channel_mapping(total.astype("int64"))
+    if mapping is not None:
+        for frame in frames.values():
+            if frame is not None and "channel" in frame:
+                frame["channel"] = frame["channel"].map(mapping).astype("string")
+    return mapping
 
 
 def _refuse_duplicate_ids(table: str, reads: list[ReadSource], frames: list[pd.DataFrame]
