@@ -213,10 +213,10 @@ def test_a_parquet_folder_located_in_sources_yaml_is_read_by_spark_in_place(
                                            f"{lake.as_uri()}/")
     assert is_folder and len(parts) == 3
     expected = dict(reference)
-    expected["inputs"] = {**reference["inputs"], "sources.yaml": data.inputs()["sources.yaml"],
-                          "touchpoints": {"file": f"{lake.as_uri()}/",
-                                          "sha256": in_place.listing_sha256(parts),
-                                          "rows": 23212, "sha256_of": "listing"}}
+    expected["inputs"] = dict(sorted({
+        **reference["inputs"], "sources.yaml": data.inputs()["sources.yaml"],
+        "touchpoints": {"file": f"{lake.as_uri()}/", "sha256": in_place.listing_sha256(parts),
+                        "rows": 23212, "sha256_of": "listing"}}.items()))
     assert kpis_to_json(kpis) == kpis_to_json(expected)
     stamp = (lake / "part-00001.parquet").stat().st_mtime
     os.utime(lake / "part-00001.parquet", (stamp + 10, stamp + 10))  # a part rewritten
@@ -232,10 +232,11 @@ def _located_part(tmp_path: Path, column: str, position: int, value: object) -> 
     lake = tmp_path / "lake"
     lake.mkdir()
     pq.write_table(touches.slice(0, 20), lake / "part-00000.parquet")
-    second = touches.slice(20, 20).to_pandas()
-    second[column] = second[column].astype(object)
-    second.loc[position, column] = value
-    pq.write_table(pa.Table.from_pandas(second, preserve_index=False),
+    second = touches.slice(20, 20)
+    cells = second.column(column).to_pylist()
+    cells[position] = value
+    pq.write_table(second.set_column(second.schema.get_field_index(column), column,
+                                     pa.array(cells, pa.string())),
                    lake / "part-00001.parquet")
     return lake
 
@@ -247,7 +248,7 @@ def test_a_located_part_with_an_empty_required_cell_is_refused_in_one_line(
     with pytest.raises(InputError) as refused:
         in_place.read_in_place("touchpoints", lake.as_uri(), SPARK["spark_master"])
     assert str(refused.value) == (
-        f"{(lake / 'part-00001.parquet').as_uri()}, column 'account_id', row 6: expected a "
+        f"file:{lake / 'part-00001.parquet'}, column 'account_id', row 6: expected a "
         "non-empty text, got an empty cell")
 
 
@@ -272,7 +273,7 @@ def test_a_located_part_with_a_wrong_choice_is_refused_in_one_line(
     with pytest.raises(InputError) as refused:
         in_place.read_in_place("touchpoints", lake.as_uri(), SPARK["spark_master"])
     assert str(refused.value) == (
-        f"{(lake / 'part-00001.parquet').as_uri()}, column 'motion', row 8: expected one of "
+        f"file:{lake / 'part-00001.parquet'}, column 'motion', row 8: expected one of "
         "inbound, outbound, got 'sideways'")
 
 
@@ -290,3 +291,33 @@ def test_a_located_table_is_refused_in_one_line_by_the_duckdb_engine(tmp_path: P
         f"sources.yaml, line 2: touchpoints.file: '{lake.as_uri()}/' is read in place by "
         "the Spark engine only; expected -p engine spark (or a local path to the Parquet "
         "files)")
+
+
+def test_a_located_local_path_is_read_by_the_strict_loader_with_other_engines(
+        tmp_path: Path) -> None:
+    """An absolute path is a Parquet folder of this machine: the loader reads it (pandas and
+    DuckDB engines) as it reads the folder's own."""
+    folder, reference, lake = located_folder(tmp_path, parts=2)
+    (folder / "sources.yaml").write_text(f"touchpoints: {lake}\n", encoding="utf-8")
+    assert load_folder(folder).touchpoints.equals(load_folder(reference).touchpoints)
+
+
+@needs_spark
+def test_located_times_with_a_zone_are_read_as_the_loader_reads_them(tmp_path: Path) -> None:
+    """The loader keeps the wall-clock time of a zoned Parquet time; Spark, reading the
+    instant, is given the zone from the parts' footers and gives the same times."""
+    touches = pcsv.read_csv(data_path("sample_company") / "touchpoints.csv").slice(0, 30)
+    zoned = touches.column("timestamp").cast(pa.timestamp("us")).cast(
+        pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us", tz="Europe/Paris"))
+    touches = touches.set_column(touches.schema.get_field_index("timestamp"), "timestamp",
+                                 zoned)
+    lake = tmp_path / "touchpoints"
+    lake.mkdir()
+    pq.write_table(touches.slice(0, 15), lake / "part-00000.parquet")
+    pq.write_table(touches.slice(15), lake / "part-00001.parquet")
+    expected = loading.load_table(lake, "touchpoints")["timestamp"]
+    read_back = in_place.read_in_place("touchpoints", lake.as_uri(), SPARK["spark_master"])
+    got = read_back.frame.orderBy("__row").select("timestamp").toPandas()["timestamp"]
+    assert (got.to_numpy() == expected.to_numpy()).all()
+    assert (expected.dt.hour != touches.column("timestamp").to_pandas().dt.tz_convert(
+        "UTC").dt.hour).any()  # the zone moved the times: the test can fail

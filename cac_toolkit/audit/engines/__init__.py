@@ -225,7 +225,8 @@ def read_in_place_folder(root: Path, located: dict[str, str], params: AuditParam
         "journeys": np.asarray(kept["journeys"], dtype=np.int64)})
     files = dict(data.files)
     files["touchpoints"] = InPlaceFileInfo("touchpoints", Path(touches.location),
-                                           touches.sha256, touches.rows, touches.location)
+                                           touches.sha256, touches.rows,
+                                           location=touches.location)
     rows = {name: getattr(data, name).iloc[positions[name]] for name in positions}
     return dataclasses.replace(data, **rows, touchpoints=touchpoints, files=files,
                                selected_for=selection_key(params, history))

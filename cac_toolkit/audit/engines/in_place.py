@@ -24,6 +24,7 @@ order the pandas engine reads them.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -88,12 +89,16 @@ def listing_sha256(parts: list[Part]) -> str:
     return digest.hexdigest()
 
 
+@dataclass
 class InPlaceFileInfo(loading.FileInfo):
     """:class:`~cac_toolkit.data.loading.FileInfo` of a table read in place: ``file`` is its
-    location, and ``sha256_of`` says that the hash is the listing's."""
+    ``location``, and ``sha256_of`` says that the hash is the listing's
+    (:func:`listing_sha256`), not the bytes'."""
+
+    location: str = ""
 
     def as_dict(self) -> dict[str, object]:
-        return {"file": str(self.preset), "sha256": self.sha256, "rows": self.rows,
+        return {"file": self.location, "sha256": self.sha256, "rows": self.rows,
                 "sha256_of": "listing"}
 
 
@@ -136,6 +141,40 @@ def list_parts(spark, location: str) -> tuple[list[Part], bool]:  # noqa: ANN001
     return sorted(parts, key=lambda p: _order_key(p.path)), folder
 
 
+#: Time zones that name UTC: a time of such a column is the time as Spark (UTC) reads it.
+UTC_ZONES = (None, "UTC", "Etc/UTC", "+00:00", "Z")
+
+
+def time_zones(spark, parts: list[Part]) -> dict[str, str | None]:  # noqa: ANN001 - a session
+    """The time zone of each timestamp column, from the Arrow schema in the parts' footers
+    (``ARROW:schema``, written by pandas and pyarrow; None for UTC, for a footer without it
+    and for times without a zone). The loader keeps the wall-clock time of that zone; Spark
+    reads the instant: :func:`read_in_place` turns it into that wall-clock time. Only the
+    footers are read, not the data."""
+    import pyarrow as pa
+
+    jvm = spark._jvm
+    conf = spark._jsc.hadoopConfiguration()
+    reader = jvm.org.apache.parquet.hadoop.ParquetFileReader
+    zones: dict[str, set[str | None]] = {}
+    for part in parts:
+        footer = reader.readFooter(conf, jvm.org.apache.hadoop.fs.Path(part.path))
+        encoded = footer.getFileMetaData().getKeyValueMetaData().get("ARROW:schema")
+        if encoded is None:
+            continue
+        schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(encoded)))
+        for field in schema:
+            if pa.types.is_timestamp(field.type):
+                zone = field.type.tz if field.type.tz not in UTC_ZONES else None
+                zones.setdefault(loading.normalise_name(field.name), set()).add(zone)
+    for column, found in zones.items():
+        if len(found) > 1:
+            raise InputError(parts[0].path, "the parts hold times of several time zones "
+                             f"({', '.join(sorted(str(z) for z in found))}); ", column=column,
+                             expected="one time zone in every part")
+    return {column: found.pop() for column, found in zones.items()}
+
+
 def _fail(label: str, column: str, row: int, expected: str, got: object) -> InputError:
     """The loader's one-line error for one cell (its own wording, empty cells included)."""
     raw = loading.RawTable(label, pd.DataFrame(), np.array([row]), 0, ".")
@@ -163,7 +202,7 @@ def _columns(frame, name: str, location: str) -> dict[str, str]:  # noqa: ANN001
 
 def _mapping_frame(spark, pairs: dict[object, object]):  # noqa: ANN001, ANN202
     """A two-column Spark frame ``(raw, value)`` of ``pairs`` (a broadcast join's side)."""
-    rows = [(str(k), None if v is None or v is pd.NA else str(v)) for k, v in pairs.items()]
+    rows = [(str(k), None if pd.isna(v) else str(v)) for k, v in pairs.items()]  # NA, NaN
     return spark.createDataFrame(rows, "raw string, value string")
 
 
@@ -182,16 +221,15 @@ def _mapped(spark, frame, column: str, pairs: dict[object, object], keep: bool):
     return joined.withColumn(column, value).drop("__raw", "__value")
 
 
-def _cleaned(spark, frame, column: str, spec: ColumnSpec):  # noqa: ANN001, ANN202
+def _cleaned(spark, frame, column: str, spec: ColumnSpec, cells: list[str]  # noqa: ANN001
+             ):  # noqa: ANN202 - a DataFrame and a Column
     """The column ``column`` as the loader parses its kind, and the condition of a cell it
-    refuses (a Spark column), with what it expected."""
+    refuses (a Spark column), with what it expected. ``cells``: the distinct cells that the
+    loader's own functions decide (:func:`_distinct_cells`)."""
     from pyspark.sql import functions as F
 
     if spec.kind == "text":
-        text = F.col(column).cast("string")
-        frame = frame.withColumn(column, text)
-        unusual = [r[0] for r in frame.where(F.col(column).rlike(UNUSUAL_TEXT))
-                   .select(column).distinct().collect()]
+        unusual = cells
         if unusual:
             clean = loading.clean_text(pd.Series(unusual, dtype="string"))
             frame = _mapped(spark, frame, column, dict(zip(unusual, clean, strict=True)), True)
@@ -199,7 +237,7 @@ def _cleaned(spark, frame, column: str, spec: ColumnSpec):  # noqa: ANN001, ANN2
         bad = F.col(column).isNull() if spec.required else F.lit(False)
         return frame, bad, spec.expected or "a non-empty text"
     if spec.kind == "choice":
-        words = [r[0] for r in frame.select(column).distinct().collect()]
+        words = cells
         convert = loading._choice_of(spec)
         pairs = {w: convert(w) for w in words if w is not None}
         frame = frame.withColumn("__was", F.col(column))
@@ -218,6 +256,28 @@ def _cleaned(spark, frame, column: str, spec: ColumnSpec):  # noqa: ANN001, ANN2
         return frame, implausible, f"a date between {low} and {high}"
     raise InputError(column, "", expected="a text, choice or date column (the Spark engine "
                      "reads no other kind in place)")  # pragma: no cover - config refuses
+
+
+def _distinct_cells(frame, kinds: dict[str, str]  # noqa: ANN001 - a DataFrame
+                    ) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """In one Spark job: the rows of each part (by its path), and the distinct cells that the
+    loader's functions decide here: of a text column those that its cleaning may change
+    (:data:`UNUSUAL_TEXT`), of a choice column every word."""
+    from pyspark.sql import functions as F
+
+    decided = [c for c, kind in kinds.items() if kind in ("text", "choice")]
+
+    def distinct(column: str):  # noqa: ANN202 - a Column
+        if kinds[column] == "text":
+            return F.collect_set(F.when(F.col(column).rlike(UNUSUAL_TEXT), F.col(column)))
+        return F.collect_set(F.col(column))
+
+    rows = frame.groupBy(FILE).agg(F.count(F.lit(1)).alias("__n"), *(
+        distinct(c).alias(f"__cells{i}") for i, c in enumerate(decided))).collect()
+    counts = {r[FILE]: int(r["__n"]) for r in rows}
+    cells = {c: sorted(set().union(*(r[f"__cells{i}"] for r in rows)))
+             for i, c in enumerate(decided)}
+    return counts, cells
 
 
 def read_in_place(name: str, location: str, master: str) -> InPlaceTable:
@@ -247,18 +307,28 @@ def read_in_place(name: str, location: str, master: str) -> InPlaceTable:
     frame = source.select(*(F.col(f"`{o}`").alias(c) for c, o in columns.items()),
                           F.col("_metadata.file_path").alias(FILE),
                           F.col("_metadata.row_index").alias(INDEX))
-    counts = {r[0]: int(r[1]) for r in frame.groupBy(FILE).count().collect()}
+    kinds = {c: spec.columns[c].kind for c in columns}
+    for column, kind in kinds.items():
+        if kind == "text":  # integers as the loader writes them: str(value)
+            frame = frame.withColumn(column, F.col(column).cast("string"))
+    counts, cells = _distinct_cells(frame, kinds)
     order = sorted(counts, key=_order_key)
     starts = np.concatenate([[0], np.cumsum([counts[p] for p in order])[:-1]]).tolist()
     offsets = spark.createDataFrame(list(zip(order, starts, strict=True)), f"{FILE} string, "
                                     "__start bigint")
     frame = frame.join(F.broadcast(offsets), FILE).withColumn(
         ROW, F.col("__start") + F.col(INDEX)).drop("__start")
+    for column, zone in time_zones(spark, parts).items():
+        if zone is not None and column in columns and source.schema[
+                columns[column]].dataType.simpleString() == "timestamp":
+            # The loader keeps the wall-clock time of the column's zone, as written.
+            frame = frame.withColumn(column, F.from_utc_timestamp(column, zone))
     checks = []
     for column, column_spec in spec.columns.items():
         if column not in columns:
             continue
-        frame, bad, expected = _cleaned(spark, frame, column, column_spec)
+        frame, bad, expected = _cleaned(spark, frame, column, column_spec,
+                                        cells.get(column, []))
         # The loader shows the cell it refuses, but an empty one (a required text).
         checks.append((column, bad, expected, column_spec.kind != "text"))
         if column_spec.required and column_spec.kind in ("date", "timestamp"):
