@@ -321,3 +321,17 @@ def test_located_times_with_a_zone_are_read_as_the_loader_reads_them(tmp_path: P
     assert (got.to_numpy() == expected.to_numpy()).all()
     assert (expected.dt.hour != touches.column("timestamp").to_pandas().dt.tz_convert(
         "UTC").dt.hour).any()  # the zone moved the times: the test can fail
+
+
+def test_the_audit_refuses_a_located_table_in_one_line(tmp_path: Path) -> None:
+    """The notebook verifies each input file's hash: a table read in place has no file here,
+    so the audit refuses it before any work (``kpis`` and ``table`` read it)."""
+    from cac_toolkit.runner import run_audit
+
+    folder, _, _ = located_folder(tmp_path, parts=1)
+    with pytest.raises(CacToolkitError) as refused:
+        run_audit(folder, tmp_path / "out", AuditParameters.from_mapping({**SAMPLE, **SPARK}))
+    assert str(refused.value) == (
+        "cac-toolkit audit cannot yet read a table located outside the folder (sources.yaml); "
+        "cac-toolkit kpis and table read it with -p engine spark")
+    assert not (tmp_path / "out").exists()
