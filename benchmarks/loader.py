@@ -12,9 +12,10 @@ after the imports (the same imports for every measure):
   (``loading.ARROW_FAST_PATH = False``): the reference code alone, as before the fast path.
 
 The measures are interleaved (A, B, C, A, B, C...) ``--repeats`` times; the table gives the
-median wall time and the median peak RSS of each, and their ratios to ``pyarrow_csv``
-measured in the same run. The machine may be shared: only ratios measured side by side mean
-something.
+median wall time, the median CPU time (user and system, every thread) and the median peak
+RSS of each, and their ratios to ``pyarrow_csv`` measured in the same run (the CPU ratio
+moves less than the wall-time one when other jobs take cores meanwhile). The machine may
+be shared: only ratios measured side by side mean something.
 
 Usage: ``nice -n 19 python benchmarks/loader.py [--scales 1 10 100] [--repeats 3]
 [--no-reference]``.
@@ -38,6 +39,7 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 from cac_toolkit.data import loading
 kind, folder = sys.argv[1], sys.argv[2]
+usage = resource.getrusage(resource.RUSAGE_SELF)
 start = time.perf_counter()  # after the imports: the work only
 if kind == "pyarrow_csv":
 {arrow_reference}else:
@@ -46,8 +48,10 @@ if kind == "pyarrow_csv":
     rows = sum(len(f) for f in (data.spend, data.deals, data.leads, data.touchpoints,
                                 data.revenue) if f is not None)
 seconds = time.perf_counter() - start
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": rows}))
+end = resource.getrusage(resource.RUSAGE_SELF)
+cpu = end.ru_utime + end.ru_stime - usage.ru_utime - usage.ru_stime
+peak_mb = end.ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak_mb, "rows": rows}))
 """
 CHILD = CHILD.replace("{arrow_reference}", ARROW_REFERENCE)
 
@@ -69,22 +73,23 @@ def main() -> None:
                         default=Path.home() / ".cache" / "cac-toolkit" / "scale")
     args = parser.parse_args()
     kinds = ["pyarrow_csv", "load"] + ([] if args.no_reference else ["reference"])
-    print(f"{'scale':>6} {'rows':>10} {'measure':<12} {'seconds':>8} {'peak MB':>8} "
-          f"{'t/arrow':>8} {'mem/arrow':>9}")
+    print(f"{'scale':>6} {'rows':>10} {'measure':<12} {'seconds':>8} {'cpu s':>7} "
+          f"{'peak MB':>8} {'t/arrow':>8} {'cpu/arrow':>9} {'mem/arrow':>9}")
     for scale in args.scales:
         folder = company_folder(args.cache, scale)
         runs: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
         for _ in range(args.repeats):
             for kind in kinds:  # interleaved, so that a busy moment hits every measure
                 runs[kind].append(measure(kind, folder))
-        medians = {k: (statistics.median(r["seconds"] for r in runs[k]),
-                       statistics.median(r["peak_mb"] for r in runs[k])) for k in kinds}
-        base_t, base_m = medians["pyarrow_csv"]
+        medians = {k: tuple(statistics.median(r[m] for r in runs[k])
+                            for m in ("seconds", "cpu", "peak_mb")) for k in kinds}
+        base_t, base_c, base_m = medians["pyarrow_csv"]
         rows = int(runs["load"][0]["rows"])
         for kind in kinds:
-            seconds, peak = medians[kind]
-            print(f"{scale:>5g}x {rows:>10} {kind:<12} {seconds:>8.2f} {peak:>8.0f} "
-                  f"{seconds / base_t:>8.2f} {peak / base_m:>9.2f}", flush=True)
+            seconds, cpu, peak = medians[kind]
+            print(f"{scale:>5g}x {rows:>10} {kind:<12} {seconds:>8.2f} {cpu:>7.2f} "
+                  f"{peak:>8.0f} {seconds / base_t:>8.2f} {cpu / base_c:>9.2f} "
+                  f"{peak / base_m:>9.2f}", flush=True)
 
 
 if __name__ == "__main__":

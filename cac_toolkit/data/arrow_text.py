@@ -200,7 +200,7 @@ def _plain_dates_chunk(array: pa.Array, with_time: bool, bounds: tuple[int, int]
     if order is None:
         np.multiply(values, _NANOSECONDS, out=out)
         if count < len(array):
-            out[~filled] = _NAT
+            np.putmask(out, ~filled, _NAT)
     elif count < len(array):
         out[:] = _NAT
         out[filled] = values * _NANOSECONDS
@@ -400,27 +400,29 @@ def plain_text(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
 def _plain_number_marks(offsets: np.ndarray, data: np.ndarray, lengths: np.ndarray,
                         mark: int) -> np.ndarray | None:
     """Positions (in ``data``) of the decimal marks of a chunk of money cells, when every
-    cell is digits with at most one ``mark`` followed by one or two digits; else None."""
+    cell is digits with at most one ``mark`` followed by one or two digits; else None.
+
+    Every byte must be a digit or the mark; a cell's mark can then only be its third-last
+    byte (``d.dd``, at least 4 bytes) or its second-last (``d.d``, at least 3), so that the
+    marks found there must be all the marks of the chunk, one per cell at most. Digits
+    before the mark (or in a cell without one): at most :data:`_NUMBER_DIGITS`.
+    """
     marks = data == mark
-    if not (((data - np.uint8(0x30)) < 10) | marks).all():  # wraps above 9 unless a digit
+    total = int(np.count_nonzero(marks))
+    digits = int(np.count_nonzero((data - np.uint8(0x30)) < 10))  # wraps above 9 unless a digit
+    if digits + total != len(data):
         return None
-    positions = np.flatnonzero(marks)
-    starts = offsets[:-1] - offsets[0]
-    unmarked = lengths
-    if len(positions):
-        cell = np.searchsorted(starts, positions, side="right") - 1  # the cell holding each
-        if (np.diff(cell) == 0).any():
-            return None  # two marks in one cell
-        before = positions - starts[cell]
-        after = lengths[cell] - before - 1
-        if ((before < 1) | (before > _NUMBER_DIGITS) | (after < 1)
-                | (after > _NUMBER_DECIMALS)).any():
-            return None
-        unmarked = lengths.copy()
-        unmarked[cell] = 0
-    if (unmarked > _NUMBER_DIGITS).any():
+    if total == 0:
+        return np.zeros(0, dtype=np.int64) if (lengths <= _NUMBER_DIGITS).all() else None
+    ends = offsets[1:] - offsets[0]
+    two = marks[np.maximum(ends - 3, 0)] & (lengths >= 4)  # two decimals
+    one = marks[np.maximum(ends - 2, 0)] & (lengths >= 3)  # one decimal
+    if (two & one).any() or int(np.count_nonzero(two)) + int(np.count_nonzero(one)) != total:
         return None
-    return positions
+    before = lengths - 3 * two - 2 * one  # digits before the mark, or of an unmarked cell
+    if (before > _NUMBER_DIGITS).any():
+        return None
+    return np.flatnonzero(marks)
 
 
 def _with_point(array: pa.Array, offsets: np.ndarray, data: np.ndarray,
@@ -470,10 +472,9 @@ def plain_numbers(column: pa.ChunkedArray, mark: str, out: np.ndarray | None = N
         part[:] = np.frombuffer(numbers.buffers()[1], dtype=np.float64)[
             numbers.offset:numbers.offset + len(numbers)]
         if count < len(chunk):
-            part[empty] = np.nan
-        extremes = pc.min_max(numbers)
-        low = np.fmin(low, extremes["min"].as_py())
-        high = np.fmax(high, extremes["max"].as_py())
+            np.putmask(part, empty, np.nan)
+        low = np.fmin(low, np.fmin.reduce(part))  # fmin and fmax pass over NaN (empty cells)
+        high = np.fmax(high, np.fmax.reduce(part))
         total += pc.sum(numbers).as_py()
         filled += count
         marked = marked or bool(len(positions))
@@ -537,7 +538,7 @@ def days_into(column: pa.ChunkedArray, years: tuple[int, int], required: bool,
         if chunk.null_count:
             valid = np.unpackbits(np.frombuffer(chunk.buffers()[0], dtype=np.uint8),
                                   count=chunk.offset + len(chunk), bitorder="little")
-            slots[start:end][valid[chunk.offset:] == 0] = _NAT
+            np.putmask(slots[start:end], ~valid[chunk.offset:].view(np.bool_), _NAT)
         start = end
     return True
 
@@ -672,11 +673,31 @@ def all_distinct(column: pa.ChunkedArray) -> bool:
         return pc.count_distinct(column).as_py() == len(column)
     if width == 0:
         return len(column) <= 1
-    keys = np.concatenate([_padded(c, width) for c in chunks]).view(f"S{width}").ravel()
-    if (keys[1:] > keys[:-1]).all():
+    records = np.ascontiguousarray(np.concatenate([_padded(c, width) for c in chunks]))
+    if _increasing(records):
         return True  # already in strictly increasing order (ids as exported): no sort
+    keys = records.view(f"S{width}").ravel()
     keys.sort()
     return not bool((keys[1:] == keys[:-1]).any())
+
+
+def _increasing(records: np.ndarray) -> bool:
+    """True when the rows of a C-ordered ``(count, width)`` array of bytes are in strictly
+    increasing byte order. Rows of 8 to 16 bytes are compared as two big-endian 64-bit
+    words, bytes ``[0, 8)`` then ``[width - 8, width)`` (where the first words are equal,
+    the second ones differ exactly where bytes ``[8, width)`` do): integer comparisons,
+    several times faster than numpy's comparison of fixed-width strings."""
+    count, width = records.shape
+    if count < 2:
+        return True
+    if 8 <= width <= 16:
+        first, second = (np.ndarray((count,), dtype=">u8", buffer=records, offset=at,
+                                    strides=(width,)) for at in (0, width - 8))
+        later, earlier = first[1:], first[:-1]
+        return bool(((later > earlier) | ((later == earlier) & (second[1:] > second[:-1])))
+                    .all())
+    keys = records.view(f"S{width}").ravel()
+    return bool((keys[1:] > keys[:-1]).all())
 
 
 def _padded(array: pa.Array, width: int) -> np.ndarray:

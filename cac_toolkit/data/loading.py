@@ -28,6 +28,7 @@ import threading
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -740,17 +741,18 @@ def _stream_text_table(path: Path, spec: TableSpec
         handle = open(path, "rb")  # noqa: SIM115 - closed below, after the stream
     except OSError:
         return None
-    with handle:
+    with handle, ThreadPoolExecutor(max_workers=1, thread_name_prefix="cac-toolkit-parse"
+                                    ) as pool:
         try:
-            return _stream_open_text(handle, path.name, spec)
+            return _stream_open_text(handle, path.name, spec, pool)
         except OSError:
             return None
         finally:
             arrow_text.trim_heap()
 
 
-def _stream_open_text(handle: io.BufferedReader, label: str, spec: TableSpec
-                      ) -> tuple[pd.DataFrame, RawTable, str] | None:
+def _stream_open_text(handle: io.BufferedReader, label: str, spec: TableSpec,
+                      pool: ThreadPoolExecutor) -> tuple[pd.DataFrame, RawTable, str] | None:
     digest = hashlib.sha256()
     chunk = handle.read(_HEAD_BYTES + len(_UTF8_BOM))
     digest.update(chunk)
@@ -769,6 +771,7 @@ def _stream_open_text(handle: io.BufferedReader, label: str, spec: TableSpec
     rows = np.zeros(0, dtype="int64")  # the row number of each record kept
     count = chunks = 0
     row = layout.header_index + 1
+    groups: list[_Group] = []  # the columns parsed here, and those parsed by ``pool``
     for table, end in _read_ahead(handle, digest, chunk[layout.start:], layout, kept_as_text,
                                   days):
         if table is None:
@@ -802,12 +805,10 @@ def _stream_open_text(handle: io.BufferedReader, label: str, spec: TableSpec
             numbers = numbers[~blank]
         if any(not arrow_text.all_blank(table.column(i)) for i in unnamed):
             return None  # values under an unnamed header cell: the reference says where
-        for position, column in columns.items():
-            if not column.add(table.column(position), numbers):
-                return None
-        for position, builder in kept.items():
-            for part in table.column(position).chunks:
-                builder.append(part)
+        if not groups:
+            groups = _column_groups(table, columns, kept)
+        if not _parse_batch(pool, groups, table, numbers):
+            return None
         if count + len(numbers) > len(rows):
             rows = arrow_text.grown(rows, count, max(count + len(numbers), 2 * len(rows)))
         rows[count:count + len(numbers)] = numbers
@@ -825,6 +826,52 @@ def _stream_open_text(handle: io.BufferedReader, label: str, spec: TableSpec
 
 
 _DONE = object()
+
+
+#: Columns of a text table parsed by one thread: (position, parser or builder of kept cells).
+_Group = list[tuple[int, "_StreamedColumn | arrow_text.TextBuilder"]]
+
+
+def _column_groups(table: pa.Table, columns: dict[int, _StreamedColumn],
+                   kept: dict[int, arrow_text.TextBuilder]) -> list[_Group]:
+    """The columns split in two groups of about as many bytes in ``table`` (the first batch):
+    one parsed by the caller's thread, the other by the pool's, batch after batch. Most of
+    the parsing is numpy and Arrow kernels, which release the GIL: the two groups share the
+    cores with the reader's thread."""
+    items = sorted([*columns.items(), *kept.items()],
+                   key=lambda item: -table.column(item[0]).nbytes)
+    groups: list[_Group] = [[], []]
+    weights = [0, 0]
+    for item in items:  # the largest first, each to the lighter group
+        lighter = int(weights[1] < weights[0])
+        groups[lighter].append(item)
+        weights[lighter] += table.column(item[0]).nbytes
+    return groups
+
+
+def _parse_group(group: _Group, table: pa.Table, rows: np.ndarray) -> bool:
+    """Parse (or keep) one batch of each column of ``group`` (``rows``: the row numbers of
+    the batch's records); False when the reference parser must read the file."""
+    for position, target in group:
+        if isinstance(target, arrow_text.TextBuilder):
+            for part in table.column(position).chunks:
+                target.append(part)
+        elif not target.add(table.column(position), rows):
+            return False
+    return True
+
+
+def _parse_batch(pool: ThreadPoolExecutor, groups: list[_Group], table: pa.Table,
+                 rows: np.ndarray) -> bool:
+    """One batch of every column: the second group on the pool's thread, the first here
+    meanwhile; False when a column asks for the reference parser (each group's columns
+    are their own: no state is shared)."""
+    other = pool.submit(_parse_group, groups[1], table, rows)
+    try:
+        here = _parse_group(groups[0], table, rows)
+    finally:
+        there = other.result()
+    return here and there
 
 
 def _read_ahead(handle: io.BufferedReader, digest: object, first: bytes, layout: _TextLayout,
@@ -1947,10 +1994,23 @@ def assemble(frames: dict[str, pd.DataFrame | None], raws: dict[str, RawTable | 
     spend.loc[_folds_to(spend["channel"], "shared"), "channel"] = "shared"
     revenue = frames["revenue"]
     if revenue is not None:  # a date stands for its calendar month: kept as the month's 1st
-        revenue["month"] = revenue["month"].dt.to_period("M").dt.to_timestamp()
+        revenue["month"] = month_starts(revenue["month"])
     return AuditData(spend=spend, deals=frames["deals"], leads=frames["leads"],
                      touchpoints=frames["touchpoints"], revenue=revenue, files=files,
                      currency=found, warnings=warnings_)
+
+
+def month_starts(values: pd.Series) -> pd.Series:
+    """The first day of each date's calendar month, as
+    ``values.dt.to_period("M").dt.to_timestamp()`` gives it (same dtype, NaT kept), computed
+    by numpy's cast to months for a plain ``datetime64`` column (pandas' periods take about
+    a tenth of a second per million rows)."""
+    kind = values.dtype
+    if not (isinstance(kind, np.dtype) and kind.kind == "M"):
+        return values.dt.to_period("M").dt.to_timestamp()
+    target = values.iloc[:0].dt.to_period("M").dt.to_timestamp().dtype
+    months = values.to_numpy().astype("datetime64[M]").astype(target)
+    return pd.Series(months, index=values.index, name=values.name, copy=False)
 
 
 def _folds_to(values: pd.Series, word: str) -> np.ndarray:
@@ -1975,13 +2035,18 @@ def refuse_reserved_channel(frame: pd.DataFrame, table: str, raw: RawTable) -> N
 
 def _spelling_counts(columns: list[pd.Series]) -> pd.Series:
     """How many times each channel spelling appears in ``columns`` (missing values left
-    out), counted by Arrow on Arrow strings and by pandas on other columns."""
+    out), counted by Arrow on Arrow strings (two columns at a time: Arrow's kernel releases
+    the GIL) and by pandas on other columns."""
+    arrow = [i for i, column in enumerate(columns)
+             if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"]
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="cac-toolkit-count") as pool:
+        found = dict(zip(arrow, pool.map(lambda i: pc.value_counts(
+            columns[i].array.__arrow_array__()), arrow), strict=True))
     counts: dict[str, int] = {}
-    for column in columns:
-        if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
-            found = pc.value_counts(column.array.__arrow_array__())
-            pairs = zip(found.field("values").to_pylist(), found.field("counts").to_pylist(),
-                        strict=True)
+    for i, column in enumerate(columns):
+        if i in found:
+            pairs = zip(found[i].field("values").to_pylist(),
+                        found[i].field("counts").to_pylist(), strict=True)
         else:
             pairs = column.dropna().astype(object).value_counts().items()
         for spelling, n in pairs:
