@@ -828,6 +828,9 @@ def _stream_open_text(handle: io.BufferedReader, label: str, spec: TableSpec,
 _DONE = object()
 
 
+#: Whether a streamed text table's columns are parsed on two threads (:func:`_parse_batch`);
+#: False parses them all on the caller's thread.
+PARSE_IN_TWO_THREADS = True
 #: Columns of a text table parsed by one thread: (position, parser or builder of kept cells).
 _Group = list[tuple[int, "_StreamedColumn | arrow_text.TextBuilder"]]
 
@@ -866,6 +869,8 @@ def _parse_batch(pool: ThreadPoolExecutor, groups: list[_Group], table: pa.Table
     """One batch of every column: the second group on the pool's thread, the first here
     meanwhile; False when a column asks for the reference parser (each group's columns
     are their own: no state is shared)."""
+    if not PARSE_IN_TWO_THREADS:
+        return _parse_group(groups[0], table, rows) and _parse_group(groups[1], table, rows)
     other = pool.submit(_parse_group, groups[1], table, rows)
     try:
         here = _parse_group(groups[0], table, rows)
