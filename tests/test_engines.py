@@ -18,7 +18,7 @@ import pytest
 
 from cac_toolkit.audit import engines
 from cac_toolkit.audit.engines import staging
-from cac_toolkit.audit.kpis import HISTORY_PERIODS, compute_kpis, kpis_to_json
+from cac_toolkit.audit.kpis import HISTORY_PERIODS, compute_kpis, kpis_to_json, last_data_day
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.core.errors import CacToolkitError, ParameterError
 from cac_toolkit.core.resources import data_path
@@ -187,7 +187,7 @@ def test_out_of_core_reads_only_the_rows_of_the_kpi_file(small_parts: None) -> N
     kept = engines.read_folder(data_path("sample_company"), params, HISTORY_PERIODS)
     assert kept.inputs() == full.inputs() and kept.warnings == full.warnings
     for name in ("spend", "deals", "leads", "touchpoints"):
-        part = getattr(kept, name).drop(columns="journeys", errors="ignore")
+        part = getattr(kept, name).drop(columns=["journeys", "lead_count"], errors="ignore")
         assert 0 < len(part) <= len(getattr(full, name)), name
         assert part.dtypes.equals(getattr(full, name).dtypes), name
         unread = list(engines.UNREAD.get(name, ()))
@@ -202,6 +202,15 @@ def test_out_of_core_reads_only_the_rows_of_the_kpi_file(small_parts: None) -> N
     # The never-acquired accounts' touches come as distinct paths standing for many accounts.
     assert len(kept.touchpoints) < len(full.touchpoints) / 3
     assert kept.touchpoints["journeys"].max() > 1
+    # The leads without an opportunity or a win come as one row per creation day, channel,
+    # segment and stages reached, standing for them all; the others stand for themselves.
+    counts = kept.leads["lead_count"]
+    assert counts.max() > 1 and len(kept.leads) < len(full.leads)
+    alone = kept.leads["opportunity_date"].notna() | kept.leads["won_date"].notna()
+    assert (counts[alone] == 1).all()
+    period = params.audited_period(last_data_day(full))
+    cohort = period.contains(kept.leads["created_date"])
+    assert counts[cohort].sum() == period.contains(full.leads["created_date"]).sum()
     assert engines.select_rows(kept, params, HISTORY_PERIODS) is kept  # selected once
 
 

@@ -37,7 +37,12 @@ from cac_toolkit.data.loading import AuditData
 from cac_toolkit.data.signals import DataWarning, look_alike
 from cac_toolkit.figures import formulas
 from cac_toolkit.figures.attribution import channel_credits, compare_models
-from cac_toolkit.figures.counting import acquisitions, acquisitions_in
+from cac_toolkit.figures.counting import (
+    LEAD_COUNT,
+    acquisitions,
+    acquisitions_in,
+    lead_counts,
+)
 from cac_toolkit.figures.funnel import funnel_kpis
 
 KPI_FILE_VERSION = 1
@@ -354,11 +359,14 @@ def dependence(channels: dict[str, dict[str, object]], leads: pd.DataFrame | Non
     out: dict[str, object] = {"top_channel_leads": None, "leads_share": None,
                               "top_channel_revenue": None, "revenue_share": None}
     if leads is not None:
-        cohort = leads[period.contains(leads["created_date"])]
+        # The two columns read (each row counting for the leads it stands for), not a copy
+        # of every column of the period's leads.
+        cohort = leads.loc[period.contains(leads["created_date"]),
+                           ["channel", *([LEAD_COUNT] if LEAD_COUNT in leads else [])]]
         if len(cohort):
             # Sorted by name first so that ties go to the same channel on every run.
-            counts = cohort.groupby("channel").size().sort_index().sort_values(
-                ascending=False, kind="mergesort")
+            counts = lead_counts(cohort).groupby(cohort["channel"]).sum().sort_index(
+                ).sort_values(ascending=False, kind="mergesort")
             out["top_channel_leads"] = str(counts.index[0])
             out["leads_share"] = round_ratio(formulas.share(counts.iloc[0], counts.sum()))
     shares = {c: v["revenue_share"] for c, v in channels.items() if v["revenue_share"]}

@@ -44,7 +44,7 @@ from cac_toolkit.core.money import series_to_cents as _cents
 from cac_toolkit.core.periods import Period
 from cac_toolkit.data.loading import AuditData
 from cac_toolkit.figures import formulas
-from cac_toolkit.figures.counting import acquisitions_in
+from cac_toolkit.figures.counting import LEAD_COUNT, acquisitions_in, lead_counts
 
 HORIZONS: tuple[int, ...] = (30, 60, 90)
 UNKNOWN_SEGMENT = "unknown"
@@ -88,8 +88,14 @@ def _month_ends(months: pd.PeriodIndex, period: Period) -> pd.Series:
     return ends.clip(upper=period.end)
 
 
-def _count_by_month(dates: pd.Series, months: pd.PeriodIndex) -> pd.Series:
-    counts = dates.dt.to_period("M").value_counts()
+def _count_by_month(dates: pd.Series, months: pd.PeriodIndex,
+                    weights: pd.Series | None = None) -> pd.Series:
+    """Rows per month of ``dates`` over ``months`` (0 for a month without one); with
+    ``weights`` (on the same index), the sum of the rows' weights instead."""
+    if weights is None:
+        counts = dates.dt.to_period("M").value_counts()
+    else:  # by position (an index, not a series, is not aligned)
+        counts = weights.groupby(pd.PeriodIndex(dates.dt.to_period("M"))).sum()
     return counts.reindex(months, fill_value=0).astype("int64")
 
 
@@ -163,14 +169,20 @@ def lead_cohorts(leads: pd.DataFrame, period: Period, horizons: Iterable[int] = 
     months = month_index(period)
     as_of = latest_lead_date(leads) if as_of is None else pd.Timestamp(as_of).normalize()
     # The two columns read, not a copy of every column of the cohort's leads.
-    cohort = leads.loc[period.contains(leads["created_date"]), ["created_date", "won_date"]]
+    # Each row counts for the leads it stands for (:func:`figures.counting.lead_counts`).
+    weighted = LEAD_COUNT in leads
+    cohort = leads.loc[period.contains(leads["created_date"]),
+                       ["created_date", "won_date", *([LEAD_COUNT] if weighted else [])]]
+    weights = lead_counts(cohort) if weighted else None
     created = cohort["created_date"].dt.normalize()
     delay = (cohort["won_date"].dt.normalize() - created).dt.days  # NaN when never won
     out = pd.DataFrame(index=months)
-    out["leads"] = _count_by_month(created, months)
+    out["leads"] = _count_by_month(created, months, weights)
     month_end = _month_ends(months, period)
     for h in horizons:
-        out[f"won_{h}"] = _count_by_month(created[delay <= h], months)
+        won = (delay <= h).to_numpy()
+        out[f"won_{h}"] = _count_by_month(created[won], months,
+                                          None if weights is None else weights[won])
     for h in horizons:
         limit = month_end + pd.Timedelta(days=h)
         out[f"complete_{h}"] = (limit <= as_of) if as_of is not None else False

@@ -12,6 +12,12 @@ import pandas as pd
 
 from cac_toolkit.core.periods import Period
 
+#: An optional column of the leads table: how many leads the row stands for (1 without it).
+#: An out-of-core read (:func:`cac_toolkit.audit.engines.plan.lead_rows_sql`) merges the leads
+#: that no figure tells apart; a row with an opportunity or a win always stands for itself,
+#: so the figures that read those rows' values (delays, opportunity values, allocation keys)
+#: read them one by one, and only the counts of leads and stages weigh the rows.
+LEAD_COUNT = "lead_count"
 ACQUISITION_COLUMNS = ["account_id", "deal_id", "acquired_date", "channel", "segment", "mrr",
                        "amount"]
 
@@ -46,3 +52,11 @@ def acquisitions_in(acquired: pd.DataFrame, period: Period) -> pd.DataFrame:
 def new_customers_by_channel(acquired: pd.DataFrame) -> pd.Series:
     """Number of new customers per acquiring-deal channel."""
     return acquired.groupby("channel").size().astype("float64")
+
+
+def lead_counts(leads: pd.DataFrame) -> pd.Series:
+    """How many leads each row of ``leads`` stands for (:data:`LEAD_COUNT`), as int64 on
+    the rows' index: 1 each without that column."""
+    if LEAD_COUNT not in leads:
+        return pd.Series(1, index=leads.index, dtype="int64")
+    return leads[LEAD_COUNT].astype("int64")

@@ -23,6 +23,7 @@ from cac_toolkit.core.errors import UndefinedMetricError
 from cac_toolkit.core.money import round_money, round_ratio
 from cac_toolkit.core.notes import Notes
 from cac_toolkit.core.periods import Period
+from cac_toolkit.figures.counting import LEAD_COUNT, lead_counts
 from cac_toolkit.figures.formulas import FUNNEL_RATES, conversion_rate
 from cac_toolkit.figures.targets import (
     KPI_BY_KEY,
@@ -67,15 +68,11 @@ def funnel_kpis(leads: pd.DataFrame | None, period: Period, notes: Notes,
         empty_delays = {"mean": None, "median": None}
         return {k: dict(empty_delays) if k.endswith("_days") else None for k in keys}
     # The columns read, not a copy of every column of the cohort's leads.
-    cohort = leads.loc[period.contains(leads["created_date"]), list(FUNNEL_READS)]
+    cohort = leads.loc[period.contains(leads["created_date"]),
+                       [*FUNNEL_READS, *([LEAD_COUNT] if LEAD_COUNT in leads else [])]]
     has = {stage: cohort[f"{stage}_date"].notna() for stage in
            ("mql", "sql", "meeting", "opportunity", "quote", "won")}
-    counts = {
-        "leads": len(cohort), "qualified_leads": int(has["mql"].sum()),
-        "sqls": int(has["sql"].sum()), "meetings": int(has["meeting"].sum()),
-        "opportunities": int(has["opportunity"].sum()), "quotes": int(has["quote"].sum()),
-        "won": int(has["won"].sum()), "won_with_quote": int((has["won"] & has["quote"]).sum()),
-    }
+    counts = stage_counts(cohort, has)
     out: dict[str, object] = dict(counts)
     # A stage with no date anywhere in the table is not tracked by the client's CRM: a rate
     # built on it would read 0 % where the truth is "unknown".
@@ -109,6 +106,23 @@ def funnel_kpis(leads: pd.DataFrame | None, period: Period, notes: Notes,
             out[key] = {"mean": None, "median": None}
             notes.note(f"{prefix}.{key}", "no_won_lead")
     return out
+
+
+def stage_counts(cohort: pd.DataFrame, has: Mapping[str, pd.Series]) -> dict[str, int]:
+    """The leads of ``cohort`` and those at each stage (``has[stage]``: the stage's date is
+    set), each row counting for the leads it stands for
+    (:func:`~cac_toolkit.figures.counting.lead_counts`): the :data:`COUNT_COLUMNS`."""
+    weight = lead_counts(cohort)
+
+    def count(mask: pd.Series) -> int:
+        return int(weight[mask].sum())
+
+    return {
+        "leads": int(weight.sum()), "qualified_leads": count(has["mql"]),
+        "sqls": count(has["sql"]), "meetings": count(has["meeting"]),
+        "opportunities": count(has["opportunity"]), "quotes": count(has["quote"]),
+        "won": count(has["won"]), "won_with_quote": count(has["won"] & has["quote"]),
+    }
 
 
 def as_period(period: Period | tuple[object, object]) -> Period:

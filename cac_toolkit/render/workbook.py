@@ -68,6 +68,7 @@ from cac_toolkit.data.loading import AuditData
 from cac_toolkit.figures import formulas
 from cac_toolkit.figures.counting import acquisitions, acquisitions_in
 from cac_toolkit.figures.formulas import FUNNEL_RATES
+from cac_toolkit.figures.funnel import stage_counts
 from cac_toolkit.render.i18n import note_text
 from cac_toolkit.render.longtail import TOP_CHANNELS, for_display, kept_positions, other_label
 
@@ -453,12 +454,7 @@ def _funnel_inputs(leads: pd.DataFrame | None,
     cohort = leads[period.contains(leads["created_date"])]
     has = {stage: cohort[f"{stage}_date"].notna() for stage in
            ("mql", "sql", "meeting", "opportunity", "quote", "won")}
-    counts: dict[str, float] = {
-        "leads": len(cohort), "qualified_leads": int(has["mql"].sum()),
-        "sqls": int(has["sql"].sum()), "meetings": int(has["meeting"].sum()),
-        "opportunities": int(has["opportunity"].sum()), "quotes": int(has["quote"].sum()),
-        "won": int(has["won"].sum()), "won_with_quote": int((has["won"] & has["quote"]).sum()),
-    }
+    counts: dict[str, float] = dict(stage_counts(cohort, has))
     values = cohort.loc[has["opportunity"], "opportunity_value"].dropna()
     counts["opp_count"] = len(values)
     counts["opp_sum"] = float(values.sum()) if len(values) else 0.0

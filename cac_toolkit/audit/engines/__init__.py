@@ -37,6 +37,7 @@ from cac_toolkit.audit.engines.plan import (
     Window,
     journeys_sql,
     kpi_window,
+    lead_rows_sql,
     profile_sql,
     selection_sql,
 )
@@ -57,6 +58,7 @@ from cac_toolkit.data.loading import (
     load_folder,
     parquet_parts,
 )
+from cac_toolkit.figures.counting import LEAD_COUNT
 
 #: Above this many rows in all (every table of the folder), ``pandas`` hands over to DuckDB.
 AUTO_DUCKDB_ROWS = 1_000_000
@@ -140,18 +142,24 @@ def read_folder(folder: str | Path, params: AuditParameters, history: int = 1, *
         try:
             window = kpi_window_of(session, params, history)
             positions = {name: session.positions(selection_sql(name, window, COLUMNS[name]))
-                         for name in ("spend", "deals", "leads") if name in staged.tables}
+                         for name in ("spend", "deals") if name in staged.tables}
+            # The leads no figure tells apart come as one row standing for them all.
+            leads = (session.columns(lead_rows_sql(window, COLUMNS["leads"]))
+                     if "leads" in staged.tables else None)
             journeys = (session.columns(journeys_sql(window, engine)) if "touchpoints" in
                         staged.tables else None)
         finally:
             session.close()
-        if journeys is not None:
-            positions["touchpoints"] = journeys["__row"].astype(np.int64)
+        counts = {"leads": (leads, LEAD_COUNT), "touchpoints": (journeys, "journeys")}
+        for name, (rows, _) in counts.items():
+            if rows is not None:
+                positions[name] = rows["__row"].astype(np.int64)
         release_memory()  # what the selection used
         data = selected_data(staged, positions)
-        if journeys is not None:
-            data.touchpoints["journeys"] = journeys["journeys"].astype(np.int64)
-        del journeys, positions
+        for name, (rows, column) in counts.items():
+            if rows is not None:
+                getattr(data, name)[column] = rows[column].astype(np.int64)
+        del leads, journeys, positions, counts
         release_memory()  # the Arrow buffers of the rows, before the figures start
     finally:
         shutil.rmtree(work, ignore_errors=True)

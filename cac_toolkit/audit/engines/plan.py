@@ -26,6 +26,7 @@ import pandas as pd
 
 from cac_toolkit.core.periods import Period, previous_periods
 from cac_toolkit.figures.cohorts import HORIZONS, LEAD_DATE_COLUMNS, cohort_window
+from cac_toolkit.figures.counting import LEAD_COUNT
 
 #: The columns each engine needs of each table (the others stay where they are).
 COLUMNS = {
@@ -157,6 +158,45 @@ def selection_sql(table: str, window: Window, columns: tuple[str, ...]) -> str:
                 f"EXCEPT ({_repeated_touches()} EXCEPT {_first_of('touchpoints', 'channel')}) "
                 f"UNION {_first_of('touchpoints', 'channel')}")
     raise ValueError(f"no selection for the table {table!r}")
+
+
+#: The leads' columns whose values a merged row of :func:`lead_rows_sql` keeps exactly; of
+#: the other date columns (the stages before an opportunity, the loss) the figures read only
+#: whether they are set, and their earliest and latest values, which the witness rows keep.
+LEAD_KEYS = ("created_date", "channel", "segment")
+#: The leads' columns whose values are read on their rows (delays, opportunity values, the
+#: allocation keys, the workbook's won leads): a row with one of them set is never merged.
+LEAD_SINGLE = ("opportunity_date", "won_date")
+
+
+def lead_rows_sql(window: Window, columns: tuple[str, ...]) -> str:
+    """The leads to keep (:func:`selection_sql`), with :data:`LEAD_COUNT`: how many leads
+    each row stands for, ordered by ``__row``.
+
+    Most leads of a large table never reach an opportunity: of those, the figures read the
+    creation day, the channel, the segment and which stages they reached (funnel, cohort
+    and dependence counts), nothing else. Leads alike in those (:data:`LEAD_KEYS` and each
+    stage date set or not) are one row, the first of them, standing for them all; a lead
+    with an opportunity or a win (:data:`LEAD_SINGLE`), and the witness rows of each date
+    column, stand for themselves (1). The counts are the same integers, so the figures are
+    the same. ``columns`` are the leads' date columns present (:data:`COLUMNS`); the leads
+    table also has :data:`LEAD_KEYS` (required or filled by the loader).
+    """
+    kept = selection_sql("leads", window, columns)
+    witness = " UNION ".join(_latest("leads", c) for c in columns) or (
+        "SELECT __row FROM leads WHERE FALSE")
+    single = " OR ".join(f"{c} IS NOT NULL" for c in LEAD_SINGLE if c in columns) or "FALSE"
+    flags = [f"({c} IS NULL)" for c in columns if c not in LEAD_KEYS + LEAD_SINGLE]
+    keys = ", ".join([*LEAD_KEYS, *flags])
+    return (
+        f"WITH kept AS ({kept}), witness AS ({witness}), "
+        "chosen AS (SELECT * FROM leads WHERE __row IN (SELECT __row FROM kept)), "
+        f"alone AS (SELECT __row, CAST(1 AS BIGINT) AS {LEAD_COUNT} FROM chosen WHERE {single} "
+        "OR __row IN (SELECT __row FROM witness)), "
+        f"merged AS (SELECT min(__row) AS __row, count(*) AS {LEAD_COUNT} FROM chosen "
+        f"WHERE NOT ({single}) AND __row NOT IN (SELECT __row FROM witness) GROUP BY {keys}) "
+        "SELECT __row, " + LEAD_COUNT + " FROM (SELECT * FROM alone UNION ALL SELECT * FROM "
+        "merged) AS leads_kept ORDER BY __row")
 
 
 #: A never-acquired account's steps as one list, by time (missing times last), then row.
