@@ -77,6 +77,7 @@ def test_generator_writes_only_contract_columns() -> None:
 #: without importing the figures. Nowhere else: a function-level import hides a cycle.
 LAZY_IMPORTS = {"cac_toolkit/cli.py": None,
                 "cac_toolkit/audit/engines/__init__.py": {"cac_toolkit.audit.engines.duckdb_engine",
+                                                          "cac_toolkit.audit.engines.in_place",
                                                           "cac_toolkit.audit.engines.spark_engine"}}
 
 

@@ -58,6 +58,8 @@ from cac_toolkit.data.loading import (
     load_folder,
     parquet_parts,
 )
+from cac_toolkit.data.sources import folder as sources_folder
+from cac_toolkit.data.sources.config import is_location, read_sources
 from cac_toolkit.figures.counting import LEAD_COUNT
 
 #: Above this many rows in all (every table of the folder), ``pandas`` hands over to DuckDB.
@@ -169,8 +171,6 @@ def read_folder(folder: str | Path, params: AuditParameters, history: int = 1, *
 def in_place_sources(root: Path) -> dict[str, str]:
     """The tables that ``root/sources.yaml`` locates outside the folder: table -> location
     (:func:`cac_toolkit.data.sources.config.is_location`)."""
-    from cac_toolkit.data.sources.config import is_location, read_sources
-
     return {s.table: s.file for s in read_sources(root).sources if is_location(s.file)}
 
 
@@ -194,7 +194,6 @@ def read_in_place_folder(root: Path, located: dict[str, str], params: AuditParam
 
     from cac_toolkit.audit.engines.in_place import InPlaceFileInfo, read_in_place
     from cac_toolkit.audit.engines.spark_engine import SparkSession
-    from cac_toolkit.data.sources import folder as sources_folder
 
     tables = {name: read_in_place(name, location, params.spark_master)
               for name, location in located.items()}
