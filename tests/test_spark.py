@@ -25,8 +25,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from cac_toolkit.audit import engines
-from cac_toolkit.audit.engines import in_place, spark_engine, staging
+from cac_toolkit.audit.engines import in_place, plan, spark_engine, staging
 from cac_toolkit.audit.engines.duckdb_engine import EngineError
+from cac_toolkit.audit.engines.sql import arrow_tables
 from cac_toolkit.audit.kpis import HISTORY_PERIODS, compute_kpis, kpis_to_json
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.core.errors import CacToolkitError, InputError
@@ -335,3 +336,30 @@ def test_the_audit_refuses_a_located_table_in_one_line(tmp_path: Path) -> None:
         "cac-toolkit audit cannot yet read a table located outside the folder (sources.yaml); "
         "cac-toolkit kpis and table read it with -p engine spark")
     assert not (tmp_path / "out").exists()
+
+
+@needs_spark
+def test_no_query_of_the_selection_runs_a_scalar_subquery() -> None:
+    """Spark runs scalar subqueries on a pool of 16 threads: the leads' selection once held
+    dozens (the earliest and latest value of each date column), which could fill the pool
+    with subqueries waiting for one another, a query that never returned. Every query of the
+    selection and of the table of paths joins its bounds instead."""
+    data = load_folder(data_path("sample_company"))
+    params = AuditParameters.from_mapping({**SAMPLE, **SPARK})
+    columns = {**plan.COLUMNS, "leads": (*plan.COLUMNS["leads"], "channel", "segment")}
+    session = spark_engine.SparkSession(arrow_tables(data, columns), params.spark_master)
+    try:
+        window = engines.kpi_window_of(session, params, HISTORY_PERIODS)
+        queries = {name: plan.selection_sql(name, window, plan.COLUMNS[name])
+                   for name in ("spend", "deals", "leads", "touchpoints")}
+        queries["lead rows"] = plan.lead_rows_sql(window, plan.COLUMNS["leads"])
+        queries["paths"] = plan.journeys_sql(window, "spark")
+        for name, sql in queries.items():
+            executed = session.spark.sql(sql)._jdf.queryExecution().executedPlan().toString()
+            assert "Subquery subquery" not in executed, name
+        # The test can fail: the older form of the bounds shows in the plan.
+        older = session.spark.sql("SELECT min(__row) FROM leads WHERE created_date = "
+                                  "(SELECT max(created_date) FROM leads)")
+        assert "Subquery subquery" in older._jdf.queryExecution().executedPlan().toString()
+    finally:
+        session.close()

@@ -94,12 +94,17 @@ def _in_range(column: str, window: Window) -> str:
 
 def _latest(table: str, column: str) -> str:
     """The first rows holding the earliest and the latest value of ``column`` (the first row
-    of all when the column is empty; none for an empty table). Aggregates, not sorts: a
-    window ordered over every lead took more memory than the rest of the selection."""
+    of all when the column is empty; none for an empty table).
+
+    Each end is a top-1 (``ORDER BY ... LIMIT 1``, the missing values last, so that an empty
+    column gives the first row): one row held, not a sort of the table, and never a scalar
+    subquery. Spark runs scalar subqueries (and turns one-row aggregates into them) on a pool
+    of 16 threads: the leads' dozens could fill it with subqueries waiting for one another,
+    a query that never returned."""
     return " UNION ".join(
-        f"SELECT min(__row) AS __row FROM {table} WHERE {column} = (SELECT {end}({column}) "
-        f"FROM {table}) OR (SELECT {end}({column}) FROM {table}) IS NULL HAVING count(*) > 0"
-        for end in ("max", "min"))
+        f"SELECT __row FROM (SELECT __row FROM {table} ORDER BY {column} {order} NULLS LAST, "
+        f"__row ASC LIMIT 1) AS {name}"
+        for order, name in (("DESC", "latest"), ("ASC", "earliest")))
 
 
 def _first_of(table: str, column: str) -> str:
