@@ -439,6 +439,10 @@ def test_a_listing_elsewhere_is_left_to_the_audit_and_a_local_one_is_made_again(
                                     location=lake.as_uri(), parts=(part,))
     assert located.relisted_sha256(local) == local.sha256
     checked.verify(local)
+    # An absolute path that Spark resolved on the local file system is listed here too.
+    absolute = dataclasses.replace(local, path=lake, location=str(lake))
+    assert located.local_root(absolute) == lake
+    assert located.relisted_sha256(absolute) == local.sha256
     pq.write_table(pa.table({"a": [1]}), lake / "part-1.parquet")  # a part added
     with pytest.raises(InputError, match="its Parquet parts changed while the audit ran"):
         checked.verify(local)
