@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from cac_toolkit.audit.engines import in_place_sources, read_folder
+from cac_toolkit.audit.engines import listed_again, read_folder
 from cac_toolkit.audit.engines.staging import release_memory
 from cac_toolkit.audit.kpis import HISTORY_PERIODS, compute_kpis, kpis_json_pieces
 from cac_toolkit.audit.params import AuditParameters
@@ -51,6 +51,7 @@ from cac_toolkit.core.outputs import (
 from cac_toolkit.core.resources import audit_notebook, template_dir
 from cac_toolkit.data.checked import write_checked
 from cac_toolkit.data.loading import FileInfo, sha256_of
+from cac_toolkit.data.located import LocatedFileInfo
 from cac_toolkit.render.i18n import t
 
 OUTPUTS = ("report.ipynb", "report.html", "kpis.json", "workbook.xlsx")
@@ -239,10 +240,16 @@ def _keep_failed(work: Path, out_dir: Path) -> str:
     return f"partly executed notebook kept in {failed / 'report.ipynb'}"
 
 
-def _changed_inputs(files: dict[str, FileInfo]) -> list[str]:
-    """The input files whose bytes are no longer those that were parsed and hashed."""
+def _changed_inputs(files: dict[str, FileInfo], spark_master: str) -> list[str]:
+    """The input files whose bytes are no longer those that were parsed and hashed, and the
+    locations read in place whose listing (made again by Spark on ``spark_master``, which
+    read them) is no longer the one recorded."""
     changed = []
     for info in files.values():
+        if isinstance(info, LocatedFileInfo):
+            if listed_again(info, spark_master) != info.sha256:
+                changed.append(info.location)
+            continue
         try:
             same = sha256_of(info.path) == info.sha256
         except OSError:
@@ -356,13 +363,10 @@ def _run_audit(data_dir: Path, out_dir: Path, shown: str, params: AuditParameter
         os.umask(umask)
         work.chmod(0o777 & ~umask)  # mkdtemp makes it private; the published folder should not be
         _say(f"checking the inputs in {printable(data_dir)}", progress)
-        if (data_dir / "sources.yaml").is_file() and in_place_sources(data_dir):
-            # The notebook verifies each input file's hash: such a table has no file here.
-            raise CacToolkitError("cac-toolkit audit cannot yet read a table located outside "
-                                  "the folder (sources.yaml); cac-toolkit kpis and table "
-                                  "read it with -p engine spark")
         # A large folder (or -p engine duckdb|spark) is checked out of core: only the rows
-        # that the KPI file reads come into memory, and on to the notebook.
+        # that the KPI file reads come into memory, and on to the notebook. So are the
+        # touchpoints that sources.yaml locates outside the folder (read in place by Spark):
+        # the notebook gets their kept touches and their listing.
         data = read_folder(data_dir, params, HISTORY_PERIODS, progress=rows_read(progress))
         expected = _digest(kpis_json_pieces(compute_kpis(data, params)))
         run_date = run_date or dt.date.today().isoformat()
@@ -389,13 +393,13 @@ def _run_audit(data_dir: Path, out_dir: Path, shown: str, params: AuditParameter
                     log_output=False)
             except papermill.PapermillExecutionError:
                 state.check()
-                changed = _changed_inputs(files)
+                changed = _changed_inputs(files, params.spark_master)
                 if changed:
                     raise _changed_error(changed) from None
                 raise CacToolkitError(f"{_notebook_error(work / 'report.ipynb')} "
                                       f"({_keep_failed(work, out_dir)})") from None
         state.check()
-        changed = _changed_inputs(files)
+        changed = _changed_inputs(files, params.spark_master)
         if changed:
             raise _changed_error(changed)
         _say("writing the HTML report", progress)

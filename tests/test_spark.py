@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import json
 import os
 import shutil
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
 
+from cac_toolkit import runner
 from cac_toolkit.audit import engines
 from cac_toolkit.audit.engines import in_place, plan, spark_engine, staging
 from cac_toolkit.audit.engines.duckdb_engine import EngineError
@@ -32,9 +35,10 @@ from cac_toolkit.audit.kpis import HISTORY_PERIODS, compute_kpis, kpis_to_json
 from cac_toolkit.audit.params import AuditParameters
 from cac_toolkit.core.errors import CacToolkitError, InputError
 from cac_toolkit.core.resources import data_path
-from cac_toolkit.data import loading
+from cac_toolkit.data import checked, loading, located
 from cac_toolkit.data.contract import TABLES, ColumnSpec
 from cac_toolkit.data.loading import AuditData, load_folder
+from cac_toolkit.runner import run_audit
 
 SAMPLE = {"period_start": "2025-01-01", "period_end": "2025-12-31", "gross_margin": "0.75",
           "lifetime_months": "36"}
@@ -190,16 +194,38 @@ def located_folder(root: Path, parts: int = 3) -> tuple[Path, Path, Path]:
     return folder, reference, lake
 
 
+def _cells(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every sheet of a workbook as its rows of cell values (formulas as written)."""
+    book = openpyxl.load_workbook(path)
+    return {sheet.title: [tuple(c.value for c in row) for row in sheet.iter_rows()]
+            for sheet in book.worksheets}
+
+
+def _without_files(rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    """The Provenance sheet's rows without its input files block (up to the parameters)."""
+    start = next(i for i, r in enumerate(rows) if r[0] == "Input files")
+    stop = next(i for i, r in enumerate(rows) if r[0] == "Parameters")
+    return rows[:start] + rows[stop:]
+
+
+def _without_inputs(page: str) -> str:
+    """The report's HTML without the table of its input files (up to the parameters)."""
+    start, stop = page.index("<h4>Input files</h4>"), page.index("<h4>Parameters</h4>")
+    return page[:start] + page[stop:]
+
+
 @needs_spark
-def test_a_parquet_folder_located_in_sources_yaml_is_read_by_spark_in_place(
+def test_the_audit_reads_a_located_table_in_place_as_the_pandas_audit_reads_it_local(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Spark lists, reads and checks the located touchpoints where they are (neither the
-    strict loader nor the staging reads them), and the KPI file is the pandas engine's on
-    the same data, byte for byte, but for the inputs of the touchpoints (the listing's hash)
-    and ``sources.yaml``."""
+    """``cac-toolkit audit -p engine spark`` on touchpoints located in ``sources.yaml``: Spark
+    lists, reads and checks them where they are (neither the strict loader nor the staging
+    reads them), the notebook gets the kept touches with their ``journeys`` and the listing,
+    and ``kpis.json`` is the pandas audit's on the same data copied into the folder, byte for
+    byte but for its ``inputs``; the report and the workbook show the same figures."""
     folder, reference_folder, lake = located_folder(tmp_path)
     values = {**SAMPLE, "attribution_model": "markov"}
-    reference = compute_kpis(load_folder(reference_folder), AuditParameters.from_mapping(values))
+    run_audit(reference_folder, tmp_path / "pandas", AuditParameters.from_mapping(values),
+              progress=False, run_date="2026-01-15")
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the located table was read on this machine")
@@ -207,23 +233,79 @@ def test_a_parquet_folder_located_in_sources_yaml_is_read_by_spark_in_place(
     monkeypatch.setattr(loading, "_read_parquet_folder", refuse)
     monkeypatch.setattr(loading, "_read_parquet", refuse)
     monkeypatch.setattr(engines, "stage_folder", refuse)
-    data, params = read(folder, {**values, **SPARK})
+    handed: list[AuditData] = []
+
+    def keep(data: AuditData, where: Path) -> Path:
+        handed.append(data)
+        return checked.write_checked(data, where)
+
+    monkeypatch.setattr(runner, "write_checked", keep)
+    run_audit(folder, tmp_path / "spark", AuditParameters.from_mapping({**values, **SPARK}),
+              progress=False, run_date="2026-01-15")
+    (data,) = handed
     assert data.touchpoints["journeys"].max() > 1  # the never-acquired paths came as a table
-    kpis = compute_kpis(data, params)
     parts, is_folder = in_place.list_parts(spark_engine.spark_session(SPARK["spark_master"]),
                                            f"{lake.as_uri()}/")
     assert is_folder and len(parts) == 3
+    reference = json.loads((tmp_path / "pandas" / "kpis.json").read_text(encoding="utf-8"))
     expected = dict(reference)
     expected["inputs"] = dict(sorted({
         **reference["inputs"], "sources.yaml": data.inputs()["sources.yaml"],
         "touchpoints": {"file": f"{lake.as_uri()}/", "sha256": in_place.listing_sha256(parts),
                         "rows": 23212, "sha256_of": "listing"}}.items()))
-    assert kpis_to_json(kpis) == kpis_to_json(expected)
+    assert (tmp_path / "spark" / "kpis.json").read_text(encoding="utf-8") == kpis_to_json(
+        expected)
+    # The notebook listed the parts again on this machine, without Spark, as Hadoop lists them.
+    info = data.files["touchpoints"]
+    assert located.relisted_sha256(info) == info.sha256 == in_place.listing_sha256(parts)
+    pages = {name: (tmp_path / name / "report.html").read_text(encoding="utf-8")
+             for name in ("pandas", "spark")}
+    assert _without_inputs(pages["spark"]) == _without_inputs(pages["pandas"])
+    assert info.sha256 in pages["spark"] and "touchpoints: read in place by Spark" in pages[
+        "spark"] and "read in place" not in pages["pandas"]
+    books = {name: _cells(tmp_path / name / "workbook.xlsx") for name in ("pandas", "spark")}
+    assert books["spark"].keys() == books["pandas"].keys()
+    for sheet, rows in books["pandas"].items():
+        if sheet == "Provenance":
+            assert _without_files(books["spark"][sheet]) == _without_files(rows)
+        else:
+            assert books["spark"][sheet] == rows, sheet
+    assert any(info.sha256 in row for row in books["spark"]["Provenance"])
+    # A part rewritten after the read: the notebook's own check refuses it in one line.
+    checked.write_checked(data, tmp_path / "handed")
     stamp = (lake / "part-00001.parquet").stat().st_mtime
-    os.utime(lake / "part-00001.parquet", (stamp + 10, stamp + 10))  # a part rewritten
+    os.utime(lake / "part-00001.parquet", (stamp + 10, stamp + 10))
     changed, _ = in_place.list_parts(spark_engine.spark_session(SPARK["spark_master"]),
                                      f"{lake.as_uri()}/")
     assert in_place.listing_sha256(changed) != in_place.listing_sha256(parts)
+    with pytest.raises(InputError) as refused:
+        checked.read_checked(tmp_path / "handed")
+    assert str(refused.value) == (
+        f"{lake.as_uri()}/: its Parquet parts changed while the audit ran (a part added, "
+        "removed, resized or rewritten); expected the parts as they were read (run the audit "
+        "again)")
+
+
+@needs_spark
+def test_a_located_part_changed_before_the_notebook_is_refused_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part rewritten between the audit's read and its notebook: the audit stops in one
+    line and writes nothing."""
+    folder, _, lake = located_folder(tmp_path, parts=2)
+
+    def rewrite(stage: str) -> None:
+        if stage == "inputs":
+            stamp = (lake / "part-00000.parquet").stat().st_mtime
+            os.utime(lake / "part-00000.parquet", (stamp + 10, stamp + 10))
+
+    monkeypatch.setattr(runner, "_stage", rewrite)
+    with pytest.raises(CacToolkitError) as refused:
+        run_audit(folder, tmp_path / "out", AuditParameters.from_mapping({**SAMPLE, **SPARK}),
+                  progress=False)
+    assert str(refused.value) == (
+        f"{lake.as_uri()}/ changed while the audit was running; run the audit again once "
+        "the file is complete")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["client", "lake", "reference"]
 
 
 def _located_part(tmp_path: Path, column: str, position: int, value: object) -> Path:
@@ -324,18 +406,47 @@ def test_located_times_with_a_zone_are_read_as_the_loader_reads_them(tmp_path: P
         "UTC").dt.hour).any()  # the zone moved the times: the test can fail
 
 
-def test_the_audit_refuses_a_located_table_in_one_line(tmp_path: Path) -> None:
-    """The notebook verifies each input file's hash: a table read in place has no file here,
-    so the audit refuses it before any work (``kpis`` and ``table`` read it)."""
-    from cac_toolkit.runner import run_audit
-
-    folder, _, _ = located_folder(tmp_path, parts=1)
-    with pytest.raises(CacToolkitError) as refused:
-        run_audit(folder, tmp_path / "out", AuditParameters.from_mapping({**SAMPLE, **SPARK}))
+def test_the_audit_refuses_a_located_url_in_one_line_without_spark(tmp_path: Path) -> None:
+    """A URL in ``sources.yaml`` is read in place by Spark only: the pandas audit refuses it
+    before any work, and writes nothing."""
+    folder, _, lake = located_folder(tmp_path, parts=1)
+    with pytest.raises(InputError) as refused:
+        run_audit(folder, tmp_path / "out", AuditParameters.from_mapping(SAMPLE),
+                  progress=False)
     assert str(refused.value) == (
-        "cac-toolkit audit cannot yet read a table located outside the folder (sources.yaml); "
-        "cac-toolkit kpis and table read it with -p engine spark")
-    assert not (tmp_path / "out").exists()
+        f"sources.yaml, line 1: touchpoints.file: '{lake.as_uri()}/' is read in place by "
+        "the Spark engine only; expected -p engine spark (or a local path to the Parquet "
+        "files)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["client", "lake", "reference"]
+
+
+def test_a_listing_elsewhere_is_left_to_the_audit_and_a_local_one_is_made_again(
+        tmp_path: Path) -> None:
+    """Without Spark, the notebook lists again only parts that are local files; the parts
+    of a bucket are listed again by the command line (through Spark) after the notebook."""
+    remote = located.LocatedFileInfo(
+        "touchpoints", Path("s3a://lake/t/"), "0" * 64, 3, location="s3a://lake/t/",
+        parts=(located.Part("s3a://lake/t/part-0.parquet", 10, 1),))
+    assert located.local_root(remote) is None and located.relisted_sha256(remote) is None
+    checked.verify(remote)  # not refused: not listable here
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    pq.write_table(pa.table({"a": [1]}), lake / "part-0.parquet")
+    status = (lake / "part-0.parquet").stat()
+    part = located.Part(f"file:{lake}/part-0.parquet", status.st_size,
+                        status.st_mtime_ns // 1_000_000)
+    local = located.LocatedFileInfo("touchpoints", Path(lake.as_uri()),
+                                    located.listing_sha256([part]), 1,
+                                    location=lake.as_uri(), parts=(part,))
+    assert located.relisted_sha256(local) == local.sha256
+    checked.verify(local)
+    # An absolute path that Spark resolved on the local file system is listed here too.
+    absolute = dataclasses.replace(local, path=lake, location=str(lake))
+    assert located.local_root(absolute) == lake
+    assert located.relisted_sha256(absolute) == local.sha256
+    pq.write_table(pa.table({"a": [1]}), lake / "part-1.parquet")  # a part added
+    with pytest.raises(InputError, match="its Parquet parts changed while the audit ran"):
+        checked.verify(local)
 
 
 @needs_spark
@@ -343,7 +454,7 @@ def test_no_query_of_the_selection_runs_a_scalar_subquery() -> None:
     """Spark runs scalar subqueries on a pool of 16 threads: the leads' selection once held
     dozens (the earliest and latest value of each date column), which could fill the pool
     with subqueries waiting for one another, a query that never returned. Every query of the
-    selection and of the table of paths joins its bounds instead."""
+    selection and of the table of paths finds its bounds by top-1 queries instead."""
     data = load_folder(data_path("sample_company"))
     params = AuditParameters.from_mapping({**SAMPLE, **SPARK})
     columns = {**plan.COLUMNS, "leads": (*plan.COLUMNS["leads"], "channel", "segment")}

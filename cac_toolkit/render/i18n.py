@@ -352,6 +352,11 @@ LABELS: dict[str, str] = {
     "provenance.version":
         "cac-toolkit {version} · KPI file version {kpi_version} · run on {run_date}",
     "provenance.inputs": "Input files",
+    "provenance.listing":
+        "{tables}: read in place by Spark, not copied to this machine; its SHA-256 is that of "
+        "the listing of its Parquet parts (each part's URL, size in bytes and modification "
+        "time), not of their bytes. The audit listed the parts again after the notebook ran "
+        "and found them unchanged.",
     "provenance.parameters": "Parameters",
     "not_set": "not set",
     # ------------------------------------------------------------------ key figures

@@ -955,16 +955,21 @@ def parameter_text(value: object, lang: str = "en") -> str:
 
 def provenance(kpis: Mapping[str, object], run_date: str | None = None,
                lang: str = "en") -> Panel:
-    """Input files (name, rows, SHA-256), parameters, package version and run date."""
+    """Input files (name, rows, SHA-256), parameters, package version and run date; below
+    the files, what the SHA-256 of a table read in place covers (its listing)."""
     panel = Panel()
     inputs = {}
     for name, info in (kpis.get("inputs") or {}).items():  # type: ignore[union-attr]
         inputs[str(name)] = {t("col.file", lang): str(info.get("file", "")),
                              t("col.rows", lang): fmt(info.get("rows"), "count", lang),
                              t("col.sha256", lang): str(info.get("sha256", ""))}
+    # A table read in place has the hash of its listing, not of bytes: the reader is told.
+    listed = [str(name) for name, info in (kpis.get("inputs") or {}).items()  # type: ignore[union-attr]
+              if info.get("sha256_of") == "listing"]
     panel.add("inputs", t("provenance.inputs", lang),
               _frame(inputs, t("col.table", lang), lang, numeric=[t("col.rows", lang)],
-                     code=[t("col.sha256", lang)]))
+                     code=[t("col.sha256", lang)]),
+              t("provenance.listing", lang, tables=", ".join(listed)) if listed else "")
     parameters = {str(k): {t("col.value", lang): parameter_text(v, lang)}
                   for k, v in (kpis.get("parameters") or {}).items()}  # type: ignore[union-attr]
     panel.add("parameters", t("provenance.parameters", lang),

@@ -267,6 +267,11 @@ TEXTS: dict[str, str | tuple[str, str]] = {
     "file": "File",
     "sha256": "SHA-256",
     "rows": "Rows",
+    "listing_note":
+        "{tables}: read in place by Spark, not copied to this machine; its SHA-256 is that of "
+        "the listing of its Parquet parts (each part's URL, size in bytes and modification "
+        "time), not of their bytes. The audit listed the parts again after the notebook ran "
+        "and found them unchanged.",
     "parameters_section": "Parameters",
     "name": "Name",
     "software_section": "Versions",
@@ -1008,6 +1013,10 @@ def _write_provenance(s: _Sheet, inputs_sheet: _Sheet, data: AuditData,
         s.text(row, 2, info["file"])
         s.text(row, 3, info["sha256"])
         s.number(row, 4, int(info["rows"]), COUNT_FORMAT)
+    listed = [str(table) for table, info in files.items() if info.get("sha256_of") == "listing"]
+    if listed:  # a table read in place has the hash of its listing, not of bytes
+        row += 1
+        s.text(row, 1, t["listing_note"].format(tables=", ".join(listed)))
 
     row += 2
     s.text(row, 1, t["parameters_section"], _SECTION)

@@ -58,6 +58,7 @@ from cac_toolkit.data.loading import (
     load_folder,
     parquet_parts,
 )
+from cac_toolkit.data.located import LocatedFileInfo, listing_sha256
 from cac_toolkit.data.sources import folder as sources_folder
 from cac_toolkit.data.sources.config import is_location, read_sources
 from cac_toolkit.figures.counting import LEAD_COUNT
@@ -192,7 +193,7 @@ def read_in_place_folder(root: Path, located: dict[str, str], params: AuditParam
     touches (with their ``journeys``) come back to this machine."""
     from pyspark.sql import functions as F
 
-    from cac_toolkit.audit.engines.in_place import InPlaceFileInfo, read_in_place
+    from cac_toolkit.audit.engines.in_place import read_in_place
     from cac_toolkit.audit.engines.spark_engine import SparkSession
 
     tables = {name: read_in_place(name, location, params.spark_master)
@@ -231,12 +232,31 @@ def read_in_place_folder(root: Path, located: dict[str, str], params: AuditParam
         "channel": pd.array(kept["channel"], dtype="string"),
         "journeys": np.asarray(kept["journeys"], dtype=np.int64)})
     files = dict(data.files)
-    files["touchpoints"] = InPlaceFileInfo("touchpoints", Path(touches.location),
+    # The listing itself goes with the data: the audit notebook lists a local location
+    # again without Spark (cac_toolkit.data.located.relisted_sha256).
+    files["touchpoints"] = LocatedFileInfo("touchpoints", Path(touches.location),
                                            touches.sha256, touches.rows,
-                                           location=touches.location)
+                                           location=touches.location,
+                                           parts=tuple(touches.parts))
     rows = {name: getattr(data, name).iloc[positions[name]] for name in positions}
     return dataclasses.replace(data, **rows, touchpoints=touchpoints, files=files,
                                selected_for=selection_key(params, history))
+
+
+def listed_again(info: LocatedFileInfo, spark_master: str) -> str | None:
+    """:func:`~cac_toolkit.data.located.listing_sha256` of ``info``'s location listed again
+    by Hadoop's file system, through Spark on ``spark_master``, as :func:`read_folder` listed
+    it (None when it can no longer be listed, or holds no Parquet part): the audit compares
+    it with ``info.sha256`` once its notebook has run, for a location the notebook cannot
+    list (a bucket, HDFS)."""
+    from cac_toolkit.audit.engines.in_place import list_parts
+    from cac_toolkit.audit.engines.spark_engine import spark_session
+
+    try:
+        parts, _ = list_parts(spark_session(spark_master), info.location)
+    except CacToolkitError:
+        return None
+    return listing_sha256(parts)
 
 
 def selected_data(staged: StagedFolder, positions: dict[str, np.ndarray]) -> AuditData:

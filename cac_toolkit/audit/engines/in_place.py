@@ -25,7 +25,6 @@ order the pandas engine reads them.
 from __future__ import annotations
 
 import base64
-import hashlib
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -36,6 +35,7 @@ from cac_toolkit.audit.engines.spark_engine import ROW, spark_session
 from cac_toolkit.core.errors import InputError
 from cac_toolkit.data import loading
 from cac_toolkit.data.contract import TABLES, ColumnSpec
+from cac_toolkit.data.located import Part, listing_sha256, order_key
 
 #: The Parquet (Spark) types each kind of column is read from in place. Other types (text
 #: holding dates or numbers, floats as ids) are read by the strict loader: a location in a
@@ -50,15 +50,6 @@ NATIVE_TYPES = {
 #: may change (a Java regular expression too).
 UNUSUAL_TEXT = loading._UNUSUAL_TEXT
 FILE, INDEX = "__file", "__index"
-
-
-@dataclass
-class Part:
-    """One Parquet file of a table read in place, as its file system lists it."""
-
-    path: str
-    size: int
-    modified: int  # milliseconds since 1970, the file system's modification time
 
 
 @dataclass
@@ -77,35 +68,6 @@ class InPlaceTable:
     def sha256(self) -> str:
         """:func:`listing_sha256` of the parts."""
         return listing_sha256(self.parts)
-
-
-def listing_sha256(parts: list[Part]) -> str:
-    """SHA-256 of a listing: each part's path, size in bytes and modification time
-    (milliseconds), one line each in the order read. The parts' bytes are not read here: a
-    part rewritten with the same size within the same millisecond is not seen."""
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(f"{part.path}\x00{part.size}\x00{part.modified}\n".encode())
-    return digest.hexdigest()
-
-
-@dataclass
-class InPlaceFileInfo(loading.FileInfo):
-    """:class:`~cac_toolkit.data.loading.FileInfo` of a table read in place: ``file`` is its
-    ``location``, and ``sha256_of`` says that the hash is the listing's
-    (:func:`listing_sha256`), not the bytes'."""
-
-    location: str = ""
-
-    def as_dict(self) -> dict[str, object]:
-        return {"file": self.location, "sha256": self.sha256, "rows": self.rows,
-                "sha256_of": "listing"}
-
-
-def _order_key(path: str) -> list[str]:
-    """A part's place in the loader's order (:func:`~cac_toolkit.data.loading.
-    parquet_parts`: paths sorted by their components)."""
-    return unquote(path.split("://", 1)[-1]).split("/")
 
 
 def list_parts(spark, location: str) -> tuple[list[Part], bool]:  # noqa: ANN001 - a session
@@ -134,11 +96,11 @@ def list_parts(spark, location: str) -> tuple[list[Part], bool]:  # noqa: ANN001
     parts = [Part(s.getPath().toUri().toString(), int(s.getLen()), int(s.getModificationTime()))
              for s in statuses]
     parts = [p for p in parts if p.path.lower().endswith(".parquet")
-             and not _order_key(p.path)[-1].startswith((".", "_"))]
+             and not order_key(p.path)[-1].startswith((".", "_"))]
     if not parts:
         raise InputError(location, "", expected="a Parquet file or a folder of Parquet "
                          "files (part-*.parquet)")
-    return sorted(parts, key=lambda p: _order_key(p.path)), folder
+    return sorted(parts, key=lambda p: order_key(p.path)), folder
 
 
 #: Time zones that name UTC: a time of such a column is the time as Spark (UTC) reads it.
@@ -312,7 +274,7 @@ def read_in_place(name: str, location: str, master: str) -> InPlaceTable:
         if kind == "text":  # integers as the loader writes them: str(value)
             frame = frame.withColumn(column, F.col(column).cast("string"))
     counts, cells = _distinct_cells(frame, kinds)
-    order = sorted(counts, key=_order_key)
+    order = sorted(counts, key=order_key)
     starts = np.concatenate([[0], np.cumsum([counts[p] for p in order])[:-1]]).tolist()
     offsets = spark.createDataFrame(list(zip(order, starts, strict=True)), f"{FILE} string, "
                                     "__start bigint")
