@@ -702,12 +702,22 @@ def all_distinct(column: pa.ChunkedArray) -> bool:
         return pc.count_distinct(column).as_py() == len(column)
     if width == 0:
         return len(column) <= 1
-    records = np.ascontiguousarray(np.concatenate([_padded(c, width) for c in chunks]))
+    if len(chunks) == 1 and widths[0] == width and _fixed_width(chunks[0], width):
+        records = _layout(chunks[0])[1].reshape(-1, width)  # the cells where they are
+    else:
+        records = np.ascontiguousarray(np.concatenate([_padded(c, width) for c in chunks]))
     if _increasing(records):
         return True  # already in strictly increasing order (ids as exported): no sort
-    keys = records.view(f"S{width}").ravel()
+    keys = records.view(f"S{width}").ravel().copy()  # a copy: the cells may be Arrow's
     keys.sort()
     return not bool((keys[1:] == keys[:-1]).any())
+
+
+def _fixed_width(array: pa.Array, width: int) -> bool:
+    """True when every cell of the array holds ``width`` bytes."""
+    offsets, _ = _layout(array)
+    return int(offsets[-1] - offsets[0]) == width * len(array) and bool(
+        (np.diff(offsets) == width).all())
 
 
 def _increasing(records: np.ndarray) -> bool:
@@ -719,12 +729,15 @@ def _increasing(records: np.ndarray) -> bool:
     count, width = records.shape
     if count < 2:
         return True
-    if 8 <= width <= 16:
+    if 8 <= width <= 16:  # each word made native once (a comparison would swap each time)
         first, second = (np.ndarray((count,), dtype=">u8", buffer=records, offset=at,
-                                    strides=(width,)) for at in (0, width - 8))
+                                    strides=(width,)).astype(np.uint64)
+                         for at in (0, width - 8))
         later, earlier = first[1:], first[:-1]
-        return bool(((later > earlier) | ((later == earlier) & (second[1:] > second[:-1])))
-                    .all())
+        rising = later > earlier
+        if rising.all():
+            return True
+        return bool((rising | ((later == earlier) & (second[1:] > second[:-1]))).all())
     keys = records.view(f"S{width}").ravel()
     return bool((keys[1:] > keys[:-1]).all())
 
