@@ -9,7 +9,10 @@ after the imports (the same imports for every measure):
   text (the floor: Arrow's reader without any check);
 - ``load``: ``load_folder`` (reading, parsing and checking every cell, channel names merged);
 - ``reference``: ``load_folder`` with the Arrow fast path switched off
-  (``loading.ARROW_FAST_PATH = False``): the reference code alone, as before the fast path.
+  (``loading.ARROW_FAST_PATH = False``): the reference code alone, as before the fast path;
+- ``load_other`` (with ``--compare DIR``): ``load_folder`` of the ``cac_toolkit`` package in
+  ``DIR`` (first on the child's ``PYTHONPATH``), e.g. ``git archive <commit> cac_toolkit``
+  unpacked there: an earlier version of the loader measured side by side with this one.
 
 The measures are interleaved (A, B, C, A, B, C...) ``--repeats`` times; the table gives the
 median wall time, the median CPU time (user and system, every thread) and the median peak
@@ -18,13 +21,14 @@ moves less than the wall-time one when other jobs take cores meanwhile). The mac
 be shared: only ratios measured side by side mean something.
 
 Usage: ``nice -n 19 python benchmarks/loader.py [--scales 1 10 100] [--repeats 3]
-[--no-reference]``.
+[--no-reference] [--compare DIR]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -43,7 +47,7 @@ usage = resource.getrusage(resource.RUSAGE_SELF)
 start = time.perf_counter()  # after the imports: the work only
 if kind == "pyarrow_csv":
 {arrow_reference}else:
-    loading.ARROW_FAST_PATH = kind == "load"
+    loading.ARROW_FAST_PATH = kind != "reference"
     data = loading.load_folder(folder)
     rows = sum(len(f) for f in (data.spend, data.deals, data.leads, data.touchpoints,
                                 data.revenue) if f is not None)
@@ -56,10 +60,15 @@ print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak_mb, "rows": ro
 CHILD = CHILD.replace("{arrow_reference}", ARROW_REFERENCE)
 
 
-def measure(kind: str, folder: Path) -> dict[str, float]:
-    """One measurement in a fresh child process: seconds, peak MB, rows."""
+def measure(kind: str, folder: Path, other: Path | None = None) -> dict[str, float]:
+    """One measurement in a fresh child process: seconds, peak MB, rows (``load_other``:
+    the package in ``other``)."""
+    env = dict(os.environ)
+    if kind == "load_other" and other is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(other), env.get("PYTHONPATH", "")) if p)
     out = subprocess.run([sys.executable, "-c", CHILD, kind, str(folder)], check=True,
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -69,10 +78,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-reference", action="store_true",
                         help="skip the reference loader (the slowest measure)")
+    parser.add_argument("--compare", type=Path, default=None, metavar="DIR",
+                        help="also measure the cac_toolkit package in DIR (load_other)")
     parser.add_argument("--cache", type=Path,
                         default=Path.home() / ".cache" / "cac-toolkit" / "scale")
     args = parser.parse_args()
-    kinds = ["pyarrow_csv", "load"] + ([] if args.no_reference else ["reference"])
+    kinds = (["pyarrow_csv", "load"] + ([] if args.compare is None else ["load_other"])
+             + ([] if args.no_reference else ["reference"]))
     print(f"{'scale':>6} {'rows':>10} {'measure':<12} {'seconds':>8} {'cpu s':>7} "
           f"{'peak MB':>8} {'t/arrow':>8} {'cpu/arrow':>9} {'mem/arrow':>9}")
     for scale in args.scales:
@@ -80,7 +92,7 @@ def main() -> None:
         runs: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
         for _ in range(args.repeats):
             for kind in kinds:  # interleaved, so that a busy moment hits every measure
-                runs[kind].append(measure(kind, folder))
+                runs[kind].append(measure(kind, folder, args.compare))
         medians = {k: tuple(statistics.median(r[m] for r in runs[k])
                             for m in ("seconds", "cpu", "peak_mb")) for k in kinds}
         base_t, base_c, base_m = medians["pyarrow_csv"]
