@@ -9,22 +9,35 @@ after the imports (the same imports for every measure):
   text (the floor: Arrow's reader without any check);
 - ``load``: ``load_folder`` (reading, parsing and checking every cell, channel names merged);
 - ``reference``: ``load_folder`` with the Arrow fast path switched off
-  (``loading.ARROW_FAST_PATH = False``): the reference code alone, as before the fast path.
+  (``loading.ARROW_FAST_PATH = False``): the reference code alone, as before the fast path;
+- ``load_other`` (with ``--compare DIR``): ``load_folder`` of the ``cac_toolkit`` package in
+  ``DIR`` (first on the child's ``PYTHONPATH``), e.g. ``git archive <commit> cac_toolkit``
+  unpacked there: an earlier version of the loader measured side by side with this one.
 
-The measures are interleaved (A, B, C, A, B, C...) ``--repeats`` times; the table gives the
-median wall time, the median CPU time (user and system, every thread) and the median peak
-RSS of each, and their ratios to ``pyarrow_csv`` measured in the same run (the CPU ratio
-moves less than the wall-time one when other jobs take cores meanwhile). The machine may
-be shared: only ratios measured side by side mean something.
+The measures are interleaved ``--repeats`` times, in turn forwards and backwards (A, B, C,
+C, B, A...), so that no measure always follows the same one; the table gives the median wall
+time, the median CPU time (user and system, every thread), the median system time of it, the
+median peak RSS of each, their ratios to ``pyarrow_csv`` measured in the same run (the CPU
+ratio moves less than the wall-time one when other jobs take cores meanwhile), and the ratio
+of the fastest runs (``best t/arrow``). The machine may be shared: only ratios measured side
+by side mean something.
+
+The system time is the kernel's work for the process, mostly giving it fresh pages. On a
+machine whose transparent huge pages are granted on request (``madvise``), Arrow's memory
+pool gets huge pages, and their cost swings with the state of the kernel's free memory:
+the same ``pyarrow.csv`` read of the 100x files took 0.6 s with 0.1 s of system time in one
+run and 1.0 s with 1.0 s of it in the next. A median that falls on the slow state makes the
+loader look nearer Arrow than it is; the fastest runs' ratio does not.
 
 Usage: ``nice -n 19 python benchmarks/loader.py [--scales 1 10 100] [--repeats 3]
-[--no-reference]``.
+[--no-reference] [--compare DIR]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -43,23 +56,30 @@ usage = resource.getrusage(resource.RUSAGE_SELF)
 start = time.perf_counter()  # after the imports: the work only
 if kind == "pyarrow_csv":
 {arrow_reference}else:
-    loading.ARROW_FAST_PATH = kind == "load"
+    loading.ARROW_FAST_PATH = kind != "reference"
     data = loading.load_folder(folder)
     rows = sum(len(f) for f in (data.spend, data.deals, data.leads, data.touchpoints,
                                 data.revenue) if f is not None)
 seconds = time.perf_counter() - start
 end = resource.getrusage(resource.RUSAGE_SELF)
 cpu = end.ru_utime + end.ru_stime - usage.ru_utime - usage.ru_stime
+system = end.ru_stime - usage.ru_stime
 peak_mb = end.ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak_mb, "rows": rows}))
+print(json.dumps({"seconds": seconds, "cpu": cpu, "sys": system, "peak_mb": peak_mb,
+                  "rows": rows}))
 """
 CHILD = CHILD.replace("{arrow_reference}", ARROW_REFERENCE)
 
 
-def measure(kind: str, folder: Path) -> dict[str, float]:
-    """One measurement in a fresh child process: seconds, peak MB, rows."""
+def measure(kind: str, folder: Path, other: Path | None = None) -> dict[str, float]:
+    """One measurement in a fresh child process: seconds, peak MB, rows (``load_other``:
+    the package in ``other``)."""
+    env = dict(os.environ)
+    if kind == "load_other" and other is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(other), env.get("PYTHONPATH", "")) if p)
     out = subprocess.run([sys.executable, "-c", CHILD, kind, str(folder)], check=True,
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -69,27 +89,35 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-reference", action="store_true",
                         help="skip the reference loader (the slowest measure)")
+    parser.add_argument("--compare", type=Path, default=None, metavar="DIR",
+                        help="also measure the cac_toolkit package in DIR (load_other)")
     parser.add_argument("--cache", type=Path,
                         default=Path.home() / ".cache" / "cac-toolkit" / "scale")
     args = parser.parse_args()
-    kinds = ["pyarrow_csv", "load"] + ([] if args.no_reference else ["reference"])
+    kinds = (["pyarrow_csv", "load"] + ([] if args.compare is None else ["load_other"])
+             + ([] if args.no_reference else ["reference"]))
     print(f"{'scale':>6} {'rows':>10} {'measure':<12} {'seconds':>8} {'cpu s':>7} "
-          f"{'peak MB':>8} {'t/arrow':>8} {'cpu/arrow':>9} {'mem/arrow':>9}")
+          f"{'sys s':>6} {'peak MB':>8} {'t/arrow':>8} {'cpu/arrow':>9} {'mem/arrow':>9} "
+          f"{'best t/arrow':>12}")
     for scale in args.scales:
         folder = company_folder(args.cache, scale)
         runs: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
-        for _ in range(args.repeats):
-            for kind in kinds:  # interleaved, so that a busy moment hits every measure
-                runs[kind].append(measure(kind, folder))
+        for repeat in range(args.repeats):
+            # interleaved, so that a busy moment hits every measure; forwards then backwards,
+            # so that no measure always runs after the same one
+            for kind in kinds if repeat % 2 == 0 else kinds[::-1]:
+                runs[kind].append(measure(kind, folder, args.compare))
         medians = {k: tuple(statistics.median(r[m] for r in runs[k])
-                            for m in ("seconds", "cpu", "peak_mb")) for k in kinds}
-        base_t, base_c, base_m = medians["pyarrow_csv"]
+                            for m in ("seconds", "cpu", "sys", "peak_mb")) for k in kinds}
+        fastest = {k: min(r["seconds"] for r in runs[k]) for k in kinds}
+        base_t, base_c, _, base_m = medians["pyarrow_csv"]
         rows = int(runs["load"][0]["rows"])
         for kind in kinds:
-            seconds, cpu, peak = medians[kind]
+            seconds, cpu, system, peak = medians[kind]
             print(f"{scale:>5g}x {rows:>10} {kind:<12} {seconds:>8.2f} {cpu:>7.2f} "
-                  f"{peak:>8.0f} {seconds / base_t:>8.2f} {cpu / base_c:>9.2f} "
-                  f"{peak / base_m:>9.2f}", flush=True)
+                  f"{system:>6.2f} {peak:>8.0f} {seconds / base_t:>8.2f} "
+                  f"{cpu / base_c:>9.2f} {peak / base_m:>9.2f} "
+                  f"{fastest[kind] / fastest['pyarrow_csv']:>12.2f}", flush=True)
 
 
 if __name__ == "__main__":

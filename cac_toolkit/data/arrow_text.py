@@ -523,24 +523,53 @@ def days_into(column: pa.ChunkedArray, years: tuple[int, int], required: bool,
     last, within the years nanoseconds count)."""
     if required and column.null_count:
         return False
-    if column.null_count < len(column):
-        low, high = pc.min_max(column).values()
-        first, after = _day_bounds(years)
-        if low.value < first or high.value >= after:
-            return False
+    first, after = _day_bounds(years)
     slots = out.view(np.int64)
     start = 0
     for chunk in column.chunks:
         end = start + len(chunk)
-        days = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:
-                                                                 chunk.offset + len(chunk)]
-        np.multiply(days, np.int64(_NANOSECONDS_PER_DAY), out=slots[start:end])
-        if chunk.null_count:
-            valid = np.unpackbits(np.frombuffer(chunk.buffers()[0], dtype=np.uint8),
-                                  count=chunk.offset + len(chunk), bitorder="little")
-            np.putmask(slots[start:end], ~valid[chunk.offset:].view(np.bool_), _NAT)
+        if len(chunk) and not _days_chunk(chunk, first, after, slots[start:end]):
+            return False
         start = end
     return True
+
+
+#: Days from 1970 whose nanoseconds fit in 64 bits (either way).
+_SAFE_DAYS = np.iinfo(np.int64).max // _NANOSECONDS_PER_DAY
+
+
+def _days_chunk(chunk: pa.Array, first: int, after: int, out: np.ndarray) -> bool:
+    """:func:`days_into` of one non-empty chunk (``out``: int64 nanoseconds, NaT for a
+    missing day), False when a day present is outside ``[first, after)`` (days since 1970).
+
+    The bounds are checked with numpy on the days as stored, missing ones included (whose
+    slots Arrow leaves unset): when every stored value lies within the bounds, so do the days
+    present. Otherwise, when no stored value overflows 64-bit nanoseconds, on the
+    nanoseconds written (a missing day's NaT below every bound: exactly the missing days must
+    fall below the first); else with Arrow's minimum and maximum of the days present.
+    """
+    nulls = chunk.null_count
+    if nulls == len(chunk):
+        out[:] = _NAT
+        return True
+    days = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:
+                                                             chunk.offset + len(chunk)]
+    low, high = int(days.min()), int(days.max())
+    within = first <= low and high < after
+    if not within and not -_SAFE_DAYS <= low <= high <= _SAFE_DAYS:
+        low, high = (int(v.value) for v in pc.min_max(chunk).values())
+        if low < first or high >= after:
+            return False
+        within = True
+    np.multiply(days, np.int64(_NANOSECONDS_PER_DAY), out=out)
+    if nulls:  # the bitmap's bytes inverted (an eighth of the cells), then unpacked
+        missing = np.unpackbits(np.invert(np.frombuffer(chunk.buffers()[0], dtype=np.uint8)),
+                                count=chunk.offset + len(chunk), bitorder="little")
+        np.putmask(out, missing[chunk.offset:].view(np.bool_), _NAT)
+    if within:
+        return True
+    return (int(out.max()) < after * _NANOSECONDS_PER_DAY
+            and int(np.count_nonzero(out < first * _NANOSECONDS_PER_DAY)) == nulls)
 
 
 def distinct_cells(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
@@ -673,12 +702,22 @@ def all_distinct(column: pa.ChunkedArray) -> bool:
         return pc.count_distinct(column).as_py() == len(column)
     if width == 0:
         return len(column) <= 1
-    records = np.ascontiguousarray(np.concatenate([_padded(c, width) for c in chunks]))
+    if len(chunks) == 1 and widths[0] == width and _fixed_width(chunks[0], width):
+        records = _layout(chunks[0])[1].reshape(-1, width)  # the cells where they are
+    else:
+        records = np.ascontiguousarray(np.concatenate([_padded(c, width) for c in chunks]))
     if _increasing(records):
         return True  # already in strictly increasing order (ids as exported): no sort
-    keys = records.view(f"S{width}").ravel()
+    keys = records.view(f"S{width}").ravel().copy()  # a copy: the cells may be Arrow's
     keys.sort()
     return not bool((keys[1:] == keys[:-1]).any())
+
+
+def _fixed_width(array: pa.Array, width: int) -> bool:
+    """True when every cell of the array holds ``width`` bytes."""
+    offsets, _ = _layout(array)
+    return int(offsets[-1] - offsets[0]) == width * len(array) and bool(
+        (np.diff(offsets) == width).all())
 
 
 def _increasing(records: np.ndarray) -> bool:
@@ -690,12 +729,15 @@ def _increasing(records: np.ndarray) -> bool:
     count, width = records.shape
     if count < 2:
         return True
-    if 8 <= width <= 16:
+    if 8 <= width <= 16:  # each word made native once (a comparison would swap each time)
         first, second = (np.ndarray((count,), dtype=">u8", buffer=records, offset=at,
-                                    strides=(width,)) for at in (0, width - 8))
+                                    strides=(width,)).astype(np.uint64)
+                         for at in (0, width - 8))
         later, earlier = first[1:], first[:-1]
-        return bool(((later > earlier) | ((later == earlier) & (second[1:] > second[:-1])))
-                    .all())
+        rising = later > earlier
+        if rising.all():
+            return True
+        return bool((rising | ((later == earlier) & (second[1:] > second[:-1]))).all())
     keys = records.view(f"S{width}").ravel()
     return bool((keys[1:] > keys[:-1]).all())
 
