@@ -332,6 +332,37 @@ def test_not_a_folder() -> None:
         load_folder(Path(__file__))
 
 
+def test_the_collector_is_paused_while_a_folder_is_read_and_restored_after(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    (tmp_path / "spend.csv").write_text(SPEND, encoding="utf-8")
+    (tmp_path / "deals.csv").write_text(DEALS, encoding="utf-8")
+    seen: list[bool] = []
+    parse = loading.parse_table
+
+    def spying(raw: RawTable, spec: object) -> pd.DataFrame:
+        seen.append(gc.isenabled())
+        return parse(raw, spec)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loading, "ARROW_FAST_PATH", False)  # every table through parse_table
+    monkeypatch.setattr(loading, "parse_table", spying)
+    assert gc.isenabled()
+    assert len(load_folder(tmp_path).spend) == 1
+    assert seen == [False, False] and gc.isenabled()
+    (tmp_path / "deals.csv").write_text(DEALS.replace("2026-01-20", "soon"), encoding="utf-8")
+    with pytest.raises(InputError, match="won_date"):
+        load_folder(tmp_path)
+    assert gc.isenabled()  # restored after a refusal too
+    gc.disable()
+    try:
+        (tmp_path / "deals.csv").write_text(DEALS, encoding="utf-8")
+        load_folder(tmp_path)
+        assert not gc.isenabled()  # a caller's paused collector stays paused
+    finally:
+        gc.enable()
+
+
 # --------------------------------------------------------------------------- channels
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import gc
 import hashlib
 import io
 import os
@@ -1923,8 +1924,29 @@ def load_folder(folder: str | Path, currency: str | None = None,
         raise InputError(str(root), "", expected="a folder holding spend and deals files")
     if (root / "sources.yaml").is_file():
         return _SOURCES_READERS[0](root, currency)
-    with arrow_text.system_memory():
+    with arrow_text.system_memory(), collector_paused():
         return _load_tables(root, currency, progress)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused meanwhile (restored after, if it was on).
+
+    Reading a large table makes thousands of short-lived Arrow and numpy wrappers per chunk,
+    and each few hundred of them start a collection; a full one walks every object the
+    imports made (pandas, pyarrow: hundreds of thousands), on the thread that holds the GIL
+    which the parsing threads wait for. The tables read hold no reference cycles, so nothing
+    is kept longer but the rare cycle made meanwhile, collected once the collector resumes.
+    The setting is the process's, as :func:`arrow_text.system_memory`'s.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _load_tables(root: Path, currency: str | None,
