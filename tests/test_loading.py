@@ -7,6 +7,7 @@ The corpus (``test_corpus.py``) runs whole folders; these tests pin each parsing
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
 from pathlib import Path
 
@@ -334,8 +335,6 @@ def test_not_a_folder() -> None:
 
 def test_the_collector_is_paused_while_a_folder_is_read_and_restored_after(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import gc
-
     (tmp_path / "spend.csv").write_text(SPEND, encoding="utf-8")
     (tmp_path / "deals.csv").write_text(DEALS, encoding="utf-8")
     seen: list[bool] = []
