@@ -27,10 +27,16 @@ machine whose transparent huge pages are granted on request (``madvise``), Arrow
 pool gets huge pages, and their cost swings with the state of the kernel's free memory:
 the same ``pyarrow.csv`` read of the 100x files took 0.6 s with 0.1 s of system time in one
 run and 1.0 s with 1.0 s of it in the next. A median that falls on the slow state makes the
-loader look nearer Arrow than it is; the fastest runs' ratio does not.
+loader look nearer Arrow than it is; the fastest runs' ratio does not. ``--small-pages``
+refuses transparent huge pages to every child (``prctl(PR_SET_THP_DISABLE)``): Arrow then
+reads the 100x files in a steady 0.6 to 0.8 s, its fast state, and the ratios stop swinging.
+
+- ``pyarrow_kept`` (with ``--kept``): ``pyarrow.csv`` keeping every table it read, as the
+  loader returns every table (``pyarrow_csv`` holds one table at a time: the floor of its
+  memory, and the measure the ratios are taken against).
 
 Usage: ``nice -n 19 python benchmarks/loader.py [--scales 1 10 100] [--repeats 3]
-[--no-reference] [--compare DIR]``.
+[--no-reference] [--compare DIR] [--kept] [--small-pages]``.
 """
 
 from __future__ import annotations
@@ -46,7 +52,9 @@ from pathlib import Path
 from scale import ARROW_REFERENCE, company_folder  # the script's own folder is on the path
 
 CHILD = r"""
-import json, resource, sys, time
+import ctypes, json, os, resource, sys, time
+if os.environ.get("CAC_BENCH_SMALL_PAGES"):  # no transparent huge page for this process
+    assert ctypes.CDLL(None).prctl(41, 1, 0, 0, 0) == 0  # PR_SET_THP_DISABLE
 from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pcsv
@@ -55,7 +63,13 @@ kind, folder = sys.argv[1], sys.argv[2]
 usage = resource.getrusage(resource.RUSAGE_SELF)
 start = time.perf_counter()  # after the imports: the work only
 if kind == "pyarrow_csv":
-{arrow_reference}else:
+{arrow_reference}elif kind == "pyarrow_kept":
+    tables = [pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
+        column_types={n: pa.string() for n in
+                      path.open(encoding="utf-8").readline().rstrip("\n").split(",")}))
+        for path in sorted(Path(folder).glob("*.csv"))]
+    rows = sum(t.num_rows for t in tables)
+else:
     loading.ARROW_FAST_PATH = kind != "reference"
     data = loading.load_folder(folder)
     rows = sum(len(f) for f in (data.spend, data.deals, data.leads, data.touchpoints,
@@ -71,10 +85,13 @@ print(json.dumps({"seconds": seconds, "cpu": cpu, "sys": system, "peak_mb": peak
 CHILD = CHILD.replace("{arrow_reference}", ARROW_REFERENCE)
 
 
-def measure(kind: str, folder: Path, other: Path | None = None) -> dict[str, float]:
+def measure(kind: str, folder: Path, other: Path | None = None, small_pages: bool = False
+            ) -> dict[str, float]:
     """One measurement in a fresh child process: seconds, peak MB, rows (``load_other``:
-    the package in ``other``)."""
+    the package in ``other``; ``small_pages``: transparent huge pages refused to it)."""
     env = dict(os.environ)
+    if small_pages:
+        env["CAC_BENCH_SMALL_PAGES"] = "1"
     if kind == "load_other" and other is not None:
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(other), env.get("PYTHONPATH", "")) if p)
@@ -91,10 +108,15 @@ def main() -> None:
                         help="skip the reference loader (the slowest measure)")
     parser.add_argument("--compare", type=Path, default=None, metavar="DIR",
                         help="also measure the cac_toolkit package in DIR (load_other)")
+    parser.add_argument("--kept", action="store_true",
+                        help="also measure pyarrow.csv keeping every table (pyarrow_kept)")
+    parser.add_argument("--small-pages", action="store_true",
+                        help="refuse transparent huge pages to every measure (Linux)")
     parser.add_argument("--cache", type=Path,
                         default=Path.home() / ".cache" / "cac-toolkit" / "scale")
     args = parser.parse_args()
-    kinds = (["pyarrow_csv", "load"] + ([] if args.compare is None else ["load_other"])
+    kinds = (["pyarrow_csv", "load"] + (["pyarrow_kept"] if args.kept else [])
+             + ([] if args.compare is None else ["load_other"])
              + ([] if args.no_reference else ["reference"]))
     print(f"{'scale':>6} {'rows':>10} {'measure':<12} {'seconds':>8} {'cpu s':>7} "
           f"{'sys s':>6} {'peak MB':>8} {'t/arrow':>8} {'cpu/arrow':>9} {'mem/arrow':>9} "
@@ -106,7 +128,7 @@ def main() -> None:
             # interleaved, so that a busy moment hits every measure; forwards then backwards,
             # so that no measure always runs after the same one
             for kind in kinds if repeat % 2 == 0 else kinds[::-1]:
-                runs[kind].append(measure(kind, folder, args.compare))
+                runs[kind].append(measure(kind, folder, args.compare, args.small_pages))
         medians = {k: tuple(statistics.median(r[m] for r in runs[k])
                             for m in ("seconds", "cpu", "sys", "peak_mb")) for k in kinds}
         fastest = {k: min(r["seconds"] for r in runs[k]) for k in kinds}
